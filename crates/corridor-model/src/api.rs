@@ -1,0 +1,141 @@
+//! Transport types between the desktop shell and its interface.
+//!
+//! Both sides compile this module, so a command's arguments and results cannot drift apart.
+//! Errors cross the boundary as [`ApiError`]: a stable `code` the interface may branch on and
+//! a `message` already written for the user.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CaseCategory, Region};
+
+/// An error as the interface receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable machine code (`invalid_ice`, `wrong_passphrase`, …).
+    pub code: String,
+    /// Message for the user, in French.
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<crate::ValidationError> for ApiError {
+    fn from(e: crate::ValidationError) -> Self {
+        ApiError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// How the local store is protected, as shown on the unlock screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreState {
+    /// No store yet in the data directory: the user chooses how to protect it.
+    New,
+    /// The store's key is in the OS keyring; unlocking needs no input.
+    Keyring,
+    /// The store's key is wrapped by a passphrase the user must type.
+    Passphrase,
+    /// The store is open.
+    Unlocked,
+}
+
+/// Lock state of the local store plus what the interface needs to offer the right choice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStatus {
+    /// Current state.
+    pub state: StoreState,
+    /// Whether an OS keyring can hold a new store's key on this machine.
+    pub keyring_available: bool,
+    /// Whether the store can be unlocked without input (keyring, or a configured passphrase).
+    pub automatic: bool,
+}
+
+/// What the unlock screen sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlockRequest {
+    /// The passphrase, or `None` to use the OS keyring.
+    pub passphrase: Option<String>,
+}
+
+/// The "new case" form, as typed. The enterprise is found by ICE; when it is not known yet,
+/// `enterprise_name` and `region` record it in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCaseForm {
+    /// ICE of the enterprise.
+    pub ice: String,
+    /// Name of the enterprise, required when the ICE is not known yet.
+    pub enterprise_name: String,
+    /// Region code, required when the ICE is not known yet.
+    pub region: String,
+    /// Category code.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A line of the case list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRow {
+    /// Case id.
+    pub id: String,
+    /// Human reference.
+    pub reference: String,
+    /// Title.
+    pub title: String,
+    /// Enterprise name.
+    pub enterprise_name: String,
+    /// Category.
+    pub category: CaseCategory,
+    /// Status code.
+    pub status: crate::CaseStatus,
+    /// Region.
+    pub region: Region,
+    /// Opened at, RFC 3339 UTC.
+    pub opened_at: String,
+}
+
+impl From<crate::Case> for CaseRow {
+    fn from(c: crate::Case) -> Self {
+        CaseRow {
+            id: c.id.to_string(),
+            reference: c.reference,
+            title: c.title,
+            enterprise_name: c.enterprise_name,
+            category: c.category,
+            status: c.status,
+            region: c.region,
+            opened_at: c.opened_at.to_rfc3339(),
+        }
+    }
+}
+
+/// Reachability of the central corridor server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerStatus {
+    /// Server base URL.
+    pub url: String,
+    /// Whether `/v1/health` answered OK.
+    pub reachable: bool,
+    /// Server version when reachable.
+    pub version: Option<String>,
+}
+
+/// Body of `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` when the server and its database answer.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    /// Server version.
+    pub version: String,
+}

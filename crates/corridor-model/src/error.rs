@@ -1,0 +1,67 @@
+//! Validation errors of the domain.
+//!
+//! Every variant has a stable machine code (for the interface and scripts, which never match
+//! on text) and a message in French, the working language of both institutions, that says what
+//! was wrong and how to correct it.
+
+use thiserror::Error;
+
+/// An input that the domain refuses, with a message a corridor officer understands.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ValidationError {
+    /// The ICE is not 15 digits.
+    #[error("ICE « {0} » invalide : il doit comporter exactement 15 chiffres.")]
+    IceFormat(String),
+    /// The ICE has 15 digits but its check digits do not match (mod 97).
+    #[error("ICE « {0} » invalide : la clé de contrôle ne correspond pas (vérifiez la saisie).")]
+    IceChecksum(String),
+    /// The CNSS employer affiliation number is not 7 digits.
+    #[error("Numéro d'affiliation CNSS « {0} » invalide : il doit comporter 7 chiffres.")]
+    CnssFormat(String),
+    /// The region code is not one of MA-01..MA-12.
+    #[error("Région « {0} » inconnue : utilisez un code de MA-01 à MA-12.")]
+    UnknownRegion(String),
+    /// The category code is unknown.
+    #[error("Catégorie « {0} » inconnue : {1}.")]
+    UnknownCategory(String, &'static str),
+    /// The status code is unknown.
+    #[error("Statut « {0} » inconnu.")]
+    UnknownStatus(String),
+    /// A required text field is empty.
+    #[error("Le champ « {0} » est obligatoire.")]
+    Required(&'static str),
+    /// A text field is longer than allowed.
+    #[error("Le champ « {0} » dépasse {1} caractères.")]
+    TooLong(&'static str, usize),
+}
+
+impl ValidationError {
+    /// Stable machine code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::IceFormat(_) | Self::IceChecksum(_) => "invalid_ice",
+            Self::CnssFormat(_) => "invalid_cnss_number",
+            Self::UnknownRegion(_) => "unknown_region",
+            Self::UnknownCategory(..) => "unknown_category",
+            Self::UnknownStatus(_) => "unknown_status",
+            Self::Required(_) => "required",
+            Self::TooLong(..) => "too_long",
+        }
+    }
+}
+
+/// Checks that a trimmed text field is present and not longer than `max` characters.
+pub fn required_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, ValidationError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ValidationError::Required(field));
+    }
+    if value.chars().count() > max {
+        return Err(ValidationError::TooLong(field, max));
+    }
+    Ok(value.to_owned())
+}

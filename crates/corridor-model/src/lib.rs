@@ -1,0 +1,18 @@
+//! Domain model of Corridor, the desktop application of the CGEM–CNSS mediation corridor.
+//!
+//! This crate holds the types every other crate agrees on — regions, enterprises and their
+//! identifiers, cases, the transport types exchanged between the desktop shell and its
+//! interface — and the validation rules that make them valid. It performs no I/O and builds
+//! for native targets and for `wasm32-unknown-unknown`, so the interface validates with the
+//! exact rules the store and the server enforce.
+
+pub mod api;
+pub mod case;
+pub mod enterprise;
+pub mod error;
+pub mod region;
+
+pub use case::{Case, CaseCategory, CaseStatus, NewCase};
+pub use enterprise::{CnssNumber, Enterprise, Ice, NewEnterprise};
+pub use error::ValidationError;
+pub use region::Region;

@@ -1,0 +1,80 @@
+//! Errors of the local store, with stable codes and French messages for the user.
+
+use std::path::PathBuf;
+
+use corridor_model::ValidationError;
+use thiserror::Error;
+
+/// What can go wrong with the local store. Messages never contain key material.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The input was refused by the domain rules; nothing was written.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The passphrase does not unlock this store; nothing was modified.
+    #[error(
+        "Phrase de passe incorrecte : le coffre local n'a pas été ouvert et rien n'a été modifié."
+    )]
+    WrongPassphrase,
+    /// The store is protected by a passphrase and none was given.
+    #[error("Ce coffre local est protégé par une phrase de passe : saisissez-la (ou définissez CORRIDOR_PASSPHRASE).")]
+    PassphraseRequired,
+    /// The passphrase chosen for a new store is too short.
+    #[error("La phrase de passe doit comporter au moins {0} caractères.")]
+    PassphraseTooShort(usize),
+    /// No OS keyring could be used.
+    #[error("Aucun trousseau du système n'est disponible ({0}) : protégez le coffre par une phrase de passe (CORRIDOR_PASSPHRASE).")]
+    KeyringUnavailable(String),
+    /// The keyring has no key for this store (another user account or machine, or deleted).
+    #[error("La clé de ce coffre est introuvable dans le trousseau du système : le coffre ne peut pas être ouvert sur ce compte.")]
+    KeyMissing,
+    /// `init` on a directory that already holds a store.
+    #[error("Un coffre local existe déjà dans {0} : il n'a pas été modifié.")]
+    AlreadyInitialized(PathBuf),
+    /// No store in the directory.
+    #[error("Aucun coffre local dans {0} : lancez d'abord « corridor init ».")]
+    NotInitialized(PathBuf),
+    /// The key file is unreadable or not Corridor's.
+    #[error("Le fichier de clé {0} est illisible ou endommagé : il n'a pas été modifié.")]
+    CorruptKeyFile(PathBuf),
+    /// The database file does not open with its key (corrupt, or not Corridor's).
+    #[error("Le fichier {0} n'est pas un coffre Corridor lisible (endommagé ou d'une autre origine) : il n'a pas été modifié.")]
+    CorruptDatabase(PathBuf),
+    /// An enterprise with this ICE is already recorded.
+    #[error("Une entreprise avec l'ICE {0} existe déjà.")]
+    DuplicateIce(String),
+    /// No enterprise with this ICE.
+    #[error("Aucune entreprise avec l'ICE {0} : enregistrez-la d'abord.")]
+    UnknownEnterprise(String),
+    /// Database failure.
+    #[error("Erreur du coffre local : {0}")]
+    Database(#[from] sqlx::Error),
+    /// Schema migration failure.
+    #[error("Mise à jour du schéma du coffre local impossible : {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// File-system failure.
+    #[error("Erreur d'accès aux fichiers : {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// Stable machine code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(v) => v.code(),
+            Self::WrongPassphrase => "wrong_passphrase",
+            Self::PassphraseRequired => "passphrase_required",
+            Self::PassphraseTooShort(_) => "passphrase_too_short",
+            Self::KeyringUnavailable(_) => "keyring_unavailable",
+            Self::KeyMissing => "key_missing",
+            Self::AlreadyInitialized(_) => "already_initialized",
+            Self::NotInitialized(_) => "not_initialized",
+            Self::CorruptKeyFile(_) => "corrupt_key_file",
+            Self::CorruptDatabase(_) => "corrupt_database",
+            Self::DuplicateIce(_) => "duplicate_ice",
+            Self::UnknownEnterprise(_) => "unknown_enterprise",
+            Self::Database(_) | Self::Migration(_) => "database",
+            Self::Io(_) => "io",
+        }
+    }
+}

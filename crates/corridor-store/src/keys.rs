@@ -1,0 +1,315 @@
+//! The database key and how it is protected at rest.
+//!
+//! A store's data directory holds a small JSON key file, [`KEY_FILE`], that says how to obtain
+//! the 32-byte SQLCipher key, and never the key itself:
+//! - **keyring**: the key lives in the OS keyring under service `corridor`, account
+//!   `store-<store id>`;
+//! - **passphrase**: the key is sealed with XChaCha20-Poly1305 under a key derived from the
+//!   passphrase by Argon2id (salt and cost parameters in the file). A wrong passphrase fails
+//!   authentication of the sealed key, so it is detected before the database is touched.
+//!
+//! Key material is held in [`Zeroizing`] buffers and wiped when dropped.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::{Result, StoreError};
+
+/// Name of the key file in the data directory.
+pub const KEY_FILE: &str = "corridor-keys.json";
+/// Keyring service under which database keys are stored.
+pub const KEYRING_SERVICE: &str = "corridor";
+/// Minimum length of a passphrase, in characters.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+const FORMAT: &str = "corridor-keys/1";
+const AAD_PREFIX: &[u8] = b"corridor database key/";
+// Argon2id cost: 64 MiB, 3 passes, 1 lane (above OWASP's minimum of 19 MiB / 2 passes).
+const ARGON2_M_KIB: u32 = 64 * 1024;
+const ARGON2_T: u32 = 3;
+const ARGON2_P: u32 = 1;
+
+/// A passphrase typed by the user; wiped from memory when dropped, never printed.
+#[derive(Clone)]
+pub struct Passphrase(Zeroizing<String>);
+
+impl Passphrase {
+    /// Wraps a passphrase.
+    pub fn new(s: String) -> Self {
+        Passphrase(Zeroizing::new(s))
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Passphrase(<redacted>)")
+    }
+}
+
+/// How a store's key is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// Key held by the OS keyring.
+    Keyring,
+    /// Key sealed by a passphrase.
+    Passphrase,
+}
+
+/// The 32-byte SQLCipher key.
+pub(crate) struct DatabaseKey(Zeroizing<[u8; 32]>);
+
+impl DatabaseKey {
+    fn generate() -> Self {
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(k.as_mut());
+        DatabaseKey(k)
+    }
+
+    /// The value of `PRAGMA key` for a raw key: `"x'<64 hex>'"`, quoted so that SQLCipher
+    /// takes it as a raw key (no PBKDF2) and the key never appears in an error message.
+    pub(crate) fn pragma_value(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("\"x'{}'\"", hex::encode(self.0.as_ref())))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    format: String,
+    store_id: Uuid,
+    protection: Record,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Record {
+    Keyring {
+        service: String,
+        account: String,
+    },
+    Passphrase {
+        kdf: String,
+        m_cost_kib: u32,
+        t_cost: u32,
+        p_cost: u32,
+        salt: String,
+        nonce: String,
+        sealed_key: String,
+    },
+}
+
+/// A key file prepared for a new store, written to disk only once the database exists.
+pub(crate) struct NewKey {
+    pub(crate) key: DatabaseKey,
+    file: KeyFile,
+}
+
+impl NewKey {
+    /// Writes the key file atomically (temporary file, fsync, rename).
+    pub(crate) fn commit(&self, dir: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(&self.file).map_err(std::io::Error::other)?;
+        let tmp = dir.join(format!("{KEY_FILE}.tmp"));
+        {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(&json)?;
+            f.sync_all()?;
+        }
+        fs::rename(tmp, dir.join(KEY_FILE))?;
+        Ok(())
+    }
+
+    /// Removes what [`create`] put in the keyring, when creating the store failed.
+    pub(crate) fn abandon(self) {
+        if let Record::Keyring { service, account } = &self.file.protection {
+            if let Ok(entry) = keyring::Entry::new(service, account) {
+                let _ = entry.delete_credential();
+            }
+        }
+    }
+}
+
+fn key_path(dir: &Path) -> PathBuf {
+    dir.join(KEY_FILE)
+}
+
+fn read_key_file(dir: &Path) -> Result<Option<KeyFile>> {
+    let path = key_path(dir);
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let file: KeyFile =
+        serde_json::from_slice(&bytes).map_err(|_| StoreError::CorruptKeyFile(path.clone()))?;
+    if file.format != FORMAT {
+        return Err(StoreError::CorruptKeyFile(path));
+    }
+    Ok(Some(file))
+}
+
+/// How the store in `dir` is protected, or `None` when there is no store.
+pub fn protection(dir: &Path) -> Result<Option<Protection>> {
+    Ok(read_key_file(dir)?.map(|f| match f.protection {
+        Record::Keyring { .. } => Protection::Keyring,
+        Record::Passphrase { .. } => Protection::Passphrase,
+    }))
+}
+
+/// Whether an OS keyring answers on this machine (blocking: may talk to D-Bus).
+pub fn keyring_available() -> bool {
+    match keyring::Entry::new(KEYRING_SERVICE, "availability-probe") {
+        Ok(entry) => matches!(entry.get_password(), Ok(_) | Err(keyring::Error::NoEntry)),
+        Err(_) => false,
+    }
+}
+
+fn aad(store_id: Uuid) -> Vec<u8> {
+    [AAD_PREFIX, store_id.as_bytes()].concat()
+}
+
+fn derive(
+    passphrase: &Passphrase,
+    salt: &[u8],
+    m: u32,
+    t: u32,
+    p: u32,
+) -> Result<Zeroizing<[u8; 32]>> {
+    let params = Params::new(m, t, p, Some(32)).map_err(|_| StoreError::WrongPassphrase)?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
+        .map_err(|_| StoreError::WrongPassphrase)?;
+    Ok(out)
+}
+
+fn seal(store_id: Uuid, key: &DatabaseKey, passphrase: &Passphrase) -> Result<Record> {
+    if passphrase.0.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(StoreError::PassphraseTooShort(MIN_PASSPHRASE_CHARS));
+    }
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let mut nonce = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let kek = derive(passphrase, &salt, ARGON2_M_KIB, ARGON2_T, ARGON2_P)?;
+    let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+    let sealed = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: key.0.as_ref(),
+                aad: &aad(store_id),
+            },
+        )
+        .map_err(|_| StoreError::WrongPassphrase)?;
+    Ok(Record::Passphrase {
+        kdf: "argon2id".to_owned(),
+        m_cost_kib: ARGON2_M_KIB,
+        t_cost: ARGON2_T,
+        p_cost: ARGON2_P,
+        salt: hex::encode(salt),
+        nonce: hex::encode(nonce),
+        sealed_key: hex::encode(sealed),
+    })
+}
+
+fn keyring_error(e: keyring::Error) -> StoreError {
+    match e {
+        keyring::Error::NoEntry => StoreError::KeyMissing,
+        other => StoreError::KeyringUnavailable(other.to_string()),
+    }
+}
+
+/// Makes a key for a new store in `dir`: sealed by `passphrase`, or put in the OS keyring.
+/// Blocking (Argon2id, D-Bus). Refuses a directory that already has a store.
+pub(crate) fn create(dir: &Path, passphrase: Option<&Passphrase>) -> Result<NewKey> {
+    if read_key_file(dir)?.is_some() || dir.join(crate::DATABASE_FILE).exists() {
+        return Err(StoreError::AlreadyInitialized(dir.to_owned()));
+    }
+    let store_id = Uuid::now_v7();
+    let key = DatabaseKey::generate();
+    let protection = match passphrase {
+        Some(p) => seal(store_id, &key, p)?,
+        None => {
+            let account = format!("store-{store_id}");
+            let entry = keyring::Entry::new(KEYRING_SERVICE, &account).map_err(keyring_error)?;
+            entry.set_secret(key.0.as_ref()).map_err(keyring_error)?;
+            Record::Keyring {
+                service: KEYRING_SERVICE.to_owned(),
+                account,
+            }
+        }
+    };
+    Ok(NewKey {
+        key,
+        file: KeyFile {
+            format: FORMAT.to_owned(),
+            store_id,
+            protection,
+        },
+    })
+}
+
+/// Recovers the key of the store in `dir`. Blocking (Argon2id, D-Bus). Reads only.
+pub(crate) fn unlock(dir: &Path, passphrase: Option<&Passphrase>) -> Result<DatabaseKey> {
+    let file = read_key_file(dir)?.ok_or_else(|| StoreError::NotInitialized(dir.to_owned()))?;
+    let corrupt = || StoreError::CorruptKeyFile(key_path(dir));
+    match file.protection {
+        Record::Keyring { service, account } => {
+            let entry = keyring::Entry::new(&service, &account).map_err(keyring_error)?;
+            let secret = Zeroizing::new(entry.get_secret().map_err(keyring_error)?);
+            let bytes: [u8; 32] = secret
+                .as_slice()
+                .try_into()
+                .map_err(|_| StoreError::KeyMissing)?;
+            Ok(DatabaseKey(Zeroizing::new(bytes)))
+        }
+        Record::Passphrase {
+            kdf,
+            m_cost_kib,
+            t_cost,
+            p_cost,
+            salt,
+            nonce,
+            sealed_key,
+        } => {
+            let passphrase = passphrase.ok_or(StoreError::PassphraseRequired)?;
+            if kdf != "argon2id" {
+                return Err(corrupt());
+            }
+            let salt = hex::decode(salt).map_err(|_| corrupt())?;
+            let nonce: [u8; 24] = hex::decode(nonce)
+                .ok()
+                .and_then(|n| n.try_into().ok())
+                .ok_or_else(corrupt)?;
+            let sealed = hex::decode(sealed_key).map_err(|_| corrupt())?;
+            let kek = derive(passphrase, &salt, m_cost_kib, t_cost, p_cost)?;
+            let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+            let opened = Zeroizing::new(
+                cipher
+                    .decrypt(
+                        XNonce::from_slice(&nonce),
+                        Payload {
+                            msg: &sealed,
+                            aad: &aad(file.store_id),
+                        },
+                    )
+                    .map_err(|_| StoreError::WrongPassphrase)?,
+            );
+            let bytes: [u8; 32] = opened.as_slice().try_into().map_err(|_| corrupt())?;
+            Ok(DatabaseKey(Zeroizing::new(bytes)))
+        }
+    }
+}

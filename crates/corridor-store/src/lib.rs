@@ -1,0 +1,24 @@
+//! Corridor's encrypted local case store.
+//!
+//! One SQLCipher database per profile in a data directory, opened through sqlx. The database
+//! key is 32 random bytes that never touch the disk in clear: either held by the OS keyring
+//! (Secret Service, Keychain, Credential Manager) or wrapped (XChaCha20-Poly1305) by a key
+//! derived from a passphrase with Argon2id. See [`keys`] for the key file and its guarantees.
+//!
+//! Guarantees:
+//! - no file of the data directory holds case data in clear, nor starts with the SQLite
+//!   header;
+//! - a wrong passphrase or a missing keyring entry is reported before the database is opened,
+//!   so nothing is modified;
+//! - every write is one transaction; a refused input writes nothing.
+
+pub mod error;
+pub mod keys;
+mod store;
+
+pub use error::StoreError;
+pub use keys::{keyring_available, Passphrase, Protection};
+pub use store::{Store, DATABASE_FILE};
+
+/// Result type of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,265 @@
+//! The store on real SQLCipher files in temporary directories.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use corridor_model::api::NewCaseForm;
+use corridor_model::{NewCase, NewEnterprise};
+use corridor_store::{Passphrase, Protection, Store, StoreError, DATABASE_FILE};
+
+const ICE: &str = "001561191000066";
+const TITLE: &str = "Indemnités journalières bloquées ZQX-7731";
+
+fn pass(s: &str) -> Option<Passphrase> {
+    Some(Passphrase::new(s.to_owned()))
+}
+
+/// Every file of the directory with its bytes, to prove nothing changed.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| {
+            let p = e.expect("entry").path();
+            let bytes = std::fs::read(&p).expect("read file");
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// Asserts that no file was added, removed or changed (naming the ones that were).
+fn assert_unchanged(before: &BTreeMap<PathBuf, Vec<u8>>, after: &BTreeMap<PathBuf, Vec<u8>>) {
+    let changed: Vec<_> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert!(changed.is_empty(), "files changed: {changed:?}");
+}
+
+async fn store_with_a_case(dir: &Path) -> Store {
+    let store = Store::create(dir, pass("correct horse battery"))
+        .await
+        .expect("create");
+    store
+        .add_enterprise(
+            NewEnterprise::parse(
+                "Atlas Textile SARL",
+                ICE,
+                "MA-06",
+                Some("1234567"),
+                Some("Casablanca"),
+            )
+            .expect("valid enterprise"),
+        )
+        .await
+        .expect("add enterprise");
+    store
+        .new_case(
+            NewCase::parse(ICE, "blocked_benefit", TITLE, "Dossier IJ maternité").expect("valid"),
+        )
+        .await
+        .expect("new case");
+    store
+}
+
+#[tokio::test]
+async fn cases_survive_closing_and_reopening_with_the_passphrase() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with_a_case(dir.path()).await;
+    store.close().await;
+
+    assert_eq!(
+        Store::protection(dir.path()).expect("protection"),
+        Some(Protection::Passphrase)
+    );
+    let store = Store::open(dir.path(), pass("correct horse battery"))
+        .await
+        .expect("reopen");
+    let cases = store.list_cases().await.expect("list");
+    assert_eq!(
+        cases.len(),
+        1,
+        "the case written before closing is read back"
+    );
+    assert_eq!(cases[0].title, TITLE);
+    assert_eq!(cases[0].enterprise_name, "Atlas Textile SARL");
+    assert_eq!(cases[0].region.code(), "MA-06");
+    assert!(
+        cases[0].reference.ends_with("-06-0001"),
+        "{}",
+        cases[0].reference
+    );
+}
+
+#[tokio::test]
+async fn no_file_is_plain_sqlite_or_holds_case_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with_a_case(dir.path()).await;
+    // Check while open (WAL present) and after closing.
+    for phase in ["open", "closed"] {
+        for (path, bytes) in snapshot(dir.path()) {
+            assert!(
+                !bytes.starts_with(b"SQLite format 3\0"),
+                "{phase}: {} starts with the SQLite header",
+                path.display()
+            );
+            for needle in [
+                TITLE.as_bytes(),
+                b"ZQX-7731",
+                b"Atlas Textile",
+                ICE.as_bytes(),
+            ] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "{phase}: {} contains {:?} in clear",
+                    path.display(),
+                    String::from_utf8_lossy(needle)
+                );
+            }
+        }
+        if phase == "open" {
+            store.clone().close().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_passphrase_is_refused_and_changes_no_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    store_with_a_case(dir.path()).await.close().await;
+    let before = snapshot(dir.path());
+
+    let err = Store::open(dir.path(), pass("wrong horse battery"))
+        .await
+        .expect_err("wrong");
+    assert!(matches!(err, StoreError::WrongPassphrase), "{err:?}");
+    assert_eq!(err.code(), "wrong_passphrase");
+    assert!(
+        err.to_string().contains("Phrase de passe incorrecte"),
+        "{err}"
+    );
+
+    let err = Store::open(dir.path(), None).await.expect_err("missing");
+    assert_eq!(err.code(), "passphrase_required");
+
+    assert_unchanged(&before, &snapshot(dir.path()));
+}
+
+#[tokio::test]
+async fn an_invalid_ice_is_refused_naming_it_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with_a_case(dir.path()).await;
+
+    let err = NewEnterprise::parse("X", "001561191000067", "MA-06", None, None).expect_err("ice");
+    assert!(err.to_string().contains("001561191000067"));
+
+    // Through the form path (validation inside the store), the refusal writes nothing.
+    let form = NewCaseForm {
+        ice: "123456789012345".to_owned(),
+        enterprise_name: "Nouvelle entreprise".to_owned(),
+        region: "MA-04".to_owned(),
+        category: "other".to_owned(),
+        title: "Titre".to_owned(),
+        description: String::new(),
+    };
+    let err = store
+        .new_case_from_form(form)
+        .await
+        .expect_err("invalid ICE");
+    assert_eq!(err.code(), "invalid_ice");
+    assert!(err.to_string().contains("123456789012345"), "{err}");
+    assert_eq!(store.list_cases().await.expect("list").len(), 1);
+    assert_eq!(store.list_enterprises().await.expect("list").len(), 1);
+}
+
+#[tokio::test]
+async fn a_form_for_a_new_enterprise_records_both_or_neither() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with_a_case(dir.path()).await;
+    let form = |region: &str| NewCaseForm {
+        ice: "002136093000040".to_owned(),
+        enterprise_name: "Souss Agro".to_owned(),
+        region: region.to_owned(),
+        category: "debt_schedule".to_owned(),
+        title: "Échéancier de 36 mois".to_owned(),
+        description: String::new(),
+    };
+    let err = store
+        .new_case_from_form(form("MA-13"))
+        .await
+        .expect_err("bad region");
+    assert_eq!(err.code(), "unknown_region");
+    assert_eq!(
+        store.list_enterprises().await.expect("list").len(),
+        1,
+        "no enterprise written"
+    );
+
+    let case = store.new_case_from_form(form("MA-09")).await.expect("ok");
+    assert_eq!(case.enterprise_name, "Souss Agro");
+    assert!(case.reference.contains("-09-0001"), "{}", case.reference);
+    assert_eq!(store.list_enterprises().await.expect("list").len(), 2);
+    assert_eq!(store.list_cases().await.expect("list").len(), 2);
+}
+
+#[tokio::test]
+async fn duplicates_and_unknown_enterprises_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with_a_case(dir.path()).await;
+    let again = NewEnterprise::parse("Autre nom", ICE, "MA-01", None, None).expect("valid");
+    assert_eq!(
+        store.add_enterprise(again).await.expect_err("dup").code(),
+        "duplicate_ice"
+    );
+
+    let orphan = NewCase::parse("002136093000040", "other", "Titre", "").expect("valid");
+    let err = store.new_case(orphan).await.expect_err("unknown");
+    assert_eq!(err.code(), "unknown_enterprise");
+    assert!(err.to_string().contains("002136093000040"));
+
+    let second = NewCase::parse(ICE, "other", "Deuxième dossier", "").expect("valid");
+    let case = store.new_case(second).await.expect("second case");
+    assert!(
+        case.reference.ends_with("-06-0002"),
+        "sequence advances: {}",
+        case.reference
+    );
+}
+
+#[tokio::test]
+async fn init_twice_is_refused_and_a_short_passphrase_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    store_with_a_case(dir.path()).await.close().await;
+    let before = snapshot(dir.path());
+    let err = Store::create(dir.path(), pass("another passphrase"))
+        .await
+        .expect_err("exists");
+    assert_eq!(err.code(), "already_initialized");
+    assert_unchanged(&before, &snapshot(dir.path()));
+
+    let other = tempfile::tempdir().expect("tempdir");
+    let err = Store::create(other.path(), pass("short"))
+        .await
+        .expect_err("short");
+    assert_eq!(err.code(), "passphrase_too_short");
+    assert!(snapshot(other.path()).is_empty(), "nothing left behind");
+}
+
+#[tokio::test]
+async fn a_corrupt_database_is_reported_and_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    store_with_a_case(dir.path()).await.close().await;
+    let db = dir.path().join(DATABASE_FILE);
+    let mut bytes = std::fs::read(&db).expect("read");
+    for b in bytes.iter_mut().take(4096) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&db, &bytes).expect("corrupt");
+    let before = snapshot(dir.path());
+
+    let err = Store::open(dir.path(), pass("correct horse battery"))
+        .await
+        .expect_err("corrupt");
+    assert_eq!(err.code(), "corrupt_database", "{err:?}");
+    assert_unchanged(&before, &snapshot(dir.path()));
+}

@@ -1,0 +1,222 @@
+//! The real desktop application driven through tauri-driver and WebKitWebDriver.
+//!
+//! Needs the built app (`target/debug/corridor-desktop`, with the UI embedded), `tauri-driver`
+//! on PATH, `WebKitWebDriver` and a display: `cargo xtask test` provides all of them and runs
+//! these tests under Xvfb. Each test starts its own tauri-driver on free ports, its own corridor
+//! server on SQLite, and uses a fresh data directory.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use corridor_e2e::{binary, eventually, ServerProcess};
+use thirtyfour::prelude::*;
+
+const PASS: &str = "phrase de passe e2e";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// A tauri-driver process (it launches the app for each session), killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start(data_dir: &Path, server_url: &str) -> Driver {
+        let port = free_port();
+        let native = free_port();
+        let webkit = std::env::var("CORRIDOR_NATIVE_DRIVER")
+            .unwrap_or_else(|_| "/usr/bin/WebKitWebDriver".to_owned());
+        let child = Command::new(
+            std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned()),
+        )
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .args(["--native-driver", &webkit])
+        .env("CORRIDOR_DATA_DIR", data_dir)
+        .env("CORRIDOR_SERVER_URL", server_url)
+        .env_remove("CORRIDOR_PASSPHRASE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start tauri-driver (cargo xtask test installs it)");
+        let url = format!("http://127.0.0.1:{port}");
+        let up = eventually(Duration::from_secs(20), || async {
+            std::net::TcpStream::connect(("127.0.0.1", port))
+                .ok()
+                .map(|_| ())
+        })
+        .await;
+        assert!(up.is_some(), "tauri-driver did not open port {port}");
+        Driver { child, url }
+    }
+
+    async fn session(&self) -> WebDriver {
+        let app = binary("corridor-desktop", "corridor-desktop");
+        let mut caps = Capabilities::new();
+        caps.set("browserName", "wry").expect("capability");
+        caps.set(
+            "tauri:options",
+            serde_json::json!({ "application": app.display().to_string() }),
+        )
+        .expect("capability");
+        let driver = WebDriver::new(&self.url, caps)
+            .await
+            .expect("WebDriver session");
+        driver
+            .set_implicit_wait_timeout(Duration::from_secs(0))
+            .await
+            .expect("timeouts");
+        driver
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tid(id: &str) -> By {
+    By::Css(format!("[data-testid='{id}']"))
+}
+
+/// Waits (up to 15 s) for the element with this test id.
+async fn wait(d: &WebDriver, id: &str) -> WebElement {
+    d.query(tid(id))
+        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("no element {id}: {e}"))
+}
+
+/// Waits (up to `secs`) until the element's text satisfies `pred`; returns that text.
+async fn wait_text(d: &WebDriver, id: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut last = String::new();
+    loop {
+        if let Ok(el) = d.find(tid(id)).await {
+            if let Ok(t) = el.text().await {
+                if pred(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "text of {id} never matched within {secs}s; last seen {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn type_into(d: &WebDriver, id: &str, text: &str) {
+    let el = wait(d, id).await;
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+async fn case_titles(d: &WebDriver) -> Vec<String> {
+    let mut out = Vec::new();
+    for el in d.find_all(tid("case-title")).await.expect("find titles") {
+        out.push(el.text().await.expect("text"));
+    }
+    out
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
+async fn create_a_case_then_find_it_after_a_restart() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut server = ServerProcess::start(
+        &format!("sqlite:{}", work.path().join("server.db").display()),
+        work.path(),
+    );
+    let driver = Driver::start(data.path(), &server.url).await;
+
+    // First run: create the store with a passphrase.
+    let d = driver.session().await;
+    wait(&d, "unlock-screen").await;
+    type_into(&d, "unlock-passphrase", PASS).await;
+    type_into(&d, "unlock-confirm", PASS).await;
+    wait(&d, "unlock-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait(&d, "cases-empty").await;
+    wait_text(&d, "server-status", 10, |t| t == "Serveur connecté").await;
+
+    // An invalid ICE is refused with a message naming it.
+    wait(&d, "new-case-button")
+        .await
+        .click()
+        .await
+        .expect("click");
+    type_into(&d, "new-case-ice", "001561191000067").await;
+    type_into(&d, "new-case-enterprise", "Atlas Textile SARL").await;
+    type_into(&d, "new-case-title", "Indemnités journalières bloquées").await;
+    wait(&d, "new-case-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait_text(&d, "new-case-error", 10, |t| t.contains("001561191000067")).await;
+    assert!(case_titles(&d).await.is_empty(), "nothing was created");
+
+    // A valid one is created and listed.
+    type_into(&d, "new-case-ice", "001561191000066").await;
+    wait(&d, "new-case-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait(&d, "case-table").await;
+    assert_eq!(case_titles(&d).await, ["Indemnités journalières bloquées"]);
+    d.quit().await.expect("quit");
+
+    // Restart: a wrong passphrase is refused, the right one shows the case again.
+    let d = driver.session().await;
+    wait(&d, "unlock-screen").await;
+    assert!(
+        d.find(tid("unlock-confirm")).await.is_err(),
+        "an existing store asks once"
+    );
+    type_into(&d, "unlock-passphrase", "pas la bonne phrase").await;
+    wait(&d, "unlock-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait_text(&d, "unlock-error", 15, |t| {
+        t.contains("Phrase de passe incorrecte")
+    })
+    .await;
+    type_into(&d, "unlock-passphrase", PASS).await;
+    wait(&d, "unlock-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait(&d, "case-table").await;
+    assert_eq!(case_titles(&d).await, ["Indemnités journalières bloquées"]);
+
+    // Stopping the server turns the indicator offline within a few seconds.
+    server.kill();
+    wait_text(&d, "server-status", 10, |t| t == "Hors ligne").await;
+    d.quit().await.expect("quit");
+}
