@@ -56,18 +56,7 @@ fn cmd_run(args: &[String]) -> Result<()> {
     };
     setup::ensure_tools()?;
     build_ui()?;
-    run(
-        "cargo build",
-        cargo().args([
-            "build",
-            "-p",
-            "corridor-desktop",
-            "-p",
-            "corridor-server",
-            "-p",
-            "corridor-cli",
-        ]),
-    )?;
+    run("cargo build", cargo().args(["build", "--workspace"]))?;
     let dev = root().join("target").join("corridor-dev");
     std::fs::create_dir_all(&dev)?;
     let bin = root().join("target").join("debug");
@@ -176,7 +165,7 @@ fn cmd_test(args: &[String]) -> Result<()> {
         go = record("keyring tests (Secret Service)", &mut || {
             let script = "set -e; export XDG_DATA_HOME=$(mktemp -d); \
                  echo -n corridor | gnome-keyring-daemon --unlock --components=secrets >/dev/null; \
-                 exec cargo test -p corridor-store --test keyring -- --ignored";
+                 exec cargo test --workspace --test keyring -- --ignored";
             run_counting(
                 Command::new("dbus-run-session")
                     .args(["--", "sh", "-c", script])
@@ -187,26 +176,17 @@ fn cmd_test(args: &[String]) -> Result<()> {
     }
     drop(pg);
     if go && !skip_e2e {
+        // `--workspace` everywhere: the same feature set as the test build, so nothing is
+        // compiled twice.
         go = record("build app and server", &mut || {
-            run(
-                "cargo build",
-                cargo().args(["build", "-p", "corridor-desktop", "-p", "corridor-server"]),
-            )
-            .map(|()| None)
+            run("cargo build", cargo().args(["build", "--workspace"])).map(|()| None)
         });
         go = go
             && record("end-to-end (WebDriver, Xvfb)", &mut || {
                 run_counting(
                     Command::new("xvfb-run")
                         .args(["-a", "-s", "-screen 0 1280x800x24"])
-                        .args([
-                            env!("CARGO"),
-                            "test",
-                            "-p",
-                            "corridor-e2e",
-                            "--test",
-                            "desktop",
-                        ])
+                        .args([env!("CARGO"), "test", "--workspace", "--test", "desktop"])
                         .args(["--", "--ignored", "--test-threads=1"])
                         .env("NO_AT_BRIDGE", "1")
                         .current_dir(root()),
