@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use util::{cargo, root, run, run_counting, Counts};
+use util::{cargo, cargo_bin, root, run, run_counting, Counts};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -186,7 +186,13 @@ fn cmd_test(args: &[String]) -> Result<()> {
                 run_counting(
                     Command::new("xvfb-run")
                         .args(["-a", "-s", "-screen 0 1280x800x24"])
-                        .args([env!("CARGO"), "test", "--workspace", "--test", "desktop"])
+                        .args([
+                            cargo_bin().as_str(),
+                            "test",
+                            "--workspace",
+                            "--test",
+                            "desktop",
+                        ])
                         .args(["--", "--ignored", "--test-threads=1"])
                         .env("NO_AT_BRIDGE", "1")
                         .current_dir(root()),

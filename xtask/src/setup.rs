@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::util::{as_root, root, run};
+use crate::util::{as_root, cargo_bin, root, run};
 
 /// Debian packages: Tauri's build deps, SQLCipher's OpenSSL, headless display, WebDriver,
 /// Secret Service for keyring tests, fonts for the interface.
@@ -128,7 +128,7 @@ fn check_trunk_config(wasm_bindgen: &str) -> Result<()> {
 }
 
 fn installed_version(crate_name: &str) -> Option<String> {
-    let out = Command::new(env!("CARGO"))
+    let out = Command::new(cargo_bin())
         .args(["install", "--list"])
         .output()
         .ok()?;
@@ -144,7 +144,7 @@ fn ensure_cargo_tool(crate_name: &str, bin: &str, version: &str, locked: bool) -
         println!("==> {crate_name} {version}: present");
         return Ok(());
     }
-    let mut cmd = Command::new(env!("CARGO"));
+    let mut cmd = Command::new(cargo_bin());
     cmd.args(["install", crate_name, "--version", version]);
     if locked {
         cmd.arg("--locked");

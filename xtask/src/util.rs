@@ -14,9 +14,14 @@ pub(crate) fn root() -> PathBuf {
         .to_owned()
 }
 
+/// The cargo that runs xtask (cargo sets `CARGO` for the programs it runs), else `cargo`.
+pub(crate) fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
 /// A `cargo` command (the same cargo that runs xtask) in the workspace root.
 pub(crate) fn cargo() -> Command {
-    let mut c = Command::new(env!("CARGO"));
+    let mut c = Command::new(cargo_bin());
     c.current_dir(root());
     c
 }

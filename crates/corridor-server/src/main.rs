@@ -46,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "corridor_server=info,tower_http=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let db = Db::connect(&cli.database_url)
