@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use corridor_model::{Case, NewCase, NewEnterprise};
-use corridor_store::{keyring_available, Passphrase, Store, StoreError};
+use corridor_model::case::{format_mad, parse_mad};
+use corridor_model::mutation::CaseEdit;
+use corridor_model::timeline::{EventKind, Institution, Visibility};
+use corridor_model::{Case, CaseStatus, NewCase, NewEnterprise, ValidationError};
+use corridor_store::{keyring_available, CaseDetail, CaseFilter, Passphrase, Store, StoreError};
 
 /// Corridor CGEM–CNSS: the local case store from the command line.
 #[derive(Debug, Parser)]
@@ -25,13 +28,37 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create the encrypted store (passphrase from CORRIDOR_PASSPHRASE, else the OS keyring).
-    Init,
+    Init {
+        /// Name recorded as the author of changes made here (default: $USER).
+        #[arg(long)]
+        user: Option<String>,
+        /// Institution of that user: cgem or cnss.
+        #[arg(long, default_value = "cgem")]
+        institution: String,
+    },
     /// Enterprises.
     #[command(subcommand)]
     Enterprise(EnterpriseCmd),
     /// Cases.
     #[command(subcommand)]
     Case(CaseCmd),
+    /// Full-text search over cases (accent-insensitive, prefixes).
+    Search {
+        /// Words to look for.
+        query: String,
+        /// Most results to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mutations waiting to be sent to the server.
+    Outbox {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check whether the corridor server answers.
     Ping {
         /// Server base URL.
@@ -97,7 +124,105 @@ enum CaseCmd {
     },
     /// List cases, newest first.
     List {
+        /// Only this status.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this region (MA-01..MA-12).
+        #[arg(long)]
+        region: Option<String>,
+        /// Only this category.
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this priority (low, normal, high, urgent).
+        #[arg(long)]
+        priority: Option<String>,
+        /// Only cases assigned to this person.
+        #[arg(long)]
+        assignee: Option<String>,
         /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a case with its timeline.
+    Show {
+        /// Reference or id.
+        case: String,
+        /// Print a JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a case in the workflow.
+    Transition {
+        /// Reference or id.
+        case: String,
+        /// Target status.
+        #[arg(long)]
+        to: String,
+        /// Reason (required to reject, resolve, reopen or put on hold).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Print the case as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Assign the CGEM officer or the CNSS representative in charge.
+    Assign {
+        /// Reference or id.
+        case: String,
+        /// CGEM officer.
+        #[arg(long, conflicts_with = "cnss", required_unless_present = "cnss")]
+        cgem: Option<String>,
+        /// CNSS representative.
+        #[arg(long)]
+        cnss: Option<String>,
+        /// Print the case as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Edit fields of a case.
+    Edit {
+        /// Reference or id.
+        case: String,
+        /// New title.
+        #[arg(long)]
+        title: Option<String>,
+        /// New description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Amount at stake in MAD (e.g. 12500,00).
+        #[arg(long)]
+        amount: Option<String>,
+        /// Priority (low, normal, high, urgent).
+        #[arg(long)]
+        priority: Option<String>,
+        /// Print the case as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a note to a case's timeline.
+    Note {
+        /// Reference or id.
+        case: String,
+        /// Text of the note.
+        #[arg(long)]
+        text: String,
+        /// Who may read it: shared, cgem or cnss.
+        #[arg(long, default_value = "shared")]
+        visibility: String,
+        /// Print the event as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link two cases; with --parent, OTHER becomes the parent of CASE.
+    Link {
+        /// Reference or id.
+        case: String,
+        /// The other case.
+        other: String,
+        /// Make OTHER the parent of CASE.
+        #[arg(long)]
+        parent: bool,
+        /// Print the case as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -132,6 +257,99 @@ fn print_case_line(c: &Case) {
     );
 }
 
+/// Parses an optional code with the domain's French error.
+fn parse_opt<T: std::str::FromStr<Err = ValidationError>>(
+    s: Option<&str>,
+) -> Result<Option<T>, String> {
+    s.map(str::parse)
+        .transpose()
+        .map_err(|e: ValidationError| e.to_string())
+}
+
+/// Prints `value` as JSON, or `line` for people.
+fn report(json: bool, value: &impl serde::Serialize, line: &str) -> Result<(), String> {
+    if json {
+        print_json(value)
+    } else {
+        println!("{line}");
+        Ok(())
+    }
+}
+
+fn casablanca(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono_tz::Africa::Casablanca)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+fn print_detail(d: &CaseDetail) {
+    let c = &d.case;
+    println!("{} — {}", c.reference, c.title);
+    println!("  Entreprise : {} (ICE {})", c.enterprise_name, c.ice);
+    println!(
+        "  Statut : {}   Priorité : {}   Région : {} {}",
+        c.status.label_fr(),
+        c.priority.label_fr(),
+        c.region,
+        c.region.name_fr()
+    );
+    println!("  Catégorie : {}", c.category.label_fr());
+    if let Some(a) = c.amount_centimes {
+        println!("  Montant en jeu : {}", format_mad(a));
+    }
+    println!(
+        "  Responsables : CGEM {} / CNSS {}",
+        c.cgem_assignee.as_deref().unwrap_or("—"),
+        c.cnss_assignee.as_deref().unwrap_or("—")
+    );
+    if let Some(r) = &c.resolution {
+        println!("  Résolution : {r}");
+    }
+    if !c.description.is_empty() {
+        println!("\n{}\n", c.description);
+    }
+    if !d.children.is_empty() {
+        println!("  Dossiers enfants : {}", d.children.join(", "));
+    }
+    if !d.links.is_empty() {
+        println!("  Dossiers liés : {}", d.links.join(", "));
+    }
+    println!("Historique :");
+    for e in &d.timeline {
+        let what = match &e.kind {
+            EventKind::Created => "Dossier ouvert".to_owned(),
+            EventKind::StatusChanged { from, to, reason } => format!(
+                "{} → {}{}",
+                from.label_fr(),
+                to.label_fr(),
+                reason
+                    .as_ref()
+                    .map(|r| format!(" : {r}"))
+                    .unwrap_or_default()
+            ),
+            EventKind::Assigned {
+                institution, to, ..
+            } => format!(
+                "Responsable {} : {}",
+                institution.code().to_uppercase(),
+                to.as_deref().unwrap_or("aucun")
+            ),
+            EventKind::Edited { fields } => format!("Modifié : {}", fields.join(", ")),
+            EventKind::Note { visibility, text } => {
+                format!("Note ({}) : {text}", visibility.label_fr())
+            }
+            EventKind::Linked { parent, .. } => {
+                if *parent {
+                    "Rattaché à un dossier parent".to_owned()
+                } else {
+                    "Lié à un autre dossier".to_owned()
+                }
+            }
+        };
+        println!("  {}  {:<14} {what}", casablanca(e.at), e.author);
+    }
+}
+
 async fn open(dir: &Path) -> Result<Store, StoreError> {
     Store::open(dir, passphrase()).await
 }
@@ -140,7 +358,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     let dir = data_dir(cli.data_dir)?;
     let err = |e: StoreError| e.to_string();
     match cli.command {
-        Command::Init => {
+        Command::Init { user, institution } => {
+            let institution: Institution = institution
+                .parse()
+                .map_err(|e: ValidationError| e.to_string())?;
             let pass = passphrase();
             if pass.is_none()
                 && !tokio::task::spawn_blocking(keyring_available)
@@ -153,7 +374,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
             let keyring = pass.is_none();
-            Store::create(&dir, pass).await.map_err(err)?.close().await;
+            let store = Store::create(&dir, pass).await.map_err(err)?;
+            let device = store.device().await.map_err(err)?;
+            let user = user.unwrap_or(device.user);
+            store.set_identity(&user, institution).await.map_err(err)?;
+            store.close().await;
             println!(
                 "Coffre local créé dans {} ({}).",
                 dir.display(),
@@ -216,9 +441,24 @@ async fn run(cli: Cli) -> Result<(), String> {
                 println!("Dossier ouvert : {} — {}", case.reference, case.title);
             }
         }
-        Command::Case(CaseCmd::List { json }) => {
+        Command::Case(CaseCmd::List {
+            status,
+            region,
+            category,
+            priority,
+            assignee,
+            json,
+        }) => {
+            let filter = CaseFilter {
+                status: parse_opt(status.as_deref())?,
+                region: parse_opt(region.as_deref())?,
+                category: parse_opt(category.as_deref())?,
+                priority: parse_opt(priority.as_deref())?,
+                assignee,
+                ..CaseFilter::default()
+            };
             let store = open(&dir).await.map_err(err)?;
-            let cases = store.list_cases().await.map_err(err)?;
+            let cases = store.find_cases(&filter).await.map_err(err)?;
             store.close().await;
             if json {
                 print_json(&cases)?;
@@ -226,6 +466,153 @@ async fn run(cli: Cli) -> Result<(), String> {
                 println!("Aucun dossier. Ouvrez-en un avec « corridor case new ».");
             } else {
                 cases.iter().for_each(print_case_line);
+            }
+        }
+        Command::Case(CaseCmd::Show { case, json }) => {
+            let store = open(&dir).await.map_err(err)?;
+            let detail = store.case_detail(&case).await.map_err(err)?;
+            store.close().await;
+            if json {
+                print_json(&detail)?;
+            } else {
+                print_detail(&detail);
+            }
+        }
+        Command::Case(CaseCmd::Transition {
+            case,
+            to,
+            reason,
+            json,
+        }) => {
+            let to: CaseStatus = to.parse().map_err(|e: ValidationError| e.to_string())?;
+            let store = open(&dir).await.map_err(err)?;
+            let c = store.transition(&case, to, reason).await.map_err(err)?;
+            store.close().await;
+            report(
+                json,
+                &c,
+                &format!("{} : {}", c.reference, c.status.label_fr()),
+            )?;
+        }
+        Command::Case(CaseCmd::Assign {
+            case,
+            cgem,
+            cnss,
+            json,
+        }) => {
+            let (institution, who) = match (cgem, cnss) {
+                (Some(u), _) => (Institution::Cgem, u),
+                (None, Some(u)) => (Institution::Cnss, u),
+                (None, None) => return Err("Précisez --cgem ou --cnss.".to_owned()),
+            };
+            let who = Some(who).filter(|w| !w.trim().is_empty());
+            let store = open(&dir).await.map_err(err)?;
+            let c = store.assign(&case, institution, who).await.map_err(err)?;
+            store.close().await;
+            let line = format!(
+                "{} : CGEM {} / CNSS {}",
+                c.reference,
+                c.cgem_assignee.as_deref().unwrap_or("—"),
+                c.cnss_assignee.as_deref().unwrap_or("—")
+            );
+            report(json, &c, &line)?;
+        }
+        Command::Case(CaseCmd::Edit {
+            case,
+            title,
+            description,
+            amount,
+            priority,
+            json,
+        }) => {
+            let edit = CaseEdit {
+                title,
+                description,
+                amount_centimes: amount
+                    .map(|a| {
+                        if a.trim().is_empty() {
+                            Ok(None)
+                        } else {
+                            parse_mad(&a).map(Some)
+                        }
+                    })
+                    .transpose()
+                    .map_err(|e| e.to_string())?,
+                priority: parse_opt(priority.as_deref())?,
+            };
+            if edit.fields().is_empty() {
+                return Err(
+                    "Rien à modifier : précisez --title, --description, --amount ou --priority."
+                        .to_owned(),
+                );
+            }
+            let store = open(&dir).await.map_err(err)?;
+            let c = store.edit_case(&case, edit).await.map_err(err)?;
+            store.close().await;
+            report(json, &c, &format!("{} modifié.", c.reference))?;
+        }
+        Command::Case(CaseCmd::Note {
+            case,
+            text,
+            visibility,
+            json,
+        }) => {
+            let visibility: Visibility = visibility
+                .parse()
+                .map_err(|e: ValidationError| e.to_string())?;
+            let store = open(&dir).await.map_err(err)?;
+            let event = store
+                .add_note(&case, visibility, &text)
+                .await
+                .map_err(err)?;
+            store.close().await;
+            report(
+                json,
+                &event,
+                &format!("Note ajoutée ({}).", visibility.label_fr()),
+            )?;
+        }
+        Command::Case(CaseCmd::Link {
+            case,
+            other,
+            parent,
+            json,
+        }) => {
+            let store = open(&dir).await.map_err(err)?;
+            let c = store.link(&case, &other, parent).await.map_err(err)?;
+            store.close().await;
+            report(json, &c, &format!("{} lié à {other}.", c.reference))?;
+        }
+        Command::Search { query, limit, json } => {
+            let store = open(&dir).await.map_err(err)?;
+            let hits = store.search(&query, limit).await.map_err(err)?;
+            store.close().await;
+            if json {
+                print_json(&hits)?;
+            } else if hits.is_empty() {
+                println!("Aucun résultat pour « {query} ».");
+            } else {
+                for h in &hits {
+                    println!("{}  {}\n    {}", h.case.reference, h.case.title, h.snippet);
+                }
+            }
+        }
+        Command::Outbox { json } => {
+            let store = open(&dir).await.map_err(err)?;
+            let pending = store.outbox().await.map_err(err)?;
+            store.close().await;
+            if json {
+                print_json(&pending)?;
+            } else {
+                for m in &pending {
+                    println!(
+                        "{:>6}  {}  {}",
+                        m.device_seq,
+                        m.authored_at.to_rfc3339(),
+                        m.op.name()
+                    );
+                }
+                println!("{} modification(s) en attente d'envoi.", pending.len());
             }
         }
         Command::Ping { server } => {

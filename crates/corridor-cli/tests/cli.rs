@@ -180,3 +180,169 @@ fn unknown_codes_and_missing_stores_are_explained() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("corridor init"));
 }
+
+#[test]
+fn a_case_is_worked_from_the_command_line_and_shown_with_its_timeline() {
+    let dir = initialised();
+    let created: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "new",
+            "--ice",
+            "001561191000066",
+            "--category",
+            "debt_schedule",
+            "--title",
+            "Échéancier 36 mois",
+            "--json",
+        ],
+    )))
+    .expect("json");
+    let r = created["reference"].as_str().expect("reference").to_owned();
+    ok(corridor(
+        dir.path(),
+        &["case", "transition", &r, "--to", "submitted"],
+    ));
+    ok(corridor(
+        dir.path(),
+        &["case", "assign", &r, "--cnss", "r.bennani"],
+    ));
+    ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "edit",
+            &r,
+            "--amount",
+            "48 000,50",
+            "--priority",
+            "high",
+        ],
+    ));
+    ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "note",
+            &r,
+            "--text",
+            "Relevé de compte transmis",
+            "--visibility",
+            "cgem",
+        ],
+    ));
+
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(corridor(dir.path(), &["case", "show", &r, "--json"])))
+            .expect("json");
+    assert_eq!(shown["status"], "submitted");
+    assert_eq!(shown["cnss_assignee"], "r.bennani");
+    assert_eq!(shown["amount_centimes"], 4_800_050);
+    assert_eq!(shown["priority"], "high");
+    let kinds: Vec<&str> = shown["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["created", "status_changed", "assigned", "edited", "note"]
+    );
+
+    let human = ok(corridor(dir.path(), &["case", "show", &r]));
+    assert!(human.contains("48\u{202f}000,50 MAD"), "{human}");
+    assert!(
+        human.contains("Note (Interne CGEM) : Relevé de compte transmis"),
+        "{human}"
+    );
+
+    let found: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["search", "releve compte", "--json"],
+    )))
+    .expect("json");
+    assert_eq!(
+        found[0]["case"]["reference"],
+        r.as_str(),
+        "notes are searchable without accents"
+    );
+
+    let filtered: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "list",
+            "--status",
+            "submitted",
+            "--priority",
+            "high",
+            "--json",
+        ],
+    )))
+    .expect("json");
+    assert_eq!(filtered.as_array().map(Vec::len), Some(1));
+    let none: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["case", "list", "--region", "MA-01", "--json"],
+    )))
+    .expect("json");
+    assert_eq!(none.as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn refused_workflow_steps_and_bad_codes_change_no_file() {
+    let dir = initialised();
+    let out = ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "new",
+            "--ice",
+            "001561191000066",
+            "--category",
+            "other",
+            "--title",
+            "T",
+            "--json",
+        ],
+    ));
+    let r = serde_json::from_str::<serde_json::Value>(&out).expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let before = snapshot(dir.path());
+    for (args, expected) in [
+        (
+            vec!["case", "transition", &r, "--to", "closed"],
+            "Passage interdit de « Brouillon » à « Clôturé »",
+        ),
+        (
+            vec!["case", "transition", &r, "--to", "finished"],
+            "Statut « finished » inconnu",
+        ),
+        (
+            vec!["case", "list", "--region", "MA-13"],
+            "Région « MA-13 » inconnue",
+        ),
+        (
+            vec!["case", "edit", &r, "--amount", "douze"],
+            "Montant « douze » invalide",
+        ),
+        (
+            vec!["case", "note", &r, "--text", "x", "--visibility", "public"],
+            "Valeur « public » inconnue",
+        ),
+        (
+            vec!["case", "show", "COR-2026-06-9999"],
+            "Aucun dossier « COR-2026-06-9999 »",
+        ),
+    ] {
+        let out = corridor(dir.path(), &args);
+        assert!(!out.status.success(), "{args:?} must fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert_unchanged(&before, &snapshot(dir.path()));
+}

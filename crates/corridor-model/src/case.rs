@@ -101,6 +101,19 @@ code_enum!(
     Closed = "closed" / "Clôturé",
 });
 
+code_enum!(
+    /// Priority of a case.
+    Priority, |s| ValidationError::UnknownCode("priorité", s), {
+    /// Low.
+    Low = "low" / "Basse",
+    /// Normal (default).
+    Normal = "normal" / "Normale",
+    /// High.
+    High = "high" / "Haute",
+    /// Urgent.
+    Urgent = "urgent" / "Urgente",
+});
+
 /// A case as stored and listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
@@ -126,6 +139,20 @@ pub struct Case {
     pub region: Region,
     /// When the case was opened (UTC).
     pub opened_at: DateTime<Utc>,
+    /// Priority.
+    pub priority: Priority,
+    /// Amount at stake, in centimes of MAD.
+    pub amount_centimes: Option<i64>,
+    /// CGEM officer in charge.
+    pub cgem_assignee: Option<String>,
+    /// CNSS representative in charge.
+    pub cnss_assignee: Option<String>,
+    /// When it was last resolved or rejected (UTC).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Resolution summary (the reason given when resolving or rejecting).
+    pub resolution: Option<String>,
+    /// Parent case.
+    pub parent_id: Option<Uuid>,
 }
 
 /// A validated request to open a case for an enterprise known by its ICE.
@@ -169,9 +196,65 @@ pub fn casablanca_year(at: DateTime<Utc>) -> i32 {
     at.with_timezone(&chrono_tz::Africa::Casablanca).year()
 }
 
-/// Formats a case reference: `COR-2026-06-0042`.
+/// Formats a final case reference, as the server assigns it: `COR-2026-06-0042`.
 pub fn format_reference(year: i32, region: Region, sequence: u32) -> String {
     format!("COR-{year}-{:02}-{sequence:04}", region.number())
+}
+
+/// Formats a provisional reference made offline on a device: `COR-2026-06-P0042-1A2B3C`. The
+/// `P` marks it provisional; the suffix (from the device id) keeps it unique across devices
+/// until the server assigns the final one.
+pub fn format_provisional_reference(
+    year: i32,
+    region: Region,
+    sequence: u32,
+    device: Uuid,
+) -> String {
+    let dev = device.simple().to_string();
+    let suffix = dev.get(dev.len() - 6..).unwrap_or(&dev).to_uppercase();
+    format!("COR-{year}-{:02}-P{sequence:04}-{suffix}", region.number())
+}
+
+/// Parses an amount in dirhams as typed (`1 234,56`, `1234.5`, `800`) into centimes.
+pub fn parse_mad(input: &str) -> Result<i64, ValidationError> {
+    let bad = || ValidationError::Amount(input.trim().to_owned());
+    let cleaned: String = input
+        .trim()
+        .trim_end_matches("MAD")
+        .trim_end_matches("DH")
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '\u{a0}')
+        .map(|c| if c == ',' { '.' } else { c })
+        .collect();
+    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(frac))
+        .ok_or_else(bad)
+}
+
+/// Formats centimes as French-style dirhams: `1 234,56 MAD`.
+pub fn format_mad(centimes: i64) -> String {
+    let sign = if centimes < 0 { "-" } else { "" };
+    let abs = centimes.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped},{:02} MAD", abs % 100)
 }
 
 #[cfg(test)]
@@ -228,6 +311,32 @@ mod tests {
         // 23:30 UTC on 31 December is 00:30 on 1 January in Casablanca (UTC+1).
         assert_eq!(casablanca_year(at("2025-12-31T23:30:00Z")), 2026);
         assert_eq!(casablanca_year(at("2025-12-31T22:30:00Z")), 2025);
+    }
+
+    #[test]
+    fn amounts_in_dirhams_become_centimes() {
+        assert_eq!(parse_mad("1 234,56"), Ok(123_456));
+        assert_eq!(parse_mad("800"), Ok(80_000));
+        assert_eq!(parse_mad("12.5 MAD"), Ok(1_250));
+        for bad in ["", "-5", "1,234,5", "12,345", "abc", "1.2.3"] {
+            assert_eq!(
+                parse_mad(bad).expect_err(bad).code(),
+                "invalid_amount",
+                "{bad}"
+            );
+        }
+        assert_eq!(format_mad(123_456), "1\u{202f}234,56 MAD");
+        assert_eq!(format_mad(5), "0,05 MAD");
+    }
+
+    #[test]
+    fn provisional_references_carry_the_device() {
+        let r = Region::from_number(6).expect("MA-06");
+        let dev = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+        assert_eq!(
+            format_provisional_reference(2026, r, 7, dev),
+            "COR-2026-06-P0007-ABCDEF"
+        );
     }
 
     #[test]

@@ -27,6 +27,12 @@ pub enum ValidationError {
     /// The status code is unknown.
     #[error("Statut « {0} » inconnu.")]
     UnknownStatus(String),
+    /// A code that is not one of the accepted values (field name, value).
+    #[error("Valeur « {1} » inconnue pour le champ {0}.")]
+    UnknownCode(&'static str, String),
+    /// An amount in dirhams that does not parse.
+    #[error("Montant « {0} » invalide : saisissez des dirhams, par exemple 12 500,00.")]
+    Amount(String),
     /// A required text field is empty.
     #[error("Le champ « {0} » est obligatoire.")]
     Required(&'static str),
@@ -44,6 +50,8 @@ impl ValidationError {
             Self::UnknownRegion(_) => "unknown_region",
             Self::UnknownCategory(..) => "unknown_category",
             Self::UnknownStatus(_) => "unknown_status",
+            Self::UnknownCode(..) => "unknown_code",
+            Self::Amount(_) => "invalid_amount",
             Self::Required(_) => "required",
             Self::TooLong(..) => "too_long",
         }

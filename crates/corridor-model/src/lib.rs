@@ -10,9 +10,12 @@ pub mod api;
 pub mod case;
 pub mod enterprise;
 pub mod error;
+pub mod mutation;
 pub mod region;
+pub mod timeline;
+pub mod workflow;
 
-pub use case::{Case, CaseCategory, CaseStatus, NewCase};
+pub use case::{Case, CaseCategory, CaseStatus, NewCase, Priority};
 pub use enterprise::{CnssNumber, Enterprise, Ice, NewEnterprise};
 pub use error::ValidationError;
 pub use region::Region;

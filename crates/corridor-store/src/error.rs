@@ -46,6 +46,21 @@ pub enum StoreError {
     /// No enterprise with this ICE.
     #[error("Aucune entreprise avec l'ICE {0} : enregistrez-la d'abord.")]
     UnknownEnterprise(String),
+    /// No case with this reference or id.
+    #[error("Aucun dossier « {0} » : vérifiez la référence.")]
+    UnknownCase(String),
+    /// The workflow refuses this transition.
+    #[error(transparent)]
+    Transition(#[from] corridor_model::workflow::TransitionError),
+    /// The change would change nothing.
+    #[error("Aucune modification : les valeurs saisies sont celles du dossier.")]
+    NothingToChange,
+    /// A case linked to itself.
+    #[error("Un dossier ne peut pas être lié à lui-même.")]
+    SelfLink,
+    /// A parent link that would make a cycle.
+    #[error("Lien refusé : ce dossier deviendrait son propre ancêtre.")]
+    LinkCycle,
     /// Database failure.
     #[error("Erreur du coffre local : {0}")]
     Database(#[from] sqlx::Error),
@@ -73,6 +88,11 @@ impl StoreError {
             Self::CorruptDatabase(_) => "corrupt_database",
             Self::DuplicateIce(_) => "duplicate_ice",
             Self::UnknownEnterprise(_) => "unknown_enterprise",
+            Self::UnknownCase(_) => "unknown_case",
+            Self::Transition(t) => t.code(),
+            Self::NothingToChange => "nothing_to_change",
+            Self::SelfLink => "self_link",
+            Self::LinkCycle => "link_cycle",
             Self::Database(_) | Self::Migration(_) => "database",
             Self::Io(_) => "io",
         }

@@ -10,15 +10,21 @@
 //!   header;
 //! - a wrong passphrase or a missing keyring entry is reported before the database is opened,
 //!   so nothing is modified;
-//! - every write is one transaction; a refused input writes nothing.
+//! - every write is one transaction; a refused input writes nothing;
+//! - every change is a named mutation, appended to the outbox in the transaction that applies
+//!   it locally (see [`cases`](crate::Store::outbox)).
 
+mod cases;
 pub mod error;
 pub mod keys;
+mod search;
 mod store;
 
+pub use cases::{CaseDetail, CaseFilter, MAX_TEXT};
 pub use error::StoreError;
 pub use keys::{keyring_available, Passphrase, Protection};
-pub use store::{Store, DATABASE_FILE};
+pub use search::{fts_query, SearchHit};
+pub use store::{Device, Store, DATABASE_FILE};
 
 /// Result type of the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use corridor_model::api::NewCaseForm;
-use corridor_model::case::{casablanca_year, format_reference};
-use corridor_model::{Case, Enterprise, NewCase, NewEnterprise, ValidationError};
+use corridor_model::timeline::Institution;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{ConnectOptions, Row, SqlitePool};
 use uuid::Uuid;
@@ -49,6 +46,7 @@ impl Store {
         let opened = async {
             let store = Self::connect(dir, &new_key.key, true).await?;
             MIGRATOR.run(&store.pool).await?;
+            ensure_device(&store.pool).await?;
             new_key.commit(dir)?;
             Ok::<_, StoreError>(store)
         }
@@ -72,6 +70,7 @@ impl Store {
         let key = blocking(move || keys::unlock(&d, passphrase.as_ref())).await?;
         let store = Self::connect(dir, &key, false).await?;
         MIGRATOR.run(&store.pool).await?;
+        ensure_device(&store.pool).await?;
         Ok(store)
     }
 
@@ -131,198 +130,77 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Records an enterprise. Refuses a second enterprise with the same ICE.
-    pub async fn add_enterprise(&self, new: NewEnterprise) -> Result<Enterprise> {
-        let mut tx = self.pool.begin().await?;
-        let e = insert_enterprise(&mut tx, new).await?;
-        tx.commit().await?;
-        Ok(e)
+    /// The pool (for the sibling modules).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
-    /// Every enterprise, by name.
-    pub async fn list_enterprises(&self) -> Result<Vec<Enterprise>> {
-        let rows = sqlx::query(
-            "SELECT id, name, ice, cnss, city, region, created_at FROM enterprise ORDER BY name",
-        )
-        .fetch_all(&self.pool)
+    /// This device's identity.
+    pub async fn device(&self) -> Result<Device> {
+        let mut conn = self.pool.acquire().await?;
+        load_device(&mut conn).await
+    }
+
+    /// Sets who uses this device (recorded as the author of their changes).
+    pub async fn set_identity(&self, user: &str, institution: Institution) -> Result<Device> {
+        let user = corridor_model::error::required_text("utilisateur", user, 100)?;
+        sqlx::query("UPDATE device SET user_name = ?, institution = ?")
+            .bind(user)
+            .bind(institution.code())
+            .execute(&self.pool)
+            .await?;
+        self.device().await
+    }
+}
+
+/// The device this store belongs to, and its user.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    /// Device id (UUIDv7).
+    pub id: Uuid,
+    /// User name recorded as author.
+    pub user: String,
+    /// The user's institution.
+    pub institution: Institution,
+}
+
+/// Makes the device row on first open.
+async fn ensure_device(pool: &SqlitePool) -> Result<()> {
+    let user = std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "local".to_owned());
+    sqlx::query(
+        "INSERT INTO device (singleton, id, user_name, institution, next_seq) \
+         VALUES (1, ?, ?, 'cgem', 1) ON CONFLICT (singleton) DO NOTHING",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(user)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn load_device(conn: &mut sqlx::SqliteConnection) -> Result<Device> {
+    let row = sqlx::query("SELECT id, user_name, institution FROM device")
+        .fetch_one(&mut *conn)
         .await?;
-        rows.iter().map(enterprise_from_row).collect()
-    }
-
-    /// Opens a case for an enterprise already recorded.
-    pub async fn new_case(&self, new: NewCase) -> Result<Case> {
-        let mut tx = self.pool.begin().await?;
-        let enterprise = enterprise_by_ice(&mut tx, new.ice.as_str())
-            .await?
-            .ok_or_else(|| StoreError::UnknownEnterprise(new.ice.to_string()))?;
-        let case = insert_case(&mut tx, &enterprise, new).await?;
-        tx.commit().await?;
-        Ok(case)
-    }
-
-    /// Opens a case from the interface's form: the enterprise is found by ICE or, when new,
-    /// recorded from the form in the same transaction.
-    pub async fn new_case_from_form(&self, form: NewCaseForm) -> Result<Case> {
-        let new = NewCase::parse(&form.ice, &form.category, &form.title, &form.description)?;
-        let mut tx = self.pool.begin().await?;
-        let enterprise = match enterprise_by_ice(&mut tx, new.ice.as_str()).await? {
-            Some(e) => e,
-            None => {
-                let ne = NewEnterprise::parse(
-                    &form.enterprise_name,
-                    &form.ice,
-                    &form.region,
-                    None,
-                    None,
-                )?;
-                insert_enterprise(&mut tx, ne).await?
-            }
-        };
-        let case = insert_case(&mut tx, &enterprise, new).await?;
-        tx.commit().await?;
-        Ok(case)
-    }
-
-    /// Every case, newest first.
-    pub async fn list_cases(&self) -> Result<Vec<Case>> {
-        let rows = sqlx::query(CASE_SELECT).fetch_all(&self.pool).await?;
-        rows.iter().map(case_from_row).collect()
-    }
-}
-
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
-
-const CASE_SELECT: &str = "SELECT c.id, c.reference, c.enterprise_id, e.name AS enterprise_name, \
-     e.ice, c.category, c.title, c.description, c.status, c.region, c.opened_at \
-     FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id \
-     ORDER BY c.opened_at DESC, c.id DESC";
-
-async fn insert_enterprise(tx: &mut Tx<'_>, new: NewEnterprise) -> Result<Enterprise> {
-    if enterprise_by_ice(tx, new.ice.as_str()).await?.is_some() {
-        return Err(StoreError::DuplicateIce(new.ice.to_string()));
-    }
-    let e = Enterprise {
-        id: Uuid::now_v7(),
-        name: new.name,
-        ice: new.ice,
-        cnss: new.cnss,
-        city: new.city,
-        region: new.region,
-        created_at: Utc::now(),
-    };
-    sqlx::query(
-        "INSERT INTO enterprise (id, name, ice, cnss, city, region, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(e.id.to_string())
-    .bind(&e.name)
-    .bind(e.ice.as_str())
-    .bind(e.cnss.as_ref().map(|c| c.as_str().to_owned()))
-    .bind(&e.city)
-    .bind(e.region.code())
-    .bind(e.created_at.to_rfc3339())
-    .execute(&mut **tx)
-    .await?;
-    Ok(e)
-}
-
-async fn enterprise_by_ice(tx: &mut Tx<'_>, ice: &str) -> Result<Option<Enterprise>> {
-    let row = sqlx::query(
-        "SELECT id, name, ice, cnss, city, region, created_at FROM enterprise WHERE ice = ?",
-    )
-    .bind(ice)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.as_ref().map(enterprise_from_row).transpose()
-}
-
-async fn insert_case(tx: &mut Tx<'_>, enterprise: &Enterprise, new: NewCase) -> Result<Case> {
-    let opened_at = Utc::now();
-    let year = casablanca_year(opened_at);
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO reference_counter (year, region, next) VALUES (?, ?, 2) \
-         ON CONFLICT (year, region) DO UPDATE SET next = next + 1 RETURNING next - 1",
-    )
-    .bind(year)
-    .bind(enterprise.region.code())
-    .fetch_one(&mut **tx)
-    .await?;
-    let case = Case {
-        id: Uuid::now_v7(),
-        reference: format_reference(
-            year,
-            enterprise.region,
-            u32::try_from(seq).unwrap_or(u32::MAX),
-        ),
-        enterprise_id: enterprise.id,
-        enterprise_name: enterprise.name.clone(),
-        ice: enterprise.ice.clone(),
-        category: new.category,
-        title: new.title,
-        description: new.description,
-        status: corridor_model::CaseStatus::Draft,
-        region: enterprise.region,
-        opened_at,
-    };
-    sqlx::query(
-        "INSERT INTO case_file (id, reference, enterprise_id, category, title, description, \
-         status, region, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(case.id.to_string())
-    .bind(&case.reference)
-    .bind(case.enterprise_id.to_string())
-    .bind(case.category.code())
-    .bind(&case.title)
-    .bind(&case.description)
-    .bind(case.status.code())
-    .bind(case.region.code())
-    .bind(case.opened_at.to_rfc3339())
-    .execute(&mut **tx)
-    .await?;
-    Ok(case)
+    Ok(Device {
+        id: parse(&row, "id")?,
+        user: row.try_get("user_name")?,
+        institution: parse(&row, "institution")?,
+    })
 }
 
 /// A stored value that no longer parses means the file was altered outside Corridor.
-fn bad_row(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn bad_row(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(e.to_string().into()))
 }
 
-fn parse<T: FromStr>(row: &SqliteRow, col: &str) -> Result<T>
+pub(crate) fn parse<T: FromStr>(row: &SqliteRow, col: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
     let s: String = row.try_get(col)?;
     s.parse().map_err(bad_row)
-}
-
-fn enterprise_from_row(row: &SqliteRow) -> Result<Enterprise> {
-    let cnss: Option<String> = row.try_get("cnss")?;
-    Ok(Enterprise {
-        id: parse(row, "id")?,
-        name: row.try_get("name")?,
-        ice: parse(row, "ice")?,
-        cnss: cnss
-            .map(|c| c.parse())
-            .transpose()
-            .map_err(|e: ValidationError| bad_row(e))?,
-        city: row.try_get("city")?,
-        region: parse(row, "region")?,
-        created_at: parse::<DateTime<Utc>>(row, "created_at")?,
-    })
-}
-
-fn case_from_row(row: &SqliteRow) -> Result<Case> {
-    Ok(Case {
-        id: parse(row, "id")?,
-        reference: row.try_get("reference")?,
-        enterprise_id: parse(row, "enterprise_id")?,
-        enterprise_name: row.try_get("enterprise_name")?,
-        ice: parse(row, "ice")?,
-        category: parse(row, "category")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        status: parse(row, "status")?,
-        region: parse(row, "region")?,
-        opened_at: parse::<DateTime<Utc>>(row, "opened_at")?,
-    })
 }

@@ -1,0 +1,291 @@
+//! Mutations: the named business operations a device makes, as the sync contract defines them
+//! (architecture.md). The store applies a mutation to its local view and appends it to its
+//! outbox in the same transaction; the server replays it later against its own state.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::timeline::{Institution, Visibility};
+use crate::{CaseCategory, CaseStatus, CnssNumber, Ice, Priority, Region};
+
+/// A mutation as stored in the outbox and pushed to the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// UUIDv7.
+    pub mutation_id: Uuid,
+    /// Device that made it.
+    pub device_id: Uuid,
+    /// Strictly increasing per device, from 1.
+    pub device_seq: i64,
+    /// The operation and its arguments: `{"name": ..., "args": {...}}`.
+    #[serde(flatten)]
+    pub op: Op,
+    /// Versions of the fields the user saw when editing (field name to version).
+    #[serde(default)]
+    pub base: BTreeMap<String, i64>,
+    /// When the user made it (UTC).
+    pub authored_at: DateTime<Utc>,
+    /// Who made it.
+    pub author: String,
+}
+
+/// Arguments of [`Op::CreateEnterprise`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateEnterprise {
+    /// New id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// ICE.
+    pub ice: Ice,
+    /// CNSS affiliation number.
+    pub cnss: Option<CnssNumber>,
+    /// City.
+    pub city: Option<String>,
+    /// Region.
+    pub region: Region,
+}
+
+/// Arguments of [`Op::CreateCase`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateCase {
+    /// New id.
+    pub id: Uuid,
+    /// Provisional reference given on the device.
+    pub reference: String,
+    /// Enterprise.
+    pub enterprise_id: Uuid,
+    /// Category.
+    pub category: CaseCategory,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Priority.
+    pub priority: Priority,
+    /// Amount at stake, in centimes of MAD.
+    pub amount_centimes: Option<i64>,
+    /// Region.
+    pub region: Region,
+}
+
+/// Field edits of [`Op::EditCase`]; `None` leaves a field alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEdit {
+    /// New title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// New description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// New amount (`Some(None)` clears it; on the wire: absent, `null`, or a number).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub amount_centimes: Option<Option<i64>>,
+    /// New priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+}
+
+/// Tells a field that is present but `null` (`Some(None)`) from an absent one (`None`, by
+/// `#[serde(default)]`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl CaseEdit {
+    /// Names of the fields this edit touches.
+    pub fn fields(&self) -> Vec<&'static str> {
+        let mut f = Vec::new();
+        if self.title.is_some() {
+            f.push("title");
+        }
+        if self.description.is_some() {
+            f.push("description");
+        }
+        if self.amount_centimes.is_some() {
+            f.push("amount_centimes");
+        }
+        if self.priority.is_some() {
+            f.push("priority");
+        }
+        f
+    }
+}
+
+/// A business operation with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "name", content = "args", rename_all = "snake_case")]
+pub enum Op {
+    /// Record an enterprise.
+    CreateEnterprise(CreateEnterprise),
+    /// Open a case.
+    CreateCase(CreateCase),
+    /// Edit fields of a case.
+    EditCase {
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// The edits.
+        edit: CaseEdit,
+    },
+    /// Move a case in the workflow.
+    TransitionCase {
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// Status the user saw.
+        from: CaseStatus,
+        /// Requested status.
+        to: CaseStatus,
+        /// Reason.
+        reason: Option<String>,
+    },
+    /// Assign (or unassign) the person in charge on one side.
+    AssignCase {
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// Which side.
+        institution: Institution,
+        /// New assignee.
+        assignee: Option<String>,
+    },
+    /// Add a note to the timeline.
+    AddNote {
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// Who may read it.
+        visibility: Visibility,
+        /// Text.
+        text: String,
+    },
+    /// Link two cases (optionally as parent and child).
+    LinkCases {
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// The other case.
+        other_id: Uuid,
+        /// Whether `other_id` becomes the parent of `case_id`.
+        parent: bool,
+    },
+}
+
+impl Op {
+    /// The mutation's name, as on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::CreateEnterprise(_) => "create_enterprise",
+            Op::CreateCase(_) => "create_case",
+            Op::EditCase { .. } => "edit_case",
+            Op::TransitionCase { .. } => "transition_case",
+            Op::AssignCase { .. } => "assign_case",
+            Op::AddNote { .. } => "add_note",
+            Op::LinkCases { .. } => "link_cases",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn uuid() -> impl Strategy<Value = Uuid> {
+        any::<u128>().prop_map(Uuid::from_u128)
+    }
+
+    fn status() -> impl Strategy<Value = CaseStatus> {
+        prop::sample::select(CaseStatus::ALL.to_vec())
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (uuid(), uuid(), ".{0,40}", prop::option::of(any::<i64>())).prop_map(|(c, e, t, a)| {
+                Op::EditCase {
+                    case_id: c,
+                    event_id: e,
+                    edit: CaseEdit {
+                        title: Some(t),
+                        amount_centimes: Some(a),
+                        ..CaseEdit::default()
+                    },
+                }
+            }),
+            (
+                uuid(),
+                uuid(),
+                status(),
+                status(),
+                prop::option::of(".{0,20}")
+            )
+                .prop_map(|(c, e, from, to, reason)| Op::TransitionCase {
+                    case_id: c,
+                    event_id: e,
+                    from,
+                    to,
+                    reason
+                }),
+            (uuid(), uuid(), prop::option::of("[a-z.]{1,12}")).prop_map(|(c, e, a)| {
+                Op::AssignCase {
+                    case_id: c,
+                    event_id: e,
+                    institution: Institution::Cnss,
+                    assignee: a,
+                }
+            }),
+            (uuid(), uuid(), ".{0,80}").prop_map(|(c, e, text)| Op::AddNote {
+                case_id: c,
+                event_id: e,
+                visibility: Visibility::Cgem,
+                text
+            }),
+            (uuid(), uuid(), uuid(), any::<bool>()).prop_map(|(c, e, o, parent)| {
+                Op::LinkCases {
+                    case_id: c,
+                    event_id: e,
+                    other_id: o,
+                    parent,
+                }
+            }),
+        ]
+    }
+
+    proptest! {
+        /// Every mutation survives a trip through JSON unchanged.
+        #[test]
+        fn mutations_round_trip_through_json(op in op(), seq in 1i64..1_000_000, id in uuid()) {
+            let m = Mutation {
+                mutation_id: id,
+                device_id: id,
+                device_seq: seq,
+                op,
+                base: BTreeMap::from([("title".to_owned(), seq)]),
+                authored_at: DateTime::from_timestamp(1_764_000_000, 0).expect("instant"),
+                author: "k.alaoui".to_owned(),
+            };
+            let json = serde_json::to_string(&m).expect("serialise");
+            let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+            prop_assert_eq!(value["name"].as_str(), Some(m.op.name()));
+            prop_assert_eq!(serde_json::from_str::<Mutation>(&json).expect("deserialise"), m);
+        }
+    }
+}

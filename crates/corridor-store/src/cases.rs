@@ -1,0 +1,879 @@
+//! Enterprises, cases and their timeline.
+//!
+//! Every change is a named [`Mutation`]: [`Store`]'s methods build the operation, [`apply`]
+//! validates it against the current local state and writes its effects, and the mutation is
+//! appended to the outbox — all in one transaction, so a refused change writes nothing and an
+//! accepted one is never lost before the next sync. [`apply`] is also what the sync client will
+//! use to re-apply pending mutations on top of the server's state.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use corridor_model::api::NewCaseForm;
+use corridor_model::case::{casablanca_year, format_provisional_reference};
+use corridor_model::error::required_text;
+use corridor_model::mutation::{CaseEdit, CreateCase, CreateEnterprise, Mutation, Op};
+use corridor_model::timeline::{CaseEvent, EventKind, Institution, Visibility};
+use corridor_model::{
+    workflow, Case, CaseCategory, CaseStatus, Enterprise, NewCase, NewEnterprise, Priority, Region,
+    ValidationError,
+};
+use serde::Serialize;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+use crate::store::{bad_row, load_device, parse, Device};
+use crate::{Result, Store, StoreError};
+
+type Tx<'a> = sqlx::Transaction<'a, Sqlite>;
+
+/// Longest note or description, in characters.
+pub const MAX_TEXT: usize = 20_000;
+
+/// Filters of the case list. Empty filters match everything.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only this status.
+    pub status: Option<CaseStatus>,
+    /// Only this region.
+    pub region: Option<Region>,
+    /// Only this category.
+    pub category: Option<CaseCategory>,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// Only cases assigned to this person (either side).
+    pub assignee: Option<String>,
+    /// Page size (default: everything).
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    pub offset: u32,
+}
+
+/// A case with its timeline and relations.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    /// The case.
+    #[serde(flatten)]
+    pub case: Case,
+    /// Its timeline, oldest first.
+    pub timeline: Vec<CaseEvent>,
+    /// References of its child cases.
+    pub children: Vec<String>,
+    /// References of linked cases.
+    pub links: Vec<String>,
+}
+
+const CASE_SELECT: &str = "SELECT c.id, c.reference, c.enterprise_id, e.name AS enterprise_name, \
+     e.ice, c.category, c.title, c.description, c.status, c.region, c.opened_at, c.priority, \
+     c.amount_centimes, c.cgem_assignee, c.cnss_assignee, c.resolved_at, c.resolution, \
+     c.parent_id FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id";
+
+const ORDER: &str = " ORDER BY c.opened_at DESC, c.id DESC";
+
+impl Store {
+    async fn begin(&self) -> Result<(Tx<'static>, Device)> {
+        let mut tx = self.pool().begin().await?;
+        let device = load_device(&mut tx).await?;
+        Ok((tx, device))
+    }
+
+    /// Applies `op`, appends it to the outbox, and commits.
+    async fn commit_op(&self, mut tx: Tx<'static>, device: &Device, op: Op) -> Result<()> {
+        let now = Utc::now();
+        let base = apply(&mut tx, &device.user, &op, now).await?;
+        queue(&mut tx, device, op, base, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an enterprise. Refuses a second enterprise with the same ICE.
+    pub async fn add_enterprise(&self, new: NewEnterprise) -> Result<Enterprise> {
+        let (tx, device) = self.begin().await?;
+        let id = Uuid::now_v7();
+        self.commit_op(tx, &device, create_enterprise_op(id, new))
+            .await?;
+        self.enterprise(id).await
+    }
+
+    async fn enterprise(&self, id: Uuid) -> Result<Enterprise> {
+        let row = sqlx::query(&format!("{ENTERPRISE_SELECT} WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_one(self.pool())
+            .await?;
+        enterprise_from_row(&row)
+    }
+
+    /// Every enterprise, by name.
+    pub async fn list_enterprises(&self) -> Result<Vec<Enterprise>> {
+        let rows = sqlx::query(&format!("{ENTERPRISE_SELECT} ORDER BY name"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(enterprise_from_row).collect()
+    }
+
+    /// The enterprise with this ICE.
+    pub async fn enterprise_by_ice(&self, ice: &str) -> Result<Enterprise> {
+        let mut conn = self.pool().acquire().await?;
+        enterprise_by_ice(&mut conn, ice)
+            .await?
+            .ok_or_else(|| StoreError::UnknownEnterprise(ice.to_owned()))
+    }
+
+    /// Opens a case for an enterprise already recorded.
+    pub async fn new_case(&self, new: NewCase) -> Result<Case> {
+        let (mut tx, device) = self.begin().await?;
+        let enterprise = enterprise_by_ice(&mut tx, new.ice.as_str())
+            .await?
+            .ok_or_else(|| StoreError::UnknownEnterprise(new.ice.to_string()))?;
+        let op = create_case_op(&mut tx, &device, &enterprise, new).await?;
+        let id = case_id_of(&op);
+        self.commit_op(tx, &device, op).await?;
+        self.case(&id.to_string()).await
+    }
+
+    /// Opens a case from the interface's form: the enterprise is found by ICE or, when new,
+    /// recorded from the form in the same transaction (two mutations, one commit).
+    pub async fn new_case_from_form(&self, form: NewCaseForm) -> Result<Case> {
+        let new = NewCase::parse(&form.ice, &form.category, &form.title, &form.description)?;
+        let (mut tx, device) = self.begin().await?;
+        let enterprise = match enterprise_by_ice(&mut tx, new.ice.as_str()).await? {
+            Some(e) => e,
+            None => {
+                let ne = NewEnterprise::parse(
+                    &form.enterprise_name,
+                    &form.ice,
+                    &form.region,
+                    None,
+                    None,
+                )?;
+                let id = Uuid::now_v7();
+                let op = create_enterprise_op(id, ne);
+                let now = Utc::now();
+                let base = apply(&mut tx, &device.user, &op, now).await?;
+                queue(&mut tx, &device, op, base, now).await?;
+                enterprise_by_ice(&mut tx, new.ice.as_str())
+                    .await?
+                    .ok_or_else(|| StoreError::UnknownEnterprise(new.ice.to_string()))?
+            }
+        };
+        let op = create_case_op(&mut tx, &device, &enterprise, new).await?;
+        let id = case_id_of(&op);
+        self.commit_op(tx, &device, op).await?;
+        self.case(&id.to_string()).await
+    }
+
+    /// Every case, newest first.
+    pub async fn list_cases(&self) -> Result<Vec<Case>> {
+        self.find_cases(&CaseFilter::default()).await
+    }
+
+    /// The cases matching `filter`, newest first.
+    pub async fn find_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>> {
+        let mut q = QueryBuilder::<Sqlite>::new(CASE_SELECT);
+        q.push(" WHERE 1 = 1");
+        if let Some(s) = filter.status {
+            q.push(" AND c.status = ").push_bind(s.code());
+        }
+        if let Some(r) = filter.region {
+            q.push(" AND c.region = ").push_bind(r.code());
+        }
+        if let Some(c) = filter.category {
+            q.push(" AND c.category = ").push_bind(c.code());
+        }
+        if let Some(p) = filter.priority {
+            q.push(" AND c.priority = ").push_bind(p.code());
+        }
+        if let Some(a) = &filter.assignee {
+            q.push(" AND (c.cgem_assignee = ").push_bind(a.clone());
+            q.push(" OR c.cnss_assignee = ")
+                .push_bind(a.clone())
+                .push(")");
+        }
+        q.push(ORDER);
+        q.push(" LIMIT ")
+            .push_bind(filter.limit.map_or(-1, i64::from));
+        q.push(" OFFSET ").push_bind(i64::from(filter.offset));
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    /// The case with this reference or id.
+    pub async fn case(&self, key: &str) -> Result<Case> {
+        let mut conn = self.pool().acquire().await?;
+        load_case(&mut conn, key).await
+    }
+
+    /// The case with this reference or id, its timeline and relations.
+    pub async fn case_detail(&self, key: &str) -> Result<CaseDetail> {
+        let mut conn = self.pool().acquire().await?;
+        let case = load_case(&mut conn, key).await?;
+        let id = case.id.to_string();
+        let rows = sqlx::query(
+            "SELECT id, case_id, at, author, body FROM case_event WHERE case_id = ? ORDER BY id",
+        )
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let timeline = rows.iter().map(event_from_row).collect::<Result<_>>()?;
+        let children = sqlx::query_scalar(
+            "SELECT reference FROM case_file WHERE parent_id = ? ORDER BY reference",
+        )
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let links = sqlx::query_scalar(
+            "SELECT c.reference FROM case_link l JOIN case_file c ON c.id = l.other_id \
+             WHERE l.case_id = ? ORDER BY c.reference",
+        )
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(CaseDetail {
+            case,
+            timeline,
+            children,
+            links,
+        })
+    }
+
+    /// Edits fields of a case.
+    pub async fn edit_case(&self, key: &str, edit: CaseEdit) -> Result<Case> {
+        let (mut tx, device) = self.begin().await?;
+        let case = load_case(&mut tx, key).await?;
+        let op = Op::EditCase {
+            case_id: case.id,
+            event_id: Uuid::now_v7(),
+            edit,
+        };
+        self.commit_op(tx, &device, op).await?;
+        self.case(&case.id.to_string()).await
+    }
+
+    /// Moves a case in the workflow.
+    pub async fn transition(
+        &self,
+        key: &str,
+        to: CaseStatus,
+        reason: Option<String>,
+    ) -> Result<Case> {
+        let (mut tx, device) = self.begin().await?;
+        let case = load_case(&mut tx, key).await?;
+        let op = Op::TransitionCase {
+            case_id: case.id,
+            event_id: Uuid::now_v7(),
+            from: case.status,
+            to,
+            reason: reason
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty()),
+        };
+        self.commit_op(tx, &device, op).await?;
+        self.case(&case.id.to_string()).await
+    }
+
+    /// Assigns (or, with `None`, unassigns) the person in charge on one side.
+    pub async fn assign(
+        &self,
+        key: &str,
+        institution: Institution,
+        assignee: Option<String>,
+    ) -> Result<Case> {
+        let (mut tx, device) = self.begin().await?;
+        let case = load_case(&mut tx, key).await?;
+        let assignee = assignee
+            .map(|a| required_text("responsable", &a, 100))
+            .transpose()?;
+        let op = Op::AssignCase {
+            case_id: case.id,
+            event_id: Uuid::now_v7(),
+            institution,
+            assignee,
+        };
+        self.commit_op(tx, &device, op).await?;
+        self.case(&case.id.to_string()).await
+    }
+
+    /// Adds a note to a case's timeline.
+    pub async fn add_note(
+        &self,
+        key: &str,
+        visibility: Visibility,
+        text: &str,
+    ) -> Result<CaseEvent> {
+        let (mut tx, device) = self.begin().await?;
+        let case = load_case(&mut tx, key).await?;
+        let event_id = Uuid::now_v7();
+        let op = Op::AddNote {
+            case_id: case.id,
+            event_id,
+            visibility,
+            text: text.to_owned(),
+        };
+        self.commit_op(tx, &device, op).await?;
+        let row = sqlx::query("SELECT id, case_id, at, author, body FROM case_event WHERE id = ?")
+            .bind(event_id.to_string())
+            .fetch_one(self.pool())
+            .await?;
+        event_from_row(&row)
+    }
+
+    /// Links two cases; with `parent`, `other` becomes the parent of `key`.
+    pub async fn link(&self, key: &str, other: &str, parent: bool) -> Result<Case> {
+        let (mut tx, device) = self.begin().await?;
+        let case = load_case(&mut tx, key).await?;
+        let other = load_case(&mut tx, other).await?;
+        let op = Op::LinkCases {
+            case_id: case.id,
+            event_id: Uuid::now_v7(),
+            other_id: other.id,
+            parent,
+        };
+        self.commit_op(tx, &device, op).await?;
+        self.case(&case.id.to_string()).await
+    }
+
+    /// Mutations waiting to be pushed, in order.
+    pub async fn outbox(&self) -> Result<Vec<Mutation>> {
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM outbox ORDER BY device_seq")
+            .fetch_all(self.pool())
+            .await?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(bad_row))
+            .collect()
+    }
+}
+
+/// Appends a mutation to the outbox inside `tx` (for a transaction holding several).
+async fn queue(
+    tx: &mut Tx<'_>,
+    device: &Device,
+    op: Op,
+    base: BTreeMap<String, i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let seq: i64 =
+        sqlx::query_scalar("UPDATE device SET next_seq = next_seq + 1 RETURNING next_seq - 1")
+            .fetch_one(&mut **tx)
+            .await?;
+    let m = Mutation {
+        mutation_id: Uuid::now_v7(),
+        device_id: device.id,
+        device_seq: seq,
+        op,
+        base,
+        authored_at: now,
+        author: device.user.clone(),
+    };
+    let body = serde_json::to_string(&m).map_err(std::io::Error::other)?;
+    sqlx::query("INSERT INTO outbox (device_seq, mutation_id, name, body, authored_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(seq)
+        .bind(m.mutation_id.to_string())
+        .bind(m.op.name())
+        .bind(body)
+        .bind(now.to_rfc3339())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn create_enterprise_op(id: Uuid, e: NewEnterprise) -> Op {
+    Op::CreateEnterprise(CreateEnterprise {
+        id,
+        name: e.name,
+        ice: e.ice,
+        cnss: e.cnss,
+        city: e.city,
+        region: e.region,
+    })
+}
+
+async fn create_case_op(
+    tx: &mut Tx<'_>,
+    device: &Device,
+    enterprise: &Enterprise,
+    new: NewCase,
+) -> Result<Op> {
+    let year = casablanca_year(Utc::now());
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO reference_counter (year, region, next) VALUES (?, ?, 2) \
+         ON CONFLICT (year, region) DO UPDATE SET next = next + 1 RETURNING next - 1",
+    )
+    .bind(year)
+    .bind(enterprise.region.code())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Op::CreateCase(CreateCase {
+        id: Uuid::now_v7(),
+        reference: format_provisional_reference(
+            year,
+            enterprise.region,
+            u32::try_from(seq).unwrap_or(u32::MAX),
+            device.id,
+        ),
+        enterprise_id: enterprise.id,
+        category: new.category,
+        title: new.title,
+        description: new.description,
+        priority: Priority::Normal,
+        amount_centimes: None,
+        region: enterprise.region,
+    }))
+}
+
+fn case_id_of(op: &Op) -> Uuid {
+    match op {
+        Op::CreateCase(c) => c.id,
+        Op::CreateEnterprise(e) => e.id,
+        Op::EditCase { case_id, .. }
+        | Op::TransitionCase { case_id, .. }
+        | Op::AssignCase { case_id, .. }
+        | Op::AddNote { case_id, .. }
+        | Op::LinkCases { case_id, .. } => *case_id,
+    }
+}
+
+/// Validates `op` against the current state and writes its effects. Returns the field versions
+/// the change was based on (the `base` of the sync contract).
+pub(crate) async fn apply(
+    tx: &mut SqliteConnection,
+    author: &str,
+    op: &Op,
+    at: DateTime<Utc>,
+) -> Result<BTreeMap<String, i64>> {
+    let mut base = BTreeMap::new();
+    match op {
+        Op::CreateEnterprise(e) => {
+            if enterprise_by_ice(tx, e.ice.as_str()).await?.is_some() {
+                return Err(StoreError::DuplicateIce(e.ice.to_string()));
+            }
+            required_text("nom de l'entreprise", &e.name, 200)?;
+            sqlx::query(
+                "INSERT INTO enterprise (id, name, ice, cnss, city, region, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(e.id.to_string())
+            .bind(&e.name)
+            .bind(e.ice.as_str())
+            .bind(e.cnss.as_ref().map(|c| c.as_str().to_owned()))
+            .bind(&e.city)
+            .bind(e.region.code())
+            .bind(at.to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        }
+        Op::CreateCase(c) => {
+            required_text("titre", &c.title, 200)?;
+            check_len("description", &c.description)?;
+            sqlx::query(
+                "INSERT INTO case_file (id, reference, enterprise_id, category, title, description, \
+                 status, region, opened_at, priority, amount_centimes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(c.id.to_string())
+            .bind(&c.reference)
+            .bind(c.enterprise_id.to_string())
+            .bind(c.category.code())
+            .bind(&c.title)
+            .bind(&c.description)
+            .bind(CaseStatus::Draft.code())
+            .bind(c.region.code())
+            .bind(at.to_rfc3339())
+            .bind(c.priority.code())
+            .bind(c.amount_centimes)
+            .execute(&mut *tx)
+            .await?;
+            // The creation event takes the case's own id: deterministic wherever it is replayed.
+            insert_event(tx, c.id, c.id, author, at, &EventKind::Created).await?;
+        }
+        Op::EditCase {
+            case_id,
+            event_id,
+            edit,
+        } => {
+            let case = load_case(tx, &case_id.to_string()).await?;
+            let mut versions = field_versions(tx, *case_id).await?;
+            let mut changed = Vec::new();
+            let mut q = QueryBuilder::<Sqlite>::new("UPDATE case_file SET id = id");
+            if let Some(t) = &edit.title {
+                let t = required_text("titre", t, 200)?;
+                if t != case.title {
+                    q.push(", title = ").push_bind(t);
+                    changed.push("title");
+                }
+            }
+            if let Some(d) = &edit.description {
+                check_len("description", d)?;
+                if *d != case.description {
+                    q.push(", description = ").push_bind(d.clone());
+                    changed.push("description");
+                }
+            }
+            if let Some(a) = edit.amount_centimes {
+                if a.is_some_and(|a| a < 0) {
+                    return Err(ValidationError::Amount(a.unwrap_or_default().to_string()).into());
+                }
+                if a != case.amount_centimes {
+                    q.push(", amount_centimes = ").push_bind(a);
+                    changed.push("amount_centimes");
+                }
+            }
+            if let Some(p) = edit.priority {
+                if p != case.priority {
+                    q.push(", priority = ").push_bind(p.code());
+                    changed.push("priority");
+                }
+            }
+            if changed.is_empty() {
+                return Err(StoreError::NothingToChange);
+            }
+            for f in &changed {
+                let v = versions.entry((*f).to_owned()).or_insert(0);
+                base.insert((*f).to_owned(), *v);
+                *v += 1;
+            }
+            let versions = serde_json::to_string(&versions).map_err(std::io::Error::other)?;
+            q.push(", field_versions = ").push_bind(versions);
+            q.push(" WHERE id = ").push_bind(case_id.to_string());
+            q.build().execute(&mut *tx).await?;
+            let fields = changed.iter().map(|f| (*f).to_owned()).collect();
+            insert_event(
+                tx,
+                *event_id,
+                *case_id,
+                author,
+                at,
+                &EventKind::Edited { fields },
+            )
+            .await?;
+        }
+        Op::TransitionCase {
+            case_id,
+            event_id,
+            to,
+            reason,
+            ..
+        } => {
+            let case = load_case(tx, &case_id.to_string()).await?;
+            let children: Vec<String> =
+                sqlx::query_scalar("SELECT status FROM case_file WHERE parent_id = ?")
+                    .bind(case_id.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let open = children
+                .iter()
+                .filter(|s| s.parse::<CaseStatus>().map_or(true, workflow::is_open))
+                .count();
+            workflow::check(case.status, *to, reason.as_deref(), open)?;
+            if let Some(r) = reason {
+                check_len("motif", r)?;
+            }
+            let (resolved_at, resolution) = match to {
+                CaseStatus::Resolved | CaseStatus::Rejected => {
+                    (Some(at.to_rfc3339()), reason.clone())
+                }
+                CaseStatus::Closed => (
+                    case.resolved_at.map(|t| t.to_rfc3339()),
+                    case.resolution.clone(),
+                ),
+                _ => (None, None),
+            };
+            sqlx::query(
+                "UPDATE case_file SET status = ?, resolved_at = ?, resolution = ? WHERE id = ?",
+            )
+            .bind(to.code())
+            .bind(resolved_at)
+            .bind(resolution)
+            .bind(case_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+            let kind = EventKind::StatusChanged {
+                from: case.status,
+                to: *to,
+                reason: reason.clone(),
+            };
+            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
+        }
+        Op::AssignCase {
+            case_id,
+            event_id,
+            institution,
+            assignee,
+        } => {
+            let case = load_case(tx, &case_id.to_string()).await?;
+            let (column, current) = match institution {
+                Institution::Cgem => ("cgem_assignee", case.cgem_assignee),
+                Institution::Cnss => ("cnss_assignee", case.cnss_assignee),
+            };
+            if current == *assignee {
+                return Err(StoreError::NothingToChange);
+            }
+            sqlx::query(&format!("UPDATE case_file SET {column} = ? WHERE id = ?"))
+                .bind(assignee)
+                .bind(case_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            let kind = EventKind::Assigned {
+                institution: *institution,
+                from: current,
+                to: assignee.clone(),
+            };
+            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
+        }
+        Op::AddNote {
+            case_id,
+            event_id,
+            visibility,
+            text,
+        } => {
+            load_case(tx, &case_id.to_string()).await?;
+            let text = required_text("note", text, MAX_TEXT)?;
+            let kind = EventKind::Note {
+                visibility: *visibility,
+                text,
+            };
+            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
+        }
+        Op::LinkCases {
+            case_id,
+            event_id,
+            other_id,
+            parent,
+        } => {
+            if case_id == other_id {
+                return Err(StoreError::SelfLink);
+            }
+            load_case(tx, &case_id.to_string()).await?;
+            let other = load_case(tx, &other_id.to_string()).await?;
+            if *parent {
+                // Walk up from the new parent: meeting this case would make a cycle.
+                let mut up = Some(other.id);
+                while let Some(id) = up {
+                    if id == *case_id {
+                        return Err(StoreError::LinkCycle);
+                    }
+                    up = sqlx::query_scalar::<_, Option<String>>(
+                        "SELECT parent_id FROM case_file WHERE id = ?",
+                    )
+                    .bind(id.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .map(|p| p.parse().map_err(bad_row))
+                    .transpose()?;
+                }
+                sqlx::query("UPDATE case_file SET parent_id = ? WHERE id = ?")
+                    .bind(other_id.to_string())
+                    .bind(case_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                for (a, b) in [(case_id, other_id), (other_id, case_id)] {
+                    sqlx::query("INSERT INTO case_link (case_id, other_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                        .bind(a.to_string())
+                        .bind(b.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            let kind = EventKind::Linked {
+                other: *other_id,
+                parent: *parent,
+            };
+            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
+        }
+    }
+    if !matches!(op, Op::CreateEnterprise(_)) {
+        reindex(tx, case_id_of(op)).await?;
+    }
+    Ok(base)
+}
+
+fn check_len(field: &'static str, text: &str) -> Result<()> {
+    if text.chars().count() > MAX_TEXT {
+        return Err(ValidationError::TooLong(field, MAX_TEXT).into());
+    }
+    Ok(())
+}
+
+async fn field_versions(conn: &mut SqliteConnection, id: Uuid) -> Result<BTreeMap<String, i64>> {
+    let s: String = sqlx::query_scalar("SELECT field_versions FROM case_file WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    serde_json::from_str(&s).map_err(bad_row)
+}
+
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    case_id: Uuid,
+    author: &str,
+    at: DateTime<Utc>,
+    kind: &EventKind,
+) -> Result<()> {
+    let body = serde_json::to_value(kind).map_err(std::io::Error::other)?;
+    let name = body
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or("unknown")
+        .to_owned();
+    sqlx::query(
+        "INSERT INTO case_event (id, case_id, at, author, kind, body) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id.to_string())
+    .bind(case_id.to_string())
+    .bind(at.to_rfc3339())
+    .bind(author)
+    .bind(name)
+    .bind(body.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the search row of a case from its current state and notes.
+async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Result<()> {
+    let id = case_id.to_string();
+    sqlx::query("DELETE FROM case_fts WHERE case_id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
+         SELECT c.id, c.reference, c.title, c.description, \
+           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
+                     WHERE case_id = c.id AND kind = 'note'), ''), \
+           e.name, e.ice \
+         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id WHERE c.id = ?",
+    )
+    .bind(&id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn load_case(conn: &mut SqliteConnection, key: &str) -> Result<Case> {
+    let key = key.trim();
+    let row = sqlx::query(&format!("{CASE_SELECT} WHERE c.id = ? OR c.reference = ?"))
+        .bind(key.to_lowercase())
+        .bind(key.to_uppercase())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::UnknownCase(key.to_owned()))?;
+    case_from_row(&row)
+}
+
+const ENTERPRISE_SELECT: &str =
+    "SELECT id, name, ice, cnss, city, region, created_at FROM enterprise";
+
+async fn enterprise_by_ice(conn: &mut SqliteConnection, ice: &str) -> Result<Option<Enterprise>> {
+    let row = sqlx::query(&format!("{ENTERPRISE_SELECT} WHERE ice = ?"))
+        .bind(ice)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(enterprise_from_row).transpose()
+}
+
+fn opt_parse<T: std::str::FromStr>(row: &SqliteRow, col: &str) -> Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: Option<String> = row.try_get(col)?;
+    s.map(|s| s.parse().map_err(bad_row)).transpose()
+}
+
+fn enterprise_from_row(row: &SqliteRow) -> Result<Enterprise> {
+    Ok(Enterprise {
+        id: parse(row, "id")?,
+        name: row.try_get("name")?,
+        ice: parse(row, "ice")?,
+        cnss: opt_parse(row, "cnss")?,
+        city: row.try_get("city")?,
+        region: parse(row, "region")?,
+        created_at: parse::<DateTime<Utc>>(row, "created_at")?,
+    })
+}
+
+pub(crate) fn case_from_row(row: &SqliteRow) -> Result<Case> {
+    Ok(Case {
+        id: parse(row, "id")?,
+        reference: row.try_get("reference")?,
+        enterprise_id: parse(row, "enterprise_id")?,
+        enterprise_name: row.try_get("enterprise_name")?,
+        ice: parse(row, "ice")?,
+        category: parse(row, "category")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        status: parse(row, "status")?,
+        region: parse(row, "region")?,
+        opened_at: parse::<DateTime<Utc>>(row, "opened_at")?,
+        priority: parse(row, "priority")?,
+        amount_centimes: row.try_get("amount_centimes")?,
+        cgem_assignee: row.try_get("cgem_assignee")?,
+        cnss_assignee: row.try_get("cnss_assignee")?,
+        resolved_at: opt_parse(row, "resolved_at")?,
+        resolution: row.try_get("resolution")?,
+        parent_id: opt_parse(row, "parent_id")?,
+    })
+}
+
+fn event_from_row(row: &SqliteRow) -> Result<CaseEvent> {
+    let body: String = row.try_get("body")?;
+    Ok(CaseEvent {
+        id: parse(row, "id")?,
+        case_id: parse(row, "case_id")?,
+        at: parse::<DateTime<Utc>>(row, "at")?,
+        author: row.try_get("author")?,
+        kind: serde_json::from_str(&body).map_err(bad_row)?,
+    })
+}
+
+/// The case list's SQL, for the search module.
+pub(crate) const CASE_SELECT_SQL: &str = CASE_SELECT;
+
+#[cfg(test)]
+mod tests {
+    use corridor_model::timeline::Visibility;
+    use corridor_model::{NewCase, NewEnterprise};
+
+    use crate::{Passphrase, Store};
+
+    #[tokio::test]
+    async fn the_schema_refuses_to_edit_or_delete_timeline_events() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::create(
+            dir.path(),
+            Some(Passphrase::new("correct horse battery".to_owned())),
+        )
+        .await
+        .expect("create");
+        let ice = "001561191000066";
+        store
+            .add_enterprise(NewEnterprise::parse("Atlas", ice, "MA-06", None, None).expect("valid"))
+            .await
+            .expect("enterprise");
+        let case = store
+            .new_case(NewCase::parse(ice, "other", "Titre", "").expect("valid"))
+            .await
+            .expect("case");
+        store
+            .add_note(&case.reference, Visibility::Shared, "Note")
+            .await
+            .expect("note");
+        for sql in [
+            "UPDATE case_event SET author = 'x'",
+            "DELETE FROM case_event",
+        ] {
+            let err = sqlx::query(sql).execute(store.pool()).await.expect_err(sql);
+            assert!(err.to_string().contains("append-only"), "{err}");
+        }
+        assert_eq!(
+            store
+                .case_detail(&case.reference)
+                .await
+                .expect("detail")
+                .timeline
+                .len(),
+            2
+        );
+    }
+}

@@ -1,0 +1,301 @@
+//! Workflow, timeline, outbox and search of the store, on real SQLCipher files.
+
+use corridor_model::mutation::{CaseEdit, Op};
+use corridor_model::timeline::{EventKind, Institution, Visibility};
+use corridor_model::{CaseStatus, NewCase, NewEnterprise, Priority};
+use corridor_store::{CaseFilter, Passphrase, Store};
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::create(
+        dir.path(),
+        Some(Passphrase::new("correct horse battery".to_owned())),
+    )
+    .await
+    .expect("create");
+    for (name, ice, region) in [
+        ("Atlas Textile SARL", "001561191000066", "MA-06"),
+        ("Fès Cuir Artisanat", "002136093000040", "MA-03"),
+    ] {
+        store
+            .add_enterprise(NewEnterprise::parse(name, ice, region, None, None).expect("valid"))
+            .await
+            .expect("enterprise");
+    }
+    (dir, store)
+}
+
+async fn case(store: &Store, ice: &str, title: &str, description: &str) -> String {
+    store
+        .new_case(NewCase::parse(ice, "blocked_benefit", title, description).expect("valid"))
+        .await
+        .expect("case")
+        .reference
+}
+
+#[tokio::test]
+async fn a_case_walks_the_workflow_and_every_step_is_in_its_timeline() {
+    let (_dir, store) = store().await;
+    let r = case(&store, "001561191000066", "IJ maternité bloquées", "").await;
+    use CaseStatus::*;
+    for (to, reason) in [
+        (Submitted, None),
+        (Qualified, None),
+        (TransmittedToCnss, None),
+        (InProgress, None),
+        (AwaitingEmployer, Some("Attestation de salaire demandée")),
+        (InProgress, None),
+        (Resolved, Some("Prestations débloquées le 12/11")),
+    ] {
+        let c = store
+            .transition(&r, to, reason.map(str::to_owned))
+            .await
+            .expect("allowed step");
+        assert_eq!(c.status, to);
+    }
+    let detail = store.case_detail(&r).await.expect("detail");
+    assert_eq!(
+        detail.case.resolution.as_deref(),
+        Some("Prestations débloquées le 12/11")
+    );
+    assert!(detail.case.resolved_at.is_some());
+    let kinds: Vec<_> = detail.timeline.iter().map(|e| &e.kind).collect();
+    assert_eq!(kinds.len(), 8, "created + 7 transitions: {kinds:?}");
+    assert!(matches!(kinds[0], EventKind::Created));
+    assert!(matches!(
+        kinds[6],
+        EventKind::StatusChanged {
+            from: AwaitingEmployer,
+            to: InProgress,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn a_forbidden_transition_is_refused_and_writes_nothing() {
+    let (_dir, store) = store().await;
+    let r = case(&store, "001561191000066", "Titre", "").await;
+    let outbox_before = store.outbox().await.expect("outbox").len();
+
+    let err = store
+        .transition(&r, CaseStatus::Resolved, Some("x".to_owned()))
+        .await
+        .expect_err("draft→resolved");
+    assert_eq!(err.code(), "forbidden_transition");
+    assert!(err.to_string().contains("« Brouillon »") && err.to_string().contains("« Résolu »"));
+
+    store
+        .transition(&r, CaseStatus::Submitted, None)
+        .await
+        .expect("submit");
+    let err = store
+        .transition(&r, CaseStatus::Rejected, None)
+        .await
+        .expect_err("no reason");
+    assert_eq!(err.code(), "reason_required");
+
+    let detail = store.case_detail(&r).await.expect("detail");
+    assert_eq!(detail.case.status, CaseStatus::Submitted);
+    assert_eq!(
+        detail.timeline.len(),
+        2,
+        "only creation and the allowed step"
+    );
+    assert_eq!(
+        store.outbox().await.expect("outbox").len(),
+        outbox_before + 1
+    );
+}
+
+#[tokio::test]
+async fn a_parent_cannot_close_while_a_child_is_open() {
+    let (_dir, store) = store().await;
+    let parent = case(&store, "001561191000066", "Dossier global", "").await;
+    let child = case(&store, "001561191000066", "Volet IJ", "").await;
+    store
+        .link(&child, &parent, true)
+        .await
+        .expect("link as parent");
+    assert_eq!(
+        store.case_detail(&parent).await.expect("detail").children,
+        vec![child.clone()]
+    );
+    let err = store.link(&parent, &child, true).await.expect_err("cycle");
+    assert_eq!(err.code(), "link_cycle");
+
+    use CaseStatus::*;
+    for to in [Submitted, Qualified, TransmittedToCnss, InProgress] {
+        store.transition(&parent, to, None).await.expect("step");
+    }
+    store
+        .transition(&parent, Resolved, Some("Accord".to_owned()))
+        .await
+        .expect("resolve");
+    let err = store
+        .transition(&parent, Closed, None)
+        .await
+        .expect_err("child open");
+    assert_eq!(err.code(), "open_children");
+
+    for to in [Submitted, Qualified, TransmittedToCnss, InProgress] {
+        store.transition(&child, to, None).await.expect("step");
+    }
+    store
+        .transition(&child, Rejected, Some("Hors périmètre".to_owned()))
+        .await
+        .expect("reject");
+    store
+        .transition(&parent, Closed, None)
+        .await
+        .expect("now it closes");
+}
+
+#[tokio::test]
+async fn edits_assignments_and_notes_are_mutations_in_the_outbox() {
+    let (_dir, store) = store().await;
+    let r = case(&store, "001561191000066", "Titre initial", "").await;
+    let edit = CaseEdit {
+        title: Some("Titre corrigé".to_owned()),
+        amount_centimes: Some(Some(1_250_000)),
+        priority: Some(Priority::High),
+        ..CaseEdit::default()
+    };
+    let c = store.edit_case(&r, edit.clone()).await.expect("edit");
+    assert_eq!(
+        (c.title.as_str(), c.amount_centimes, c.priority),
+        ("Titre corrigé", Some(1_250_000), Priority::High)
+    );
+    let err = store.edit_case(&r, edit).await.expect_err("same values");
+    assert_eq!(err.code(), "nothing_to_change");
+
+    store
+        .edit_case(
+            &r,
+            CaseEdit {
+                title: Some("Titre final".to_owned()),
+                ..CaseEdit::default()
+            },
+        )
+        .await
+        .expect("second edit");
+    store
+        .assign(&r, Institution::Cnss, Some("r.bennani".to_owned()))
+        .await
+        .expect("assign");
+    store
+        .add_note(&r, Visibility::Cgem, "Employeur relancé par téléphone")
+        .await
+        .expect("note");
+    let err = store
+        .add_note(&r, Visibility::Shared, "   ")
+        .await
+        .expect_err("empty note");
+    assert_eq!(err.code(), "required");
+
+    let outbox = store.outbox().await.expect("outbox");
+    let names: Vec<_> = outbox.iter().map(|m| m.op.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "create_enterprise",
+            "create_enterprise",
+            "create_case",
+            "edit_case",
+            "edit_case",
+            "assign_case",
+            "add_note"
+        ]
+    );
+    let seqs: Vec<_> = outbox.iter().map(|m| m.device_seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=7).collect::<Vec<_>>(),
+        "strictly increasing from 1"
+    );
+    // The second title edit was based on the version the first one produced.
+    assert_eq!(outbox[3].base.get("title"), Some(&0));
+    assert_eq!(outbox[4].base.get("title"), Some(&1));
+    assert!(matches!(
+        &outbox[6].op,
+        Op::AddNote {
+            visibility: Visibility::Cgem,
+            ..
+        }
+    ));
+
+    let mine = store
+        .find_cases(&CaseFilter {
+            assignee: Some("r.bennani".to_owned()),
+            ..CaseFilter::default()
+        })
+        .await
+        .expect("filter");
+    assert_eq!(mine.len(), 1);
+}
+
+#[tokio::test]
+async fn search_ignores_accents_matches_prefixes_notes_and_arabic() {
+    let (_dir, store) = store().await;
+    let fes = case(
+        &store,
+        "002136093000040",
+        "Échéancier de recouvrement",
+        "Majorations de retard à Fès",
+    )
+    .await;
+    let ij = case(
+        &store,
+        "001561191000066",
+        "Indemnités journalières bloquées",
+        "",
+    )
+    .await;
+    store
+        .add_note(&ij, Visibility::Shared, "الضمان الاجتماعي ملف متوقف")
+        .await
+        .expect("note");
+
+    let refs = |hits: Vec<corridor_store::SearchHit>| {
+        hits.into_iter()
+            .map(|h| h.case.reference)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        refs(store.search("Fes", 10).await.expect("search")),
+        vec![fes.clone()]
+    );
+    assert_eq!(
+        refs(store.search("indemnites", 10).await.expect("search")),
+        vec![ij.clone()]
+    );
+    assert_eq!(
+        refs(store.search("indem journ", 10).await.expect("search")),
+        vec![ij.clone()]
+    );
+    assert_eq!(
+        refs(store.search("الضمان", 10).await.expect("search")),
+        vec![ij.clone()]
+    );
+    assert_eq!(
+        refs(store.search("002136093", 10).await.expect("search")),
+        vec![fes.clone()],
+        "ICE prefix"
+    );
+    assert!(store
+        .search("inexistant", 10)
+        .await
+        .expect("search")
+        .is_empty());
+    assert!(store.search("  ", 10).await.expect("search").is_empty());
+    let hit = &store.search("majorations", 10).await.expect("search")[0];
+    assert!(hit.snippet.contains("[Majorations]"), "{}", hit.snippet);
+}
+
+#[tokio::test]
+async fn unknown_references_are_named_in_the_error() {
+    let (_dir, store) = store().await;
+    let err = store.case("COR-2026-06-9999").await.expect_err("unknown");
+    assert_eq!(err.code(), "unknown_case");
+    assert!(err.to_string().contains("COR-2026-06-9999"));
+}
