@@ -139,6 +139,9 @@ enum CaseCmd {
         /// Only cases assigned to this person.
         #[arg(long)]
         assignee: Option<String>,
+        /// Only cases whose deadlines are: breached, near or ok.
+        #[arg(long)]
+        sla: Option<String>,
         /// Print a JSON array.
         #[arg(long)]
         json: bool,
@@ -305,6 +308,16 @@ fn print_detail(d: &CaseDetail) {
     if let Some(r) = &c.resolution {
         println!("  Résolution : {r}");
     }
+    for (name, d) in [
+        ("Réponse", &d.sla.response),
+        ("Résolution", &d.sla.resolution),
+    ] {
+        let due = d.due_at.map(casablanca).unwrap_or_else(|| "—".to_owned());
+        println!("  Délai de {name} : {due} ({})", d.state.label_fr());
+    }
+    if d.sla.paused {
+        println!("  Délais suspendus : en attente de l'employeur.");
+    }
     if !c.description.is_empty() {
         println!("\n{}\n", c.description);
     }
@@ -447,6 +460,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             category,
             priority,
             assignee,
+            sla,
             json,
         }) => {
             let filter = CaseFilter {
@@ -455,6 +469,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 category: parse_opt(category.as_deref())?,
                 priority: parse_opt(priority.as_deref())?,
                 assignee,
+                sla: parse_opt(sla.as_deref())?,
                 ..CaseFilter::default()
             };
             let store = open(&dir).await.map_err(err)?;

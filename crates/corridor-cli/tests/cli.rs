@@ -283,6 +283,23 @@ fn a_case_is_worked_from_the_command_line_and_shown_with_its_timeline() {
     )))
     .expect("json");
     assert_eq!(filtered.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        shown["sla"]["response"]["state"], "on_time",
+        "submitted just now"
+    );
+    assert_eq!(shown["sla"]["resolution"]["state"], "on_time");
+    let ok_sla: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["case", "list", "--sla", "ok", "--json"],
+    )))
+    .expect("json");
+    assert_eq!(ok_sla.as_array().map(Vec::len), Some(1));
+    let breached: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["case", "list", "--sla", "breached", "--json"],
+    )))
+    .expect("json");
+    assert_eq!(breached.as_array().map(Vec::len), Some(0));
     let none: serde_json::Value = serde_json::from_str(&ok(corridor(
         dir.path(),
         &["case", "list", "--region", "MA-01", "--json"],

@@ -12,6 +12,7 @@ pub mod enterprise;
 pub mod error;
 pub mod mutation;
 pub mod region;
+pub mod sla;
 pub mod timeline;
 pub mod workflow;
 

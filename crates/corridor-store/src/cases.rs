@@ -13,6 +13,7 @@ use corridor_model::api::NewCaseForm;
 use corridor_model::case::{casablanca_year, format_provisional_reference};
 use corridor_model::error::required_text;
 use corridor_model::mutation::{CaseEdit, CreateCase, CreateEnterprise, Mutation, Op};
+use corridor_model::sla::{self, SlaPolicy, SlaReport, SlaState};
 use corridor_model::timeline::{CaseEvent, EventKind, Institution, Visibility};
 use corridor_model::{
     workflow, Case, CaseCategory, CaseStatus, Enterprise, NewCase, NewEnterprise, Priority, Region,
@@ -44,10 +45,48 @@ pub struct CaseFilter {
     pub priority: Option<Priority>,
     /// Only cases assigned to this person (either side).
     pub assignee: Option<String>,
+    /// Only cases whose worst deadline is in this SLA band.
+    pub sla: Option<SlaBand>,
     /// Page size (default: everything).
     pub limit: Option<u32>,
     /// Rows to skip.
     pub offset: u32,
+}
+
+/// SLA bands of the case-list filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaBand {
+    /// A deadline has passed.
+    Breached,
+    /// A deadline is near.
+    Near,
+    /// Neither.
+    Ok,
+}
+
+impl std::str::FromStr for SlaBand {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.trim() {
+            "breached" => Ok(Self::Breached),
+            "near" => Ok(Self::Near),
+            "ok" => Ok(Self::Ok),
+            other => Err(ValidationError::UnknownCode(
+                "délai (breached, near ou ok)",
+                other.to_owned(),
+            )),
+        }
+    }
+}
+
+impl SlaBand {
+    fn contains(self, state: SlaState) -> bool {
+        match self {
+            Self::Breached => state == SlaState::Breached,
+            Self::Near => state == SlaState::Near,
+            Self::Ok => !matches!(state, SlaState::Breached | SlaState::Near),
+        }
+    }
 }
 
 /// A case with its timeline and relations.
@@ -62,6 +101,8 @@ pub struct CaseDetail {
     pub children: Vec<String>,
     /// References of linked cases.
     pub links: Vec<String>,
+    /// Its deadlines, evaluated now.
+    pub sla: SlaReport,
 }
 
 const CASE_SELECT: &str = "SELECT c.id, c.reference, c.enterprise_id, e.name AS enterprise_name, \
@@ -191,11 +232,30 @@ impl Store {
                 .push(")");
         }
         q.push(ORDER);
-        q.push(" LIMIT ")
-            .push_bind(filter.limit.map_or(-1, i64::from));
-        q.push(" OFFSET ").push_bind(i64::from(filter.offset));
+        let Some(band) = filter.sla else {
+            q.push(" LIMIT ")
+                .push_bind(filter.limit.map_or(-1, i64::from));
+            q.push(" OFFSET ").push_bind(i64::from(filter.offset));
+            let rows = q.build().fetch_all(self.pool()).await?;
+            return rows.iter().map(case_from_row).collect();
+        };
+        // SLA states depend on the history and the clock: evaluated here, then paged.
         let rows = q.build().fetch_all(self.pool()).await?;
-        rows.iter().map(case_from_row).collect()
+        let cases: Vec<Case> = rows.iter().map(case_from_row).collect::<Result<_>>()?;
+        let mut conn = self.pool().acquire().await?;
+        let now = Utc::now();
+        let mut out = Vec::new();
+        for c in cases {
+            if band.contains(sla_of(&mut conn, &c, now).await?.worst()) {
+                out.push(c);
+            }
+        }
+        let limit = filter.limit.map_or(usize::MAX, |l| l as usize);
+        Ok(out
+            .into_iter()
+            .skip(filter.offset as usize)
+            .take(limit)
+            .collect())
     }
 
     /// The case with this reference or id.
@@ -229,11 +289,13 @@ impl Store {
         .bind(&id)
         .fetch_all(&mut *conn)
         .await?;
+        let sla = sla_of(&mut conn, &case, Utc::now()).await?;
         Ok(CaseDetail {
             case,
             timeline,
             children,
             links,
+            sla,
         })
     }
 
@@ -685,6 +747,30 @@ pub(crate) async fn apply(
         reindex(tx, case_id_of(op)).await?;
     }
     Ok(base)
+}
+
+/// Evaluates the deadlines of `case` at `now` from its status history.
+async fn sla_of(conn: &mut SqliteConnection, case: &Case, now: DateTime<Utc>) -> Result<SlaReport> {
+    let rows = sqlx::query(
+        "SELECT at, body FROM case_event WHERE case_id = ? AND kind = 'status_changed' ORDER BY id",
+    )
+    .bind(case.id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut history = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let body: String = row.try_get("body")?;
+        if let EventKind::StatusChanged { to, .. } = serde_json::from_str(&body).map_err(bad_row)? {
+            history.push((parse::<DateTime<Utc>>(row, "at")?, to));
+        }
+    }
+    Ok(sla::evaluate(
+        &SlaPolicy::default(),
+        case.category,
+        case.priority,
+        &history,
+        now,
+    ))
 }
 
 fn check_len(field: &'static str, text: &str) -> Result<()> {

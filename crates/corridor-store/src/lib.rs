@@ -20,7 +20,7 @@ pub mod keys;
 mod search;
 mod store;
 
-pub use cases::{CaseDetail, CaseFilter, MAX_TEXT};
+pub use cases::{CaseDetail, CaseFilter, SlaBand, MAX_TEXT};
 pub use error::StoreError;
 pub use keys::{keyring_available, Passphrase, Protection};
 pub use search::{fts_query, SearchHit};
