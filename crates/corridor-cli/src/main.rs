@@ -12,7 +12,10 @@ use corridor_model::case::{format_mad, parse_mad};
 use corridor_model::mutation::CaseEdit;
 use corridor_model::timeline::{EventKind, Institution, Visibility};
 use corridor_model::{Case, CaseStatus, NewCase, NewEnterprise, ValidationError};
-use corridor_store::{keyring_available, CaseDetail, CaseFilter, Passphrase, Store, StoreError};
+use corridor_store::{
+    keyring_available, CaseDetail, CaseFilter, Passphrase, Store, StoreError,
+    DEFAULT_MAX_ATTACHMENT,
+};
 
 /// Corridor CGEM–CNSS: the local case store from the command line.
 #[derive(Debug, Parser)]
@@ -42,6 +45,9 @@ enum Command {
     /// Cases.
     #[command(subcommand)]
     Case(CaseCmd),
+    /// The store's passphrase.
+    #[command(subcommand)]
+    Passphrase(PassphraseCmd),
     /// Full-text search over cases (accent-insensitive, prefixes).
     Search {
         /// Words to look for.
@@ -69,6 +75,13 @@ enum Command {
         )]
         server: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum PassphraseCmd {
+    /// Change it: the current one from CORRIDOR_PASSPHRASE, the new one from
+    /// CORRIDOR_NEW_PASSPHRASE or, failing that, one line of standard input.
+    Change,
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +229,26 @@ enum CaseCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Attach a file to a case (stored encrypted; 25 MB at most).
+    Attach {
+        /// Reference or id.
+        case: String,
+        /// The file.
+        file: PathBuf,
+        /// Print the attachment as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an attachment of a case to a file.
+    Attachment {
+        /// Reference or id.
+        case: String,
+        /// Its hash (or the first 8+ characters of it).
+        hash: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Link two cases; with --parent, OTHER becomes the parent of CASE.
     Link {
         /// Reference or id.
@@ -312,7 +345,7 @@ fn print_detail(d: &CaseDetail) {
         ("Réponse", &d.sla.response),
         ("Résolution", &d.sla.resolution),
     ] {
-        let due = d.due_at.map(casablanca).unwrap_or_else(|| "—".to_owned());
+        let due = d.due_at.map_or_else(|| "—".to_owned(), casablanca);
         println!("  Délai de {name} : {due} ({})", d.state.label_fr());
     }
     if d.sla.paused {
@@ -326,6 +359,18 @@ fn print_detail(d: &CaseDetail) {
     }
     if !d.links.is_empty() {
         println!("  Dossiers liés : {}", d.links.join(", "));
+    }
+    if !d.attachments.is_empty() {
+        println!("Pièces jointes :");
+        for a in &d.attachments {
+            println!(
+                "  {}  {} ({}, {} octets)",
+                &a.hash[..12],
+                a.name,
+                a.mime,
+                a.size
+            );
+        }
     }
     println!("Historique :");
     for e in &d.timeline {
@@ -350,6 +395,9 @@ fn print_detail(d: &CaseDetail) {
             EventKind::Edited { fields } => format!("Modifié : {}", fields.join(", ")),
             EventKind::Note { visibility, text } => {
                 format!("Note ({}) : {text}", visibility.label_fr())
+            }
+            EventKind::Attachment { name, size, .. } => {
+                format!("Pièce jointe : {name} ({size} octets)")
             }
             EventKind::Linked { parent, .. } => {
                 if *parent {
@@ -597,6 +645,73 @@ async fn run(cli: Cli) -> Result<(), String> {
             let c = store.link(&case, &other, parent).await.map_err(err)?;
             store.close().await;
             report(json, &c, &format!("{} lié à {other}.", c.reference))?;
+        }
+        Command::Case(CaseCmd::Attach { case, file, json }) => {
+            let meta = std::fs::metadata(&file)
+                .map_err(|e| format!("Fichier « {} » illisible : {e}", file.display()))?;
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("fichier")
+                .to_owned();
+            if meta.len() > DEFAULT_MAX_ATTACHMENT {
+                return Err(StoreError::AttachmentTooLarge {
+                    name,
+                    size: meta.len(),
+                    max: DEFAULT_MAX_ATTACHMENT,
+                }
+                .to_string());
+            }
+            let content = std::fs::read(&file)
+                .map_err(|e| format!("Fichier « {} » illisible : {e}", file.display()))?;
+            let store = open(&dir).await.map_err(err)?;
+            let a = store
+                .attach(&case, &name, &content, DEFAULT_MAX_ATTACHMENT)
+                .await
+                .map_err(err)?;
+            store.close().await;
+            report(
+                json,
+                &a,
+                &format!(
+                    "Pièce jointe ajoutée : {} ({} octets, {})",
+                    a.name,
+                    a.size,
+                    &a.hash[..12]
+                ),
+            )?;
+        }
+        Command::Case(CaseCmd::Attachment { case, hash, out }) => {
+            let store = open(&dir).await.map_err(err)?;
+            let (a, content) = store.attachment_content(&case, &hash).await.map_err(err)?;
+            store.close().await;
+            std::fs::write(&out, content)
+                .map_err(|e| format!("Écriture de « {} » impossible : {e}", out.display()))?;
+            println!(
+                "{} écrit dans {} ({} octets).",
+                a.name,
+                out.display(),
+                a.size
+            );
+        }
+        Command::Passphrase(PassphraseCmd::Change) => {
+            let old = passphrase().ok_or_else(|| StoreError::PassphraseRequired.to_string())?;
+            let new = match std::env::var("CORRIDOR_NEW_PASSPHRASE") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| e.to_string())?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            Store::change_passphrase(&dir, old, Passphrase::new(new))
+                .await
+                .map_err(err)?;
+            println!(
+                "Phrase de passe changée. Utilisez désormais la nouvelle pour ouvrir ce coffre."
+            );
         }
         Command::Search { query, limit, json } => {
             let store = open(&dir).await.map_err(err)?;

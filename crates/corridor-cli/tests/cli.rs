@@ -25,14 +25,21 @@ fn ok(out: Output) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// Every file under `dir` (recursively) with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .expect("dir")
-        .map(|e| {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
             let p = e.expect("entry").path();
-            (p.clone(), std::fs::read(p).expect("read"))
-        })
-        .collect()
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(p).expect("read"));
+            }
+        }
+    }
+    out
 }
 
 /// Asserts that no file was added, removed or changed (naming the ones that were).
@@ -362,4 +369,95 @@ fn refused_workflow_steps_and_bad_codes_change_no_file() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
     assert_unchanged(&before, &snapshot(dir.path()));
+}
+
+#[test]
+fn attachments_round_trip_and_oversize_files_are_refused() {
+    let dir = initialised();
+    let out = ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "new",
+            "--ice",
+            "001561191000066",
+            "--category",
+            "other",
+            "--title",
+            "T",
+            "--json",
+        ],
+    ));
+    let r = serde_json::from_str::<serde_json::Value>(&out).expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let files = tempfile::tempdir().expect("tempdir");
+    let src = files.path().join("relevé.pdf");
+    std::fs::write(&src, b"%PDF-1.4 contenu").expect("write");
+    let a: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["case", "attach", &r, src.to_str().expect("path"), "--json"],
+    )))
+    .expect("json");
+    let hash = a["hash"].as_str().expect("hash");
+    let dst = files.path().join("copie.pdf");
+    ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "attachment",
+            &r,
+            hash,
+            "--out",
+            dst.to_str().expect("path"),
+        ],
+    ));
+    assert_eq!(std::fs::read(&dst).expect("read"), b"%PDF-1.4 contenu");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(corridor(dir.path(), &["case", "show", &r, "--json"])))
+            .expect("json");
+    assert_eq!(shown["attachments"][0]["name"], "relevé.pdf");
+
+    let big = files.path().join("gros.bin");
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(26 * 1024 * 1024).expect("sparse 26 MB");
+    let before = snapshot(dir.path());
+    let out = corridor(
+        dir.path(),
+        &["case", "attach", &r, big.to_str().expect("path")],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("« gros.bin » est trop volumineux (26 Mo)")
+    );
+    assert_unchanged(&before, &snapshot(dir.path()));
+}
+
+#[test]
+fn the_passphrase_changes_and_the_old_one_stops_working() {
+    let dir = initialised();
+    let out = Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["passphrase", "change"])
+        .env("CORRIDOR_PASSPHRASE", PASS)
+        .env("CORRIDOR_NEW_PASSPHRASE", "une toute nouvelle phrase")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let old = corridor(dir.path(), &["enterprise", "list"]);
+    assert!(String::from_utf8_lossy(&old.stderr).contains("Phrase de passe incorrecte"));
+    let new = Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["enterprise", "list"])
+        .env("CORRIDOR_PASSPHRASE", "une toute nouvelle phrase")
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&new.stdout).contains("Atlas Textile"));
 }

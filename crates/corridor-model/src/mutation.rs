@@ -175,6 +175,21 @@ pub enum Op {
         /// Text.
         text: String,
     },
+    /// Attach a file (its encrypted content travels separately, by hash).
+    AttachFile {
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// SHA-256 of the content (hex).
+        hash: String,
+        /// Original file name.
+        name: String,
+        /// MIME type.
+        mime: String,
+        /// Size in bytes.
+        size: u64,
+    },
     /// Link two cases (optionally as parent and child).
     LinkCases {
         /// The case.
@@ -198,6 +213,7 @@ impl Op {
             Op::TransitionCase { .. } => "transition_case",
             Op::AssignCase { .. } => "assign_case",
             Op::AddNote { .. } => "add_note",
+            Op::AttachFile { .. } => "attach_file",
             Op::LinkCases { .. } => "link_cases",
         }
     }

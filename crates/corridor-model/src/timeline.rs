@@ -123,6 +123,17 @@ pub enum EventKind {
         /// Its text.
         text: String,
     },
+    /// A file was attached.
+    Attachment {
+        /// SHA-256 of the content (hex).
+        hash: String,
+        /// Original file name.
+        name: String,
+        /// MIME type.
+        mime: String,
+        /// Size in bytes.
+        size: u64,
+    },
     /// Another case was linked.
     Linked {
         /// The other case.

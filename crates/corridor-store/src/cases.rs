@@ -103,6 +103,8 @@ pub struct CaseDetail {
     pub links: Vec<String>,
     /// Its deadlines, evaluated now.
     pub sla: SlaReport,
+    /// Its attachments.
+    pub attachments: Vec<crate::Attachment>,
 }
 
 const CASE_SELECT: &str = "SELECT c.id, c.reference, c.enterprise_id, e.name AS enterprise_name, \
@@ -113,14 +115,19 @@ const CASE_SELECT: &str = "SELECT c.id, c.reference, c.enterprise_id, e.name AS 
 const ORDER: &str = " ORDER BY c.opened_at DESC, c.id DESC";
 
 impl Store {
-    async fn begin(&self) -> Result<(Tx<'static>, Device)> {
+    pub(crate) async fn begin_op(&self) -> Result<(Tx<'static>, Device)> {
         let mut tx = self.pool().begin().await?;
         let device = load_device(&mut tx).await?;
         Ok((tx, device))
     }
 
     /// Applies `op`, appends it to the outbox, and commits.
-    async fn commit_op(&self, mut tx: Tx<'static>, device: &Device, op: Op) -> Result<()> {
+    pub(crate) async fn commit_op_in(
+        &self,
+        mut tx: Tx<'static>,
+        device: &Device,
+        op: Op,
+    ) -> Result<()> {
         let now = Utc::now();
         let base = apply(&mut tx, &device.user, &op, now).await?;
         queue(&mut tx, device, op, base, now).await?;
@@ -130,9 +137,9 @@ impl Store {
 
     /// Records an enterprise. Refuses a second enterprise with the same ICE.
     pub async fn add_enterprise(&self, new: NewEnterprise) -> Result<Enterprise> {
-        let (tx, device) = self.begin().await?;
+        let (tx, device) = self.begin_op().await?;
         let id = Uuid::now_v7();
-        self.commit_op(tx, &device, create_enterprise_op(id, new))
+        self.commit_op_in(tx, &device, create_enterprise_op(id, new))
             .await?;
         self.enterprise(id).await
     }
@@ -163,13 +170,13 @@ impl Store {
 
     /// Opens a case for an enterprise already recorded.
     pub async fn new_case(&self, new: NewCase) -> Result<Case> {
-        let (mut tx, device) = self.begin().await?;
+        let (mut tx, device) = self.begin_op().await?;
         let enterprise = enterprise_by_ice(&mut tx, new.ice.as_str())
             .await?
             .ok_or_else(|| StoreError::UnknownEnterprise(new.ice.to_string()))?;
         let op = create_case_op(&mut tx, &device, &enterprise, new).await?;
         let id = case_id_of(&op);
-        self.commit_op(tx, &device, op).await?;
+        self.commit_op_in(tx, &device, op).await?;
         self.case(&id.to_string()).await
     }
 
@@ -177,7 +184,7 @@ impl Store {
     /// recorded from the form in the same transaction (two mutations, one commit).
     pub async fn new_case_from_form(&self, form: NewCaseForm) -> Result<Case> {
         let new = NewCase::parse(&form.ice, &form.category, &form.title, &form.description)?;
-        let (mut tx, device) = self.begin().await?;
+        let (mut tx, device) = self.begin_op().await?;
         let enterprise = match enterprise_by_ice(&mut tx, new.ice.as_str()).await? {
             Some(e) => e,
             None => {
@@ -200,7 +207,7 @@ impl Store {
         };
         let op = create_case_op(&mut tx, &device, &enterprise, new).await?;
         let id = case_id_of(&op);
-        self.commit_op(tx, &device, op).await?;
+        self.commit_op_in(tx, &device, op).await?;
         self.case(&id.to_string()).await
     }
 
@@ -290,25 +297,28 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let sla = sla_of(&mut conn, &case, Utc::now()).await?;
+        drop(conn);
+        let attachments = self.attachments(&id).await?;
         Ok(CaseDetail {
             case,
             timeline,
             children,
             links,
             sla,
+            attachments,
         })
     }
 
     /// Edits fields of a case.
     pub async fn edit_case(&self, key: &str, edit: CaseEdit) -> Result<Case> {
-        let (mut tx, device) = self.begin().await?;
+        let (mut tx, device) = self.begin_op().await?;
         let case = load_case(&mut tx, key).await?;
         let op = Op::EditCase {
             case_id: case.id,
             event_id: Uuid::now_v7(),
             edit,
         };
-        self.commit_op(tx, &device, op).await?;
+        self.commit_op_in(tx, &device, op).await?;
         self.case(&case.id.to_string()).await
     }
 
@@ -319,7 +329,7 @@ impl Store {
         to: CaseStatus,
         reason: Option<String>,
     ) -> Result<Case> {
-        let (mut tx, device) = self.begin().await?;
+        let (mut tx, device) = self.begin_op().await?;
         let case = load_case(&mut tx, key).await?;
         let op = Op::TransitionCase {
             case_id: case.id,
@@ -330,7 +340,7 @@ impl Store {
                 .map(|r| r.trim().to_owned())
                 .filter(|r| !r.is_empty()),
         };
-        self.commit_op(tx, &device, op).await?;
+        self.commit_op_in(tx, &device, op).await?;
         self.case(&case.id.to_string()).await
     }
 
@@ -341,7 +351,7 @@ impl Store {
         institution: Institution,
         assignee: Option<String>,
     ) -> Result<Case> {
-        let (mut tx, device) = self.begin().await?;
+        let (mut tx, device) = self.begin_op().await?;
         let case = load_case(&mut tx, key).await?;
         let assignee = assignee
             .map(|a| required_text("responsable", &a, 100))
@@ -352,7 +362,7 @@ impl Store {
             institution,
             assignee,
         };
-        self.commit_op(tx, &device, op).await?;
+        self.commit_op_in(tx, &device, op).await?;
         self.case(&case.id.to_string()).await
     }
 
@@ -363,7 +373,7 @@ impl Store {
         visibility: Visibility,
         text: &str,
     ) -> Result<CaseEvent> {
-        let (mut tx, device) = self.begin().await?;
+        let (mut tx, device) = self.begin_op().await?;
         let case = load_case(&mut tx, key).await?;
         let event_id = Uuid::now_v7();
         let op = Op::AddNote {
@@ -372,7 +382,7 @@ impl Store {
             visibility,
             text: text.to_owned(),
         };
-        self.commit_op(tx, &device, op).await?;
+        self.commit_op_in(tx, &device, op).await?;
         let row = sqlx::query("SELECT id, case_id, at, author, body FROM case_event WHERE id = ?")
             .bind(event_id.to_string())
             .fetch_one(self.pool())
@@ -382,7 +392,7 @@ impl Store {
 
     /// Links two cases; with `parent`, `other` becomes the parent of `key`.
     pub async fn link(&self, key: &str, other: &str, parent: bool) -> Result<Case> {
-        let (mut tx, device) = self.begin().await?;
+        let (mut tx, device) = self.begin_op().await?;
         let case = load_case(&mut tx, key).await?;
         let other = load_case(&mut tx, other).await?;
         let op = Op::LinkCases {
@@ -391,7 +401,7 @@ impl Store {
             other_id: other.id,
             parent,
         };
-        self.commit_op(tx, &device, op).await?;
+        self.commit_op_in(tx, &device, op).await?;
         self.case(&case.id.to_string()).await
     }
 
@@ -492,6 +502,7 @@ fn case_id_of(op: &Op) -> Uuid {
         | Op::TransitionCase { case_id, .. }
         | Op::AssignCase { case_id, .. }
         | Op::AddNote { case_id, .. }
+        | Op::AttachFile { case_id, .. }
         | Op::LinkCases { case_id, .. } => *case_id,
     }
 }
@@ -695,6 +706,44 @@ pub(crate) async fn apply(
             };
             insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
         }
+        Op::AttachFile {
+            case_id,
+            event_id,
+            hash,
+            name,
+            mime,
+            size,
+        } => {
+            load_case(tx, &case_id.to_string()).await?;
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT size FROM attachment_blob WHERE hash = ?")
+                    .bind(hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if known != i64::try_from(*size).ok() {
+                return Err(StoreError::UnknownAttachment(hash.clone()));
+            }
+            sqlx::query(
+                "INSERT INTO case_attachment (event_id, case_id, hash, name, mime, size, added_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(event_id.to_string())
+            .bind(case_id.to_string())
+            .bind(hash)
+            .bind(name)
+            .bind(mime)
+            .bind(known)
+            .bind(at.to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+            let kind = EventKind::Attachment {
+                hash: hash.clone(),
+                name: name.clone(),
+                mime: mime.clone(),
+                size: *size,
+            };
+            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
+        }
         Op::LinkCases {
             case_id,
             event_id,
@@ -837,7 +886,7 @@ async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Result<()> {
     Ok(())
 }
 
-async fn load_case(conn: &mut SqliteConnection, key: &str) -> Result<Case> {
+pub(crate) async fn load_case(conn: &mut SqliteConnection, key: &str) -> Result<Case> {
     let key = key.trim();
     let row = sqlx::query(&format!("{CASE_SELECT} WHERE c.id = ? OR c.reference = ?"))
         .bind(key.to_lowercase())

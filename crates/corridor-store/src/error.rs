@@ -61,6 +61,30 @@ pub enum StoreError {
     /// A parent link that would make a cycle.
     #[error("Lien refusé : ce dossier deviendrait son propre ancêtre.")]
     LinkCycle,
+    /// An attachment over the size limit.
+    #[error("Le fichier « {name} » est trop volumineux ({} Mo) : la limite est de {} Mo.", .size.div_ceil(1024 * 1024), .max / (1024 * 1024))]
+    AttachmentTooLarge {
+        /// File name.
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        max: u64,
+    },
+    /// An empty file.
+    #[error("Le fichier « {0} » est vide : rien n'a été joint.")]
+    EmptyAttachment(String),
+    /// No such attachment on the case.
+    #[error("Aucune pièce jointe « {0} » sur ce dossier.")]
+    UnknownAttachment(String),
+    /// An attachment file that is missing or does not decrypt to its hash.
+    #[error("La pièce jointe « {0} » est endommagée ou manquante sur ce poste.")]
+    DamagedAttachment(String),
+    /// A passphrase operation on a store whose key is in the keyring.
+    #[error(
+        "Ce coffre local est protégé par le trousseau du système, pas par une phrase de passe."
+    )]
+    NotPassphraseProtected,
     /// Database failure.
     #[error("Erreur du coffre local : {0}")]
     Database(#[from] sqlx::Error),
@@ -93,6 +117,11 @@ impl StoreError {
             Self::NothingToChange => "nothing_to_change",
             Self::SelfLink => "self_link",
             Self::LinkCycle => "link_cycle",
+            Self::AttachmentTooLarge { .. } => "attachment_too_large",
+            Self::EmptyAttachment(_) => "empty_attachment",
+            Self::UnknownAttachment(_) => "unknown_attachment",
+            Self::DamagedAttachment(_) => "damaged_attachment",
+            Self::NotPassphraseProtected => "not_passphrase_protected",
             Self::Database(_) | Self::Migration(_) => "database",
             Self::Io(_) => "io",
         }

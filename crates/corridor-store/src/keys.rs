@@ -262,6 +262,27 @@ pub(crate) fn create(dir: &Path, passphrase: Option<&Passphrase>) -> Result<NewK
     })
 }
 
+/// Re-seals the key of the passphrase-protected store in `dir` under `new`, after checking
+/// `old`. Only the key file changes (atomically); the database is not re-encrypted.
+/// Blocking (two Argon2id derivations).
+pub(crate) fn change_passphrase(dir: &Path, old: &Passphrase, new: &Passphrase) -> Result<()> {
+    let file = read_key_file(dir)?.ok_or_else(|| StoreError::NotInitialized(dir.to_owned()))?;
+    if !matches!(file.protection, Record::Passphrase { .. }) {
+        return Err(StoreError::NotPassphraseProtected);
+    }
+    let key = unlock(dir, Some(old))?;
+    let protection = seal(file.store_id, &key, new)?;
+    let next = NewKey {
+        key,
+        file: KeyFile {
+            format: FORMAT.to_owned(),
+            store_id: file.store_id,
+            protection,
+        },
+    };
+    next.commit(dir)
+}
+
 /// Recovers the key of the store in `dir`. Blocking (Argon2id, D-Bus). Reads only.
 pub(crate) fn unlock(dir: &Path, passphrase: Option<&Passphrase>) -> Result<DatabaseKey> {
     let file = read_key_file(dir)?.ok_or_else(|| StoreError::NotInitialized(dir.to_owned()))?;

@@ -14,12 +14,14 @@
 //! - every change is a named mutation, appended to the outbox in the transaction that applies
 //!   it locally (see [`cases`](crate::Store::outbox)).
 
+mod attachments;
 mod cases;
 pub mod error;
 pub mod keys;
 mod search;
 mod store;
 
+pub use attachments::{Attachment, DEFAULT_MAX_ATTACHMENT};
 pub use cases::{CaseDetail, CaseFilter, SlaBand, MAX_TEXT};
 pub use error::StoreError;
 pub use keys::{keyring_available, Passphrase, Protection};

@@ -74,6 +74,19 @@ impl Store {
         Ok(store)
     }
 
+    /// Changes the passphrase of the store in `dir` (checked against `old` first). The data is
+    /// not re-encrypted: only the sealed key is replaced, atomically.
+    pub async fn change_passphrase(dir: &Path, old: Passphrase, new: Passphrase) -> Result<()> {
+        let d = dir.to_owned();
+        blocking(move || keys::change_passphrase(&d, &old, &new)).await
+    }
+
+    /// Locks the store: closes every connection and drops the key material they hold. Opening
+    /// it again needs the passphrase (or the keyring).
+    pub async fn lock(self) {
+        self.close().await;
+    }
+
     /// Opens the store in `dir`, creating it first when there is none.
     pub async fn open_or_create(dir: &Path, passphrase: Option<Passphrase>) -> Result<Store> {
         if Self::protection(dir)?.is_some() {

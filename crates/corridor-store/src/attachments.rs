@@ -1,0 +1,218 @@
+//! Attachments: files stored encrypted next to the database, named by the SHA-256 of their
+//! content.
+//!
+//! Each file gets its own random 256-bit key (kept in the encrypted database) and is sealed
+//! with XChaCha20-Poly1305: `attachments/<sha256>` holds `CORA1 ‖ nonce (24) ‖ ciphertext`, the
+//! content hash bound as associated data. Reading one back decrypts, authenticates and checks
+//! the hash again, so a damaged or swapped file is an error, never wrong bytes. The same content
+//! attached twice is stored once.
+
+use std::path::{Path, PathBuf};
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chrono::Utc;
+use corridor_model::mutation::Op;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::{Result, Store, StoreError};
+
+/// Largest attachment accepted by default (25 MB).
+pub const DEFAULT_MAX_ATTACHMENT: u64 = 25 * 1024 * 1024;
+const MAGIC: &[u8] = b"CORA1";
+const DIR: &str = "attachments";
+
+/// An attachment of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    /// SHA-256 of the content (hex).
+    pub hash: String,
+    /// Original file name.
+    pub name: String,
+    /// MIME type.
+    pub mime: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Timeline event that added it.
+    pub event_id: Uuid,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn blob_path(dir: &Path, hash: &str) -> PathBuf {
+    dir.join(DIR).join(hash)
+}
+
+fn seal(key: &[u8; 32], hash: &str, content: &[u8]) -> Result<Vec<u8>> {
+    let mut nonce = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let sealed = XChaCha20Poly1305::new(key.into())
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: content,
+                aad: hash.as_bytes(),
+            },
+        )
+        .map_err(|_| StoreError::Io(std::io::Error::other("encryption failed")))?;
+    Ok([MAGIC, &nonce, &sealed].concat())
+}
+
+fn open_sealed(key: &[u8; 32], hash: &str, file: &[u8]) -> Option<Vec<u8>> {
+    let rest = file.strip_prefix(MAGIC)?;
+    if rest.len() < 24 {
+        return None;
+    }
+    let (nonce, sealed) = rest.split_at(24);
+    XChaCha20Poly1305::new(key.into())
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: sealed,
+                aad: hash.as_bytes(),
+            },
+        )
+        .ok()
+}
+
+impl Store {
+    /// Attaches `content` under `name` to a case. Refuses files over `max_bytes` and empty
+    /// files; the timeline records the attachment and the outbox the mutation.
+    pub async fn attach(
+        &self,
+        key: &str,
+        name: &str,
+        content: &[u8],
+        max_bytes: u64,
+    ) -> Result<Attachment> {
+        let size = content.len() as u64;
+        let name = Path::new(name.trim())
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| !n.is_empty())
+            .ok_or(corridor_model::ValidationError::Required("nom du fichier"))?
+            .to_owned();
+        if size > max_bytes {
+            return Err(StoreError::AttachmentTooLarge {
+                name,
+                size,
+                max: max_bytes,
+            });
+        }
+        if size == 0 {
+            return Err(StoreError::EmptyAttachment(name));
+        }
+        let hash = sha256_hex(content);
+        let mime = mime_guess::from_path(&name)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_owned();
+
+        // The encrypted file first (atomically), then the transaction that refers to it.
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT file_key FROM attachment_blob WHERE hash = ?")
+                .bind(&hash)
+                .fetch_optional(self.pool())
+                .await?;
+        let path = blob_path(self.dir(), &hash);
+        let mut written = false;
+        let file_key = match existing {
+            Some(k) => Zeroizing::new(k),
+            None => {
+                let mut k = Zeroizing::new([0u8; 32]);
+                rand::rngs::OsRng.fill_bytes(k.as_mut());
+                std::fs::create_dir_all(self.dir().join(DIR))?;
+                let tmp = path.with_extension("tmp");
+                std::fs::write(&tmp, seal(&k, &hash, content)?)?;
+                std::fs::rename(&tmp, &path)?;
+                written = true;
+                Zeroizing::new(hex::encode(k.as_ref()))
+            }
+        };
+        let result = async {
+            let (mut tx, device) = self.begin_op().await?;
+            let case = crate::cases::load_case(&mut tx, key).await?;
+            sqlx::query(
+                "INSERT INTO attachment_blob (hash, file_key, size, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(&hash)
+            .bind(file_key.as_str())
+            .bind(i64::try_from(size).unwrap_or(i64::MAX))
+            .bind(Utc::now().to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+            let event_id = Uuid::now_v7();
+            let op = Op::AttachFile {
+                case_id: case.id,
+                event_id,
+                hash: hash.clone(),
+                name: name.clone(),
+                mime: mime.clone(),
+                size,
+            };
+            self.commit_op_in(tx, &device, op).await?;
+            Ok::<_, StoreError>(Attachment { hash: hash.clone(), name: name.clone(), mime: mime.clone(), size, event_id })
+        }
+        .await;
+        if result.is_err() && written {
+            let _ = std::fs::remove_file(&path);
+        }
+        result
+    }
+
+    /// The attachments of a case, oldest first.
+    pub async fn attachments(&self, key: &str) -> Result<Vec<Attachment>> {
+        let case = self.case(key).await?;
+        let rows = sqlx::query(
+            "SELECT hash, name, mime, size, event_id FROM case_attachment WHERE case_id = ? ORDER BY event_id",
+        )
+        .bind(case.id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Attachment {
+                    hash: r.try_get("hash")?,
+                    name: r.try_get("name")?,
+                    mime: r.try_get("mime")?,
+                    size: u64::try_from(r.try_get::<i64, _>("size")?).unwrap_or_default(),
+                    event_id: crate::store::parse(r, "event_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The exact bytes of an attachment of a case (checked against its hash).
+    pub async fn attachment_content(&self, key: &str, hash: &str) -> Result<(Attachment, Vec<u8>)> {
+        let hash = hash.trim().to_lowercase();
+        let attachment = self
+            .attachments(key)
+            .await?
+            .into_iter()
+            .find(|a| a.hash == hash || (hash.len() >= 8 && a.hash.starts_with(&hash)))
+            .ok_or_else(|| StoreError::UnknownAttachment(hash.clone()))?;
+        let file_key: Zeroizing<String> = Zeroizing::new(
+            sqlx::query_scalar("SELECT file_key FROM attachment_blob WHERE hash = ?")
+                .bind(&attachment.hash)
+                .fetch_one(self.pool())
+                .await?,
+        );
+        let mut k = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(file_key.as_str(), k.as_mut()).map_err(crate::store::bad_row)?;
+        let path = blob_path(self.dir(), &attachment.hash);
+        let sealed = std::fs::read(&path)
+            .map_err(|_| StoreError::DamagedAttachment(attachment.name.clone()))?;
+        let content = open_sealed(&k, &attachment.hash, &sealed)
+            .filter(|c| sha256_hex(c) == attachment.hash)
+            .ok_or_else(|| StoreError::DamagedAttachment(attachment.name.clone()))?;
+        Ok((attachment, content))
+    }
+}

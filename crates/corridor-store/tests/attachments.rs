@@ -1,0 +1,223 @@
+//! Encrypted attachments and passphrase change, on real files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use corridor_model::{NewCase, NewEnterprise};
+use corridor_store::{Passphrase, Store, DEFAULT_MAX_ATTACHMENT};
+
+const PASS: &str = "correct horse battery";
+
+fn pass(s: &str) -> Option<Passphrase> {
+    Some(Passphrase::new(s.to_owned()))
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+async fn store_with_case(dir: &Path) -> (Store, String) {
+    let store = Store::create(dir, pass(PASS)).await.expect("create");
+    store
+        .add_enterprise(
+            NewEnterprise::parse("Atlas", "001561191000066", "MA-06", None, None).expect("valid"),
+        )
+        .await
+        .expect("enterprise");
+    let case = store
+        .new_case(NewCase::parse("001561191000066", "other", "Titre", "").expect("valid"))
+        .await
+        .expect("case");
+    (store, case.reference)
+}
+
+#[tokio::test]
+async fn an_attachment_reads_back_byte_for_byte_and_is_encrypted_at_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, r) = store_with_case(dir.path()).await;
+    let content: Vec<u8> = b"Attestation de salaire CONFIDENTIEL-4242 "
+        .iter()
+        .copied()
+        .cycle()
+        .take(300_000)
+        .chain((0..=255u8).collect::<Vec<_>>())
+        .collect();
+    let a = store
+        .attach(
+            &r,
+            "/tmp/attestation salaire.pdf",
+            &content,
+            DEFAULT_MAX_ATTACHMENT,
+        )
+        .await
+        .expect("attach");
+    assert_eq!(
+        a.name, "attestation salaire.pdf",
+        "only the file name is kept"
+    );
+    assert_eq!(a.mime, "application/pdf");
+    assert_eq!(a.size, content.len() as u64);
+    assert_eq!(a.hash.len(), 64);
+
+    let (meta, back) = store
+        .attachment_content(&r, &a.hash[..12])
+        .await
+        .expect("read back by hash prefix");
+    assert_eq!(meta, a);
+    assert!(back == content, "exact bytes");
+
+    let stored =
+        std::fs::read(dir.path().join("attachments").join(&a.hash)).expect("named by hash");
+    assert!(
+        !stored.windows(20).any(|w| w == b"CONFIDENTIEL-4242 At"),
+        "no plaintext on disk"
+    );
+
+    // The same content again is stored once, recorded twice.
+    store
+        .attach(&r, "copie.pdf", &content, DEFAULT_MAX_ATTACHMENT)
+        .await
+        .expect("again");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("attachments"))
+            .expect("dir")
+            .count(),
+        1
+    );
+    let detail = store.case_detail(&r).await.expect("detail");
+    assert_eq!(detail.attachments.len(), 2);
+    assert_eq!(detail.timeline.len(), 3, "created + two attachments");
+    let names: Vec<_> = store
+        .outbox()
+        .await
+        .expect("outbox")
+        .iter()
+        .map(|m| m.op.name())
+        .collect();
+    assert_eq!(names.iter().filter(|n| **n == "attach_file").count(), 2);
+}
+
+#[tokio::test]
+async fn an_oversize_or_empty_attachment_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, r) = store_with_case(dir.path()).await;
+    let before = snapshot(dir.path());
+    let outbox = store.outbox().await.expect("outbox").len();
+
+    let big = vec![7u8; 3 * 1024 * 1024 + 1];
+    let err = store
+        .attach(&r, "scan.tiff", &big, 3 * 1024 * 1024)
+        .await
+        .expect_err("too big");
+    assert_eq!(err.code(), "attachment_too_large");
+    assert!(
+        err.to_string()
+            .contains("« scan.tiff » est trop volumineux (4 Mo) : la limite est de 3 Mo"),
+        "{err}"
+    );
+    let err = store
+        .attach(&r, "vide.txt", b"", DEFAULT_MAX_ATTACHMENT)
+        .await
+        .expect_err("empty");
+    assert_eq!(err.code(), "empty_attachment");
+    let err = store
+        .attach("COR-0000-00-0000", "a.txt", b"x", DEFAULT_MAX_ATTACHMENT)
+        .await
+        .expect_err("no case");
+    assert_eq!(err.code(), "unknown_case");
+
+    assert_eq!(store.outbox().await.expect("outbox").len(), outbox);
+    store.close().await;
+    let after = snapshot(dir.path());
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "no file added or left behind"
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_attachment_is_an_error_never_wrong_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, r) = store_with_case(dir.path()).await;
+    let a = store
+        .attach(&r, "note.txt", b"contenu d'origine", DEFAULT_MAX_ATTACHMENT)
+        .await
+        .expect("attach");
+    let path = dir.path().join("attachments").join(&a.hash);
+    let mut bytes = std::fs::read(&path).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&path, bytes).expect("damage");
+    let err = store
+        .attachment_content(&r, &a.hash)
+        .await
+        .expect_err("damaged");
+    assert_eq!(err.code(), "damaged_attachment");
+    assert!(err.to_string().contains("« note.txt »"));
+    let err = store
+        .attachment_content(&r, "0000000000")
+        .await
+        .expect_err("unknown");
+    assert_eq!(err.code(), "unknown_attachment");
+}
+
+#[tokio::test]
+async fn changing_the_passphrase_keeps_the_data_and_retires_the_old_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, r) = store_with_case(dir.path()).await;
+    store.lock().await;
+
+    let key_file = dir.path().join("corridor-keys.json");
+    let before = std::fs::read(&key_file).expect("key file");
+    let err = Store::change_passphrase(
+        dir.path(),
+        Passphrase::new("not it at all".to_owned()),
+        Passphrase::new("nouvelle phrase".to_owned()),
+    )
+    .await
+    .expect_err("wrong old passphrase");
+    assert_eq!(err.code(), "wrong_passphrase");
+    assert_eq!(
+        std::fs::read(&key_file).expect("key file"),
+        before,
+        "untouched"
+    );
+
+    let db_before = std::fs::read(dir.path().join("corridor.db")).expect("db");
+    Store::change_passphrase(
+        dir.path(),
+        Passphrase::new(PASS.to_owned()),
+        Passphrase::new("nouvelle phrase".to_owned()),
+    )
+    .await
+    .expect("change");
+    assert_eq!(
+        std::fs::read(dir.path().join("corridor.db")).expect("db"),
+        db_before,
+        "data not re-encrypted"
+    );
+    assert_eq!(
+        Store::open(dir.path(), pass(PASS))
+            .await
+            .expect_err("old")
+            .code(),
+        "wrong_passphrase"
+    );
+    let store = Store::open(dir.path(), pass("nouvelle phrase"))
+        .await
+        .expect("new passphrase opens");
+    assert_eq!(store.case(&r).await.expect("case").title, "Titre");
+}
