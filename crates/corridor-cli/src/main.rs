@@ -11,10 +11,10 @@ use clap::{Parser, Subcommand};
 use corridor_model::case::{format_mad, parse_mad};
 use corridor_model::mutation::CaseEdit;
 use corridor_model::timeline::{EventKind, Institution, Visibility};
-use corridor_model::{Case, CaseStatus, NewCase, NewEnterprise, ValidationError};
+use corridor_model::{Case, CaseStatus, Contact, Ice, NewCase, NewEnterprise, ValidationError};
 use corridor_store::{
-    keyring_available, CaseDetail, CaseFilter, Passphrase, Store, StoreError,
-    DEFAULT_MAX_ATTACHMENT,
+    keyring_available, parse_enterprise_csv, CaseDetail, CaseFilter, ExportFormat, Passphrase,
+    Store, StoreError, DEFAULT_MAX_ATTACHMENT,
 };
 
 /// Corridor CGEM–CNSS: the local case store from the command line.
@@ -48,6 +48,9 @@ enum Command {
     /// The store's passphrase.
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
+    /// Export data to a file.
+    #[command(subcommand)]
+    Export(ExportCmd),
     /// Full-text search over cases (accent-insensitive, prefixes).
     Search {
         /// Words to look for.
@@ -78,6 +81,25 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum ExportCmd {
+    /// Export cases (all, or those of a status / region).
+    Cases {
+        /// csv or xlsx.
+        #[arg(long)]
+        format: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only this status.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this region.
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum PassphraseCmd {
     /// Change it: the current one from CORRIDOR_PASSPHRASE, the new one from
     /// CORRIDOR_NEW_PASSPHRASE or, failing that, one line of standard input.
@@ -85,6 +107,7 @@ enum PassphraseCmd {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per process")]
 enum EnterpriseCmd {
     /// Record an enterprise.
     Add {
@@ -103,7 +126,42 @@ enum EnterpriseCmd {
         /// City.
         #[arg(long)]
         city: Option<String>,
+        /// Registre du commerce (number and court city).
+        #[arg(long)]
+        rc: Option<String>,
+        /// Legal form (SARL, SA…).
+        #[arg(long)]
+        legal_form: Option<String>,
+        /// Sector of activity.
+        #[arg(long)]
+        sector: Option<String>,
+        /// Size class: tpe, pme or ge.
+        #[arg(long)]
+        size: Option<String>,
+        /// The enterprise is a CGEM member.
+        #[arg(long)]
+        cgem_member: bool,
+        /// A contact, as "Name|Role|Phone|Email" (repeatable; empty parts allowed).
+        #[arg(long = "contact")]
+        contacts: Vec<String>,
         /// Print the enterprise as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an enterprise.
+    Show {
+        /// Its ICE.
+        ice: String,
+        /// Print a JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import enterprises from a CSV file (columns name,ice,cnss,rc,region,city,size): all lines
+    /// or none.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Print the imported enterprises as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -156,6 +214,12 @@ enum CaseCmd {
         #[arg(long)]
         sla: Option<String>,
         /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Numbers of cases by status, region and category.
+    Stats {
+        /// Print a JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -456,10 +520,31 @@ async fn run(cli: Cli) -> Result<(), String> {
             region,
             cnss,
             city,
+            rc,
+            legal_form,
+            sector,
+            size,
+            cgem_member,
+            contacts,
             json,
         }) => {
-            let new = NewEnterprise::parse(&name, &ice, &region, cnss.as_deref(), city.as_deref())
-                .map_err(|e| e.to_string())?;
+            let mut new =
+                NewEnterprise::parse(&name, &ice, &region, cnss.as_deref(), city.as_deref())
+                    .map_err(|e| e.to_string())?;
+            let text = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+            new.details.rc = text(rc);
+            new.details.legal_form = text(legal_form);
+            new.details.sector = text(sector);
+            new.details.size = parse_opt(size.as_deref())?;
+            new.details.cgem_member = cgem_member;
+            for c in &contacts {
+                let mut parts = c.split('|').map(str::trim);
+                let (name, role, phone, email) =
+                    (parts.next(), parts.next(), parts.next(), parts.next());
+                let contact = Contact::parse(name.unwrap_or_default(), role, phone, email)
+                    .map_err(|e| e.to_string())?;
+                new.details.contacts.push(contact);
+            }
             let store = open(&dir).await.map_err(err)?;
             let e = store.add_enterprise(new).await.map_err(err)?;
             store.close().await;
@@ -470,6 +555,104 @@ async fn run(cli: Cli) -> Result<(), String> {
                     "Entreprise enregistrée : {} (ICE {}, {})",
                     e.name, e.ice, e.region
                 );
+            }
+        }
+        Command::Enterprise(EnterpriseCmd::Show { ice, json }) => {
+            let ice: Ice = ice.parse().map_err(|e: ValidationError| e.to_string())?;
+            let store = open(&dir).await.map_err(err)?;
+            let e = store.enterprise_by_ice(ice.as_str()).await.map_err(err)?;
+            store.close().await;
+            if json {
+                print_json(&e)?;
+            } else {
+                println!(
+                    "{} — ICE {} — {} {}",
+                    e.name,
+                    e.ice,
+                    e.region,
+                    e.region.name_fr()
+                );
+                let d = &e.details;
+                for (label, v) in [
+                    ("CNSS", e.cnss.as_ref().map(|c| c.as_str().to_owned())),
+                    ("RC", d.rc.clone()),
+                    ("Forme juridique", d.legal_form.clone()),
+                    ("Secteur", d.sector.clone()),
+                    ("Taille", d.size.map(|s| s.code().to_uppercase())),
+                    ("Ville", e.city.clone()),
+                ] {
+                    if let Some(v) = v {
+                        println!("  {label} : {v}");
+                    }
+                }
+                println!(
+                    "  Membre CGEM : {}",
+                    if d.cgem_member { "oui" } else { "non" }
+                );
+                for c in &d.contacts {
+                    let extra: Vec<&str> =
+                        [c.role.as_deref(), c.phone.as_deref(), c.email.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                    println!("  Contact : {} ({})", c.name, extra.join(", "));
+                }
+            }
+        }
+        Command::Enterprise(EnterpriseCmd::Import { file, json }) => {
+            let f = std::fs::File::open(&file)
+                .map_err(|e| format!("Fichier « {} » illisible : {e}", file.display()))?;
+            let rows = parse_enterprise_csv(f).map_err(err)?;
+            let store = open(&dir).await.map_err(err)?;
+            let n = store.import_enterprises(rows.clone()).await.map_err(err)?;
+            store.close().await;
+            if json {
+                print_json(&rows.into_iter().map(|(_, e)| e).collect::<Vec<_>>())?;
+            } else {
+                println!("{n} entreprise(s) importée(s).");
+            }
+        }
+        Command::Export(ExportCmd::Cases {
+            format,
+            out,
+            status,
+            region,
+        }) => {
+            let format: ExportFormat =
+                format.parse().map_err(|e: ValidationError| e.to_string())?;
+            let filter = CaseFilter {
+                status: parse_opt(status.as_deref())?,
+                region: parse_opt(region.as_deref())?,
+                ..CaseFilter::default()
+            };
+            let store = open(&dir).await.map_err(err)?;
+            let cases = store.find_cases(&filter).await.map_err(err)?;
+            store.close().await;
+            Store::export_cases(&cases, format, &out).map_err(err)?;
+            println!(
+                "{} dossier(s) exporté(s) dans {}.",
+                cases.len(),
+                out.display()
+            );
+        }
+        Command::Case(CaseCmd::Stats { json }) => {
+            let store = open(&dir).await.map_err(err)?;
+            let counts = store.counts().await.map_err(err)?;
+            store.close().await;
+            if json {
+                print_json(&counts)?;
+            } else {
+                println!("{} dossier(s)", counts.total);
+                for (title, map) in [
+                    ("Par statut", &counts.by_status),
+                    ("Par région", &counts.by_region),
+                    ("Par catégorie", &counts.by_category),
+                ] {
+                    println!("{title} :");
+                    for (k, v) in map {
+                        println!("  {k:<22} {v}");
+                    }
+                }
             }
         }
         Command::Enterprise(EnterpriseCmd::List { json }) => {

@@ -113,8 +113,158 @@ pub struct Enterprise {
     pub city: Option<String>,
     /// Region the establishment belongs to.
     pub region: Region,
+    /// Further details (RC, legal form, sector, size, contacts, CGEM membership).
+    #[serde(flatten)]
+    pub details: EnterpriseDetails,
     /// When it was first recorded (UTC).
     pub created_at: DateTime<Utc>,
+}
+
+/// Size class of an enterprise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeClass {
+    /// Très petite entreprise.
+    Tpe,
+    /// Petite et moyenne entreprise.
+    Pme,
+    /// Grande entreprise.
+    Ge,
+}
+
+impl SizeClass {
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Tpe => "tpe",
+            Self::Pme => "pme",
+            Self::Ge => "ge",
+        }
+    }
+}
+
+impl FromStr for SizeClass {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            "tpe" => Ok(Self::Tpe),
+            "pme" => Ok(Self::Pme),
+            "ge" => Ok(Self::Ge),
+            _ => Err(ValidationError::UnknownCode(
+                "taille (tpe, pme ou ge)",
+                s.trim().to_owned(),
+            )),
+        }
+    }
+}
+
+/// A contact person at the enterprise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Full name.
+    pub name: String,
+    /// Role (gérant, DRH, comptable…).
+    pub role: Option<String>,
+    /// Phone, normalised (`+212612345678`).
+    pub phone: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+}
+
+impl Contact {
+    /// Validates a contact as typed.
+    pub fn parse(
+        name: &str,
+        role: Option<&str>,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Self, ValidationError> {
+        let opt = |s: Option<&str>| {
+            s.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(Contact {
+            name: required_text("nom du contact", name, 200)?,
+            role: opt(role),
+            phone: opt(phone).map(|p| normalise_phone(&p)).transpose()?,
+            email: opt(email).map(|e| validate_email(&e)).transpose()?,
+        })
+    }
+}
+
+/// Normalises a phone number: Moroccan numbers (`06 12 34 56 78`, `+212 6…`, `00212 6…`)
+/// become `+212XXXXXXXXX`; other international numbers keep `+` and 8 to 15 digits.
+pub fn normalise_phone(input: &str) -> Result<String, ValidationError> {
+    let bad = || ValidationError::Phone(input.trim().to_owned());
+    let t = input.trim();
+    let plus = t.starts_with('+');
+    if t.chars()
+        .any(|c| !(c.is_ascii_digit() || " .-()/".contains(c) || c == '+'))
+        || t.chars().skip(1).any(|c| c == '+')
+    {
+        return Err(bad());
+    }
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    let international = if plus {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_owned()
+    } else if digits.len() == 10 && digits.starts_with('0') {
+        format!("212{}", &digits[1..])
+    } else {
+        return Err(bad());
+    };
+    if let Some(national) = international.strip_prefix("212") {
+        if national.len() != 9 || !matches!(national.as_bytes()[0], b'5'..=b'8') {
+            return Err(bad());
+        }
+    } else if !(8..=15).contains(&international.len()) {
+        return Err(bad());
+    }
+    Ok(format!("+{international}"))
+}
+
+/// Checks the shape of an email address (one `@`, a dotted domain, no spaces).
+pub fn validate_email(input: &str) -> Result<String, ValidationError> {
+    let t = input.trim();
+    let ok = t.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+    }) && !t.chars().any(char::is_whitespace)
+        && t.len() <= 254;
+    if ok {
+        Ok(t.to_lowercase())
+    } else {
+        Err(ValidationError::Email(t.to_owned()))
+    }
+}
+
+/// Details of an enterprise beyond its identity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnterpriseDetails {
+    /// Registre du commerce (number and court city, free text).
+    #[serde(default)]
+    pub rc: Option<String>,
+    /// Legal form (SARL, SA, SNC…).
+    #[serde(default)]
+    pub legal_form: Option<String>,
+    /// Sector of activity.
+    #[serde(default)]
+    pub sector: Option<String>,
+    /// Size class.
+    #[serde(default)]
+    pub size: Option<SizeClass>,
+    /// Whether it is a CGEM member.
+    #[serde(default)]
+    pub cgem_member: bool,
+    /// Contact persons.
+    #[serde(default)]
+    pub contacts: Vec<Contact>,
 }
 
 /// A validated request to record an enterprise.
@@ -130,6 +280,9 @@ pub struct NewEnterprise {
     pub city: Option<String>,
     /// Region.
     pub region: Region,
+    /// Further details.
+    #[serde(flatten)]
+    pub details: EnterpriseDetails,
 }
 
 impl NewEnterprise {
@@ -153,6 +306,7 @@ impl NewEnterprise {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
+            details: EnterpriseDetails::default(),
         })
     }
 }
@@ -197,6 +351,56 @@ mod tests {
                 "invalid_cnss_number"
             );
         }
+    }
+
+    #[test]
+    fn phones_are_normalised_and_bad_ones_named() {
+        assert_eq!(
+            normalise_phone("06 12 34 56 78"),
+            Ok("+212612345678".to_owned())
+        );
+        assert_eq!(
+            normalise_phone("+212 5 22 12 34 56"),
+            Ok("+212522123456".to_owned())
+        );
+        assert_eq!(
+            normalise_phone("00212-661-234567"),
+            Ok("+212661234567".to_owned())
+        );
+        assert_eq!(
+            normalise_phone("+33 1 23 45 67 89"),
+            Ok("+33123456789".to_owned())
+        );
+        for bad in [
+            "0612",
+            "+212 1 23 45 67 89",
+            "06 12 34 56 7a",
+            "12+34",
+            "0912345678",
+        ] {
+            let err = normalise_phone(bad).expect_err(bad);
+            assert_eq!(err.code(), "invalid_phone", "{bad}");
+            assert!(err.to_string().contains(bad.trim()));
+        }
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert_eq!(
+            validate_email(" K.Alaoui@Atlas.ma "),
+            Ok("k.alaoui@atlas.ma".to_owned())
+        );
+        for bad in [
+            "alaoui", "a@b", "a@@b.ma", "a b@c.ma", "@c.ma", "a@.ma", "a@c..ma",
+        ] {
+            assert_eq!(
+                validate_email(bad).expect_err(bad).code(),
+                "invalid_email",
+                "{bad}"
+            );
+        }
+        assert_eq!("GE".parse::<SizeClass>(), Ok(SizeClass::Ge));
+        assert!("xl".parse::<SizeClass>().is_err());
     }
 
     #[test]

@@ -33,6 +33,14 @@ pub enum ValidationError {
     /// An amount in dirhams that does not parse.
     #[error("Montant « {0} » invalide : saisissez des dirhams, par exemple 12 500,00.")]
     Amount(String),
+    /// A phone number that is not one.
+    #[error(
+        "Numéro de téléphone « {0} » invalide : par exemple 06 12 34 56 78 ou +212 6 12 34 56 78."
+    )]
+    Phone(String),
+    /// An email address that is not one.
+    #[error("Adresse e-mail « {0} » invalide.")]
+    Email(String),
     /// A required text field is empty.
     #[error("Le champ « {0} » est obligatoire.")]
     Required(&'static str),
@@ -52,6 +60,8 @@ impl ValidationError {
             Self::UnknownStatus(_) => "unknown_status",
             Self::UnknownCode(..) => "unknown_code",
             Self::Amount(_) => "invalid_amount",
+            Self::Phone(_) => "invalid_phone",
+            Self::Email(_) => "invalid_email",
             Self::Required(_) => "required",
             Self::TooLong(..) => "too_long",
         }

@@ -17,6 +17,8 @@ pub mod timeline;
 pub mod workflow;
 
 pub use case::{Case, CaseCategory, CaseStatus, NewCase, Priority};
-pub use enterprise::{CnssNumber, Enterprise, Ice, NewEnterprise};
+pub use enterprise::{
+    CnssNumber, Contact, Enterprise, EnterpriseDetails, Ice, NewEnterprise, SizeClass,
+};
 pub use error::ValidationError;
 pub use region::Region;

@@ -47,6 +47,9 @@ pub struct CreateEnterprise {
     pub city: Option<String>,
     /// Region.
     pub region: Region,
+    /// Further details.
+    #[serde(flatten)]
+    pub details: crate::EnterpriseDetails,
 }
 
 /// Arguments of [`Op::CreateCase`].

@@ -16,8 +16,8 @@ use corridor_model::mutation::{CaseEdit, CreateCase, CreateEnterprise, Mutation,
 use corridor_model::sla::{self, SlaPolicy, SlaReport, SlaState};
 use corridor_model::timeline::{CaseEvent, EventKind, Institution, Visibility};
 use corridor_model::{
-    workflow, Case, CaseCategory, CaseStatus, Enterprise, NewCase, NewEnterprise, Priority, Region,
-    ValidationError,
+    workflow, Case, CaseCategory, CaseStatus, Enterprise, EnterpriseDetails, NewCase,
+    NewEnterprise, Priority, Region, SizeClass, ValidationError,
 };
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
@@ -51,6 +51,19 @@ pub struct CaseFilter {
     pub limit: Option<u32>,
     /// Rows to skip.
     pub offset: u32,
+}
+
+/// Numbers of cases by status, region and category.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CaseCounts {
+    /// All cases.
+    pub total: i64,
+    /// By status code.
+    pub by_status: BTreeMap<String, i64>,
+    /// By region code.
+    pub by_region: BTreeMap<String, i64>,
+    /// By category code.
+    pub by_category: BTreeMap<String, i64>,
 }
 
 /// SLA bands of the case-list filter.
@@ -150,6 +163,45 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         enterprise_from_row(&row)
+    }
+
+    /// Records many enterprises in one transaction: all of them or none. Each row carries the
+    /// line number it came from, which any refusal names.
+    pub async fn import_enterprises(&self, rows: Vec<(usize, NewEnterprise)>) -> Result<usize> {
+        let (mut tx, device) = self.begin_op().await?;
+        let now = Utc::now();
+        let count = rows.len();
+        for (line, e) in rows {
+            let op = create_enterprise_op(Uuid::now_v7(), e);
+            let base = apply(&mut tx, &device.user, &op, now)
+                .await
+                .map_err(|err| StoreError::ImportLine {
+                    line,
+                    message: err.to_string(),
+                })?;
+            queue(&mut tx, &device, op, base, now).await?;
+        }
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// Numbers of cases by status, region and category (for the committee view).
+    pub async fn counts(&self) -> Result<CaseCounts> {
+        let mut counts = CaseCounts::default();
+        for (column, map) in [
+            ("status", &mut counts.by_status),
+            ("region", &mut counts.by_region),
+            ("category", &mut counts.by_category),
+        ] {
+            let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+                "SELECT {column}, COUNT(*) FROM case_file GROUP BY {column}"
+            ))
+            .fetch_all(self.pool())
+            .await?;
+            map.extend(rows);
+        }
+        counts.total = counts.by_status.values().sum();
+        Ok(counts)
     }
 
     /// Every enterprise, by name.
@@ -458,6 +510,7 @@ fn create_enterprise_op(id: Uuid, e: NewEnterprise) -> Op {
         cnss: e.cnss,
         city: e.city,
         region: e.region,
+        details: e.details,
     })
 }
 
@@ -523,7 +576,9 @@ pub(crate) async fn apply(
             }
             required_text("nom de l'entreprise", &e.name, 200)?;
             sqlx::query(
-                "INSERT INTO enterprise (id, name, ice, cnss, city, region, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO enterprise (id, name, ice, cnss, city, region, created_at, rc, \
+                 legal_form, sector, size, cgem_member, contacts) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(e.id.to_string())
             .bind(&e.name)
@@ -532,6 +587,12 @@ pub(crate) async fn apply(
             .bind(&e.city)
             .bind(e.region.code())
             .bind(at.to_rfc3339())
+            .bind(&e.details.rc)
+            .bind(&e.details.legal_form)
+            .bind(&e.details.sector)
+            .bind(e.details.size.map(SizeClass::code))
+            .bind(e.details.cgem_member)
+            .bind(serde_json::to_string(&e.details.contacts).map_err(std::io::Error::other)?)
             .execute(&mut *tx)
             .await?;
         }
@@ -898,7 +959,8 @@ pub(crate) async fn load_case(conn: &mut SqliteConnection, key: &str) -> Result<
 }
 
 const ENTERPRISE_SELECT: &str =
-    "SELECT id, name, ice, cnss, city, region, created_at FROM enterprise";
+    "SELECT id, name, ice, cnss, city, region, created_at, rc, legal_form, sector, size, \
+     cgem_member, contacts FROM enterprise";
 
 async fn enterprise_by_ice(conn: &mut SqliteConnection, ice: &str) -> Result<Option<Enterprise>> {
     let row = sqlx::query(&format!("{ENTERPRISE_SELECT} WHERE ice = ?"))
@@ -924,6 +986,15 @@ fn enterprise_from_row(row: &SqliteRow) -> Result<Enterprise> {
         cnss: opt_parse(row, "cnss")?,
         city: row.try_get("city")?,
         region: parse(row, "region")?,
+        details: EnterpriseDetails {
+            rc: row.try_get("rc")?,
+            legal_form: row.try_get("legal_form")?,
+            sector: row.try_get("sector")?,
+            size: opt_parse(row, "size")?,
+            cgem_member: row.try_get("cgem_member")?,
+            contacts: serde_json::from_str(&row.try_get::<String, _>("contacts")?)
+                .map_err(bad_row)?,
+        },
         created_at: parse::<DateTime<Utc>>(row, "created_at")?,
     })
 }

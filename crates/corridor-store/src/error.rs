@@ -85,6 +85,17 @@ pub enum StoreError {
         "Ce coffre local est protégé par le trousseau du système, pas par une phrase de passe."
     )]
     NotPassphraseProtected,
+    /// A refused line of an import file; nothing was imported.
+    #[error("Ligne {line} : {message} Rien n'a été importé.")]
+    ImportLine {
+        /// Line number in the file (1 is the header).
+        line: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// An import or export file that cannot be read or written.
+    #[error("Fichier {0}")]
+    File(String),
     /// Database failure.
     #[error("Erreur du coffre local : {0}")]
     Database(#[from] sqlx::Error),
@@ -122,6 +133,8 @@ impl StoreError {
             Self::UnknownAttachment(_) => "unknown_attachment",
             Self::DamagedAttachment(_) => "damaged_attachment",
             Self::NotPassphraseProtected => "not_passphrase_protected",
+            Self::ImportLine { .. } => "import_line",
+            Self::File(_) => "file",
             Self::Database(_) | Self::Migration(_) => "database",
             Self::Io(_) => "io",
         }

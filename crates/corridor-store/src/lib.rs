@@ -17,13 +17,15 @@
 mod attachments;
 mod cases;
 pub mod error;
+mod exchange;
 pub mod keys;
 mod search;
 mod store;
 
 pub use attachments::{Attachment, DEFAULT_MAX_ATTACHMENT};
-pub use cases::{CaseDetail, CaseFilter, SlaBand, MAX_TEXT};
+pub use cases::{CaseCounts, CaseDetail, CaseFilter, SlaBand, MAX_TEXT};
 pub use error::StoreError;
+pub use exchange::{parse_enterprise_csv, ExportFormat, ENTERPRISE_COLUMNS};
 pub use keys::{keyring_available, Passphrase, Protection};
 pub use search::{fts_query, SearchHit};
 pub use store::{Device, Store, DATABASE_FILE};

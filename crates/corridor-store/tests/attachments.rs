@@ -221,3 +221,36 @@ async fn changing_the_passphrase_keeps_the_data_and_retires_the_old_one() {
         .expect("new passphrase opens");
     assert_eq!(store.case(&r).await.expect("case").title, "Titre");
 }
+
+#[tokio::test]
+async fn cases_export_to_an_excel_workbook_that_reads_back() {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, r) = store_with_case(dir.path()).await;
+    store
+        .edit_case(
+            &r,
+            corridor_model::mutation::CaseEdit {
+                amount_centimes: Some(Some(1_234_550)),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("amount");
+    let cases = store.list_cases().await.expect("list");
+    let out = dir.path().join("dossiers.xlsx");
+    Store::export_cases(&cases, corridor_store::ExportFormat::Xlsx, &out).expect("export");
+    let mut book: Xlsx<_> = open_workbook(&out).expect("a valid workbook");
+    let sheet = book.worksheet_range("Dossiers").expect("sheet");
+    assert_eq!(
+        sheet.get_value((0, 0)).map(ToString::to_string).as_deref(),
+        Some("Référence")
+    );
+    assert_eq!(sheet.get_value((1, 0)).map(ToString::to_string), Some(r));
+    assert_eq!(
+        sheet.get_value((1, 9)),
+        Some(&calamine::Data::Float(12_345.5)),
+        "amount as a number of dirhams"
+    );
+    assert!(!dir.path().join("dossiers.tmp-export").exists());
+}
