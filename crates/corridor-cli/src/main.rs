@@ -9,9 +9,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use corridor_model::case::{format_mad, parse_mad};
+use corridor_model::meeting::{
+    parse_date, parse_local_datetime, Meeting, Owner, RoadmapItem, RoadmapStatus,
+};
 use corridor_model::mutation::CaseEdit;
 use corridor_model::timeline::{EventKind, Institution, Visibility};
-use corridor_model::{Case, CaseStatus, Contact, Ice, NewCase, NewEnterprise, ValidationError};
+use corridor_model::{
+    Case, CaseStatus, Contact, Ice, NewCase, NewEnterprise, Region, ValidationError,
+};
 use corridor_store::{
     keyring_available, parse_enterprise_csv, CaseDetail, CaseFilter, ExportFormat, Passphrase,
     Store, StoreError, DEFAULT_MAX_ATTACHMENT,
@@ -48,6 +53,12 @@ enum Command {
     /// The store's passphrase.
     #[command(subcommand)]
     Passphrase(PassphraseCmd),
+    /// Meetings of a region's corridor.
+    #[command(subcommand)]
+    Meeting(MeetingCmd),
+    /// The permanent committee's joint roadmap.
+    #[command(subcommand)]
+    Roadmap(RoadmapCmd),
     /// Export data to a file.
     #[command(subcommand)]
     Export(ExportCmd),
@@ -77,6 +88,140 @@ enum Command {
             default_value = "http://127.0.0.1:8787"
         )]
         server: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MeetingCmd {
+    /// Schedule a meeting.
+    New {
+        /// Region (MA-01..MA-12).
+        #[arg(long)]
+        region: String,
+        /// Date and time in Casablanca time, e.g. "2026-12-03 10:00".
+        #[arg(long)]
+        at: String,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Place.
+        #[arg(long)]
+        place: Option<String>,
+        /// Print the meeting as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Meetings, latest first.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a meeting.
+    Show {
+        /// Meeting id (or its first 8+ characters).
+        id: String,
+        /// Print a JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a participant.
+    Participant {
+        /// Meeting id.
+        id: String,
+        /// Name.
+        name: String,
+    },
+    /// Put a case on the agenda.
+    AddCase {
+        /// Meeting id.
+        id: String,
+        /// Case reference or id.
+        case: String,
+    },
+    /// Record the decision on a case of the agenda (also written in the case's timeline).
+    Decide {
+        /// Meeting id.
+        id: String,
+        /// Case reference or id.
+        case: String,
+        /// The decision.
+        #[arg(long)]
+        text: String,
+    },
+    /// Set the minutes.
+    Minutes {
+        /// Meeting id.
+        id: String,
+        /// The minutes.
+        #[arg(long)]
+        text: String,
+    },
+    /// Add an action item.
+    Action {
+        /// Meeting id.
+        id: String,
+        /// What to do.
+        #[arg(long)]
+        text: String,
+        /// Who.
+        #[arg(long)]
+        owner: String,
+        /// By when (2026-12-31).
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Mark an action item done.
+    ActionDone {
+        /// Meeting id.
+        id: String,
+        /// Action id.
+        action: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RoadmapCmd {
+    /// Add a project to the roadmap.
+    Add {
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Who carries it: cgem, cnss or joint.
+        #[arg(long)]
+        owner: String,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Print the item as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The roadmap.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Update a project: status, progress, milestones.
+    Update {
+        /// Project id (or its first 8+ characters).
+        id: String,
+        /// planned, in_progress, blocked or done.
+        #[arg(long)]
+        status: Option<String>,
+        /// Progress in percent.
+        #[arg(long)]
+        progress: Option<String>,
+        /// Add a milestone: "Title" or "Title@2026-12-31".
+        #[arg(long)]
+        milestone: Option<String>,
+        /// Mark this milestone (id) reached.
+        #[arg(long)]
+        milestone_done: Option<String>,
+        /// Print the item as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -357,6 +502,247 @@ fn print_case_line(c: &Case) {
     );
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "shaped for map_err(verr)")]
+fn verr(e: ValidationError) -> String {
+    e.to_string()
+}
+
+fn print_meeting(m: &Meeting) {
+    let local =
+        m.at.with_timezone(&chrono_tz::Africa::Casablanca)
+            .format("%d/%m/%Y %H:%M");
+    println!(
+        "{} — {} ({} {})",
+        m.title,
+        local,
+        m.region,
+        m.region.name_fr()
+    );
+    println!("  Id : {}", m.id);
+    if let Some(p) = &m.place {
+        println!("  Lieu : {p}");
+    }
+    if !m.participants.is_empty() {
+        println!("  Participants : {}", m.participants.join(", "));
+    }
+    println!("Ordre du jour :");
+    for (i, a) in m.agenda.iter().enumerate() {
+        println!("  {}. {} — {}", i + 1, a.reference, a.title);
+        if let Some(d) = &a.decision {
+            println!("     Décision : {d}");
+        }
+    }
+    if let Some(minutes) = &m.minutes {
+        println!("Compte rendu :\n{minutes}");
+    }
+    for a in &m.actions {
+        let due = a
+            .due
+            .map(|d| format!(" pour le {}", d.format("%d/%m/%Y")))
+            .unwrap_or_default();
+        println!(
+            "  [{}] {} — {}{due} ({})",
+            if a.done { "x" } else { " " },
+            a.text,
+            a.owner,
+            a.id
+        );
+    }
+}
+
+async fn meeting_command(dir: &Path, cmd: MeetingCmd) -> Result<(), String> {
+    let err = |e: StoreError| e.to_string();
+    let (m, json) = match cmd {
+        MeetingCmd::New {
+            region,
+            at,
+            title,
+            place,
+            json,
+        } => {
+            let region: Region = region.parse().map_err(verr)?;
+            let at = parse_local_datetime(&at).map_err(verr)?;
+            let store = open(dir).await.map_err(err)?;
+            let m = store
+                .create_meeting(region, &title, at, place.as_deref())
+                .await
+                .map_err(err)?;
+            store.close().await;
+            (m, json)
+        }
+        MeetingCmd::List { json } => {
+            let store = open(dir).await.map_err(err)?;
+            let list = store.list_meetings().await.map_err(err)?;
+            store.close().await;
+            if json {
+                return print_json(&list);
+            }
+            for m in &list {
+                let local =
+                    m.at.with_timezone(&chrono_tz::Africa::Casablanca)
+                        .format("%d/%m/%Y %H:%M");
+                println!(
+                    "{}  {local}  {}  {} ({} dossier(s))",
+                    m.id, m.region, m.title, m.agenda_len
+                );
+            }
+            return Ok(());
+        }
+        MeetingCmd::Show { id, json } => {
+            let store = open(dir).await.map_err(err)?;
+            let m = store.meeting(&id).await.map_err(err)?;
+            store.close().await;
+            (m, json)
+        }
+        MeetingCmd::Participant { id, name } => {
+            let store = open(dir).await.map_err(err)?;
+            let m = store.add_participant(&id, &name).await.map_err(err)?;
+            store.close().await;
+            (m, false)
+        }
+        MeetingCmd::AddCase { id, case } => {
+            let store = open(dir).await.map_err(err)?;
+            let m = store.add_agenda_case(&id, &case).await.map_err(err)?;
+            store.close().await;
+            (m, false)
+        }
+        MeetingCmd::Decide { id, case, text } => {
+            let store = open(dir).await.map_err(err)?;
+            let m = store
+                .record_decision(&id, &case, &text)
+                .await
+                .map_err(err)?;
+            store.close().await;
+            (m, false)
+        }
+        MeetingCmd::Minutes { id, text } => {
+            let store = open(dir).await.map_err(err)?;
+            let m = store.set_minutes(&id, &text).await.map_err(err)?;
+            store.close().await;
+            (m, false)
+        }
+        MeetingCmd::Action {
+            id,
+            text,
+            owner,
+            due,
+        } => {
+            let due = due.as_deref().map(parse_date).transpose().map_err(verr)?;
+            let store = open(dir).await.map_err(err)?;
+            let m = store
+                .add_action(&id, &text, &owner, due)
+                .await
+                .map_err(err)?;
+            store.close().await;
+            (m, false)
+        }
+        MeetingCmd::ActionDone { id, action } => {
+            let store = open(dir).await.map_err(err)?;
+            let m = store.complete_action(&id, &action).await.map_err(err)?;
+            store.close().await;
+            (m, false)
+        }
+    };
+    if json {
+        print_json(&m)
+    } else {
+        print_meeting(&m);
+        Ok(())
+    }
+}
+
+fn print_roadmap_item(i: &RoadmapItem) {
+    println!(
+        "{}  [{:?}] {} % — {} ({:?})",
+        i.id, i.status, i.progress, i.title, i.owner
+    );
+    for m in &i.milestones {
+        let due = m
+            .due
+            .map(|d| format!(" pour le {}", d.format("%d/%m/%Y")))
+            .unwrap_or_default();
+        println!(
+            "    [{}] {}{due} ({})",
+            if m.done { "x" } else { " " },
+            m.title,
+            m.id
+        );
+    }
+}
+
+async fn roadmap_command(dir: &Path, cmd: RoadmapCmd) -> Result<(), String> {
+    let err = |e: StoreError| e.to_string();
+    let (item, json) = match cmd {
+        RoadmapCmd::Add {
+            title,
+            owner,
+            description,
+            json,
+        } => {
+            let owner: Owner = owner.parse().map_err(verr)?;
+            let store = open(dir).await.map_err(err)?;
+            let item = store
+                .add_roadmap_item(&title, &description, owner)
+                .await
+                .map_err(err)?;
+            store.close().await;
+            (item, json)
+        }
+        RoadmapCmd::List { json } => {
+            let store = open(dir).await.map_err(err)?;
+            let items = store.roadmap().await.map_err(err)?;
+            store.close().await;
+            if json {
+                return print_json(&items);
+            }
+            items.iter().for_each(print_roadmap_item);
+            return Ok(());
+        }
+        RoadmapCmd::Update {
+            id,
+            status,
+            progress,
+            milestone,
+            milestone_done,
+            json,
+        } => {
+            let status: Option<RoadmapStatus> = parse_opt(status.as_deref())?;
+            let progress = progress
+                .map(|p| {
+                    p.trim()
+                        .trim_end_matches('%')
+                        .trim()
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|n| *n <= 100)
+                        .ok_or(p)
+                })
+                .transpose()
+                .map_err(|p| verr(ValidationError::Progress(p)))?;
+            let milestone = milestone
+                .map(|m| match m.rsplit_once('@') {
+                    Some((title, date)) => parse_date(date).map(|d| (title.to_owned(), Some(d))),
+                    None => Ok((m, None)),
+                })
+                .transpose()
+                .map_err(verr)?;
+            let store = open(dir).await.map_err(err)?;
+            let item = store
+                .update_roadmap_item(&id, status, progress, milestone, milestone_done.as_deref())
+                .await
+                .map_err(err)?;
+            store.close().await;
+            (item, json)
+        }
+    };
+    if json {
+        print_json(&item)
+    } else {
+        print_roadmap_item(&item);
+        Ok(())
+    }
+}
+
 /// Parses an optional code with the domain's French error.
 fn parse_opt<T: std::str::FromStr<Err = ValidationError>>(
     s: Option<&str>,
@@ -460,6 +846,7 @@ fn print_detail(d: &CaseDetail) {
             EventKind::Note { visibility, text } => {
                 format!("Note ({}) : {text}", visibility.label_fr())
             }
+            EventKind::Decision { text, .. } => format!("Décision de réunion : {text}"),
             EventKind::Attachment { name, size, .. } => {
                 format!("Pièce jointe : {name} ({size} octets)")
             }
@@ -635,6 +1022,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 out.display()
             );
         }
+        Command::Meeting(cmd) => meeting_command(&dir, cmd).await?,
+        Command::Roadmap(cmd) => roadmap_command(&dir, cmd).await?,
         Command::Case(CaseCmd::Stats { json }) => {
             let store = open(&dir).await.map_err(err)?;
             let counts = store.counts().await.map_err(err)?;

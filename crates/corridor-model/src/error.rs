@@ -41,6 +41,17 @@ pub enum ValidationError {
     /// An email address that is not one.
     #[error("Adresse e-mail « {0} » invalide.")]
     Email(String),
+    /// A date and time that does not parse or does not exist in Casablanca time.
+    #[error(
+        "Date et heure « {0} » invalides : par exemple 2026-12-03 10:00 (heure de Casablanca)."
+    )]
+    DateTime(String),
+    /// A date that does not parse.
+    #[error("Date « {0} » invalide : par exemple 2026-12-31.")]
+    Date(String),
+    /// A percentage over 100.
+    #[error("Avancement « {0} » invalide : un pourcentage de 0 à 100.")]
+    Progress(String),
     /// A required text field is empty.
     #[error("Le champ « {0} » est obligatoire.")]
     Required(&'static str),
@@ -62,6 +73,9 @@ impl ValidationError {
             Self::Amount(_) => "invalid_amount",
             Self::Phone(_) => "invalid_phone",
             Self::Email(_) => "invalid_email",
+            Self::DateTime(_) => "invalid_datetime",
+            Self::Date(_) => "invalid_date",
+            Self::Progress(_) => "invalid_progress",
             Self::Required(_) => "required",
             Self::TooLong(..) => "too_long",
         }

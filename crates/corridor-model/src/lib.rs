@@ -10,6 +10,7 @@ pub mod api;
 pub mod case;
 pub mod enterprise;
 pub mod error;
+pub mod meeting;
 pub mod mutation;
 pub mod region;
 pub mod sla;

@@ -193,6 +193,109 @@ pub enum Op {
         /// Size in bytes.
         size: u64,
     },
+    /// Schedule a meeting.
+    CreateMeeting {
+        /// New id.
+        id: Uuid,
+        /// Region.
+        region: Region,
+        /// Title.
+        title: String,
+        /// When (UTC).
+        at: DateTime<Utc>,
+        /// Where.
+        place: Option<String>,
+    },
+    /// Add a participant to a meeting.
+    AddParticipant {
+        /// The meeting.
+        meeting_id: Uuid,
+        /// Who.
+        name: String,
+    },
+    /// Put a case on a meeting's agenda (at the end).
+    AddAgendaCase {
+        /// The meeting.
+        meeting_id: Uuid,
+        /// The case.
+        case_id: Uuid,
+    },
+    /// Record the meeting's decision on a case of its agenda (also in the case's timeline).
+    RecordDecision {
+        /// The meeting.
+        meeting_id: Uuid,
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// The decision.
+        text: String,
+    },
+    /// Set the minutes of a meeting.
+    SetMinutes {
+        /// The meeting.
+        meeting_id: Uuid,
+        /// The minutes.
+        text: String,
+    },
+    /// Add an action item to a meeting.
+    AddAction {
+        /// The meeting.
+        meeting_id: Uuid,
+        /// New id.
+        action_id: Uuid,
+        /// What.
+        text: String,
+        /// Who.
+        owner: String,
+        /// By when.
+        due: Option<chrono::NaiveDate>,
+    },
+    /// Mark an action item done.
+    CompleteAction {
+        /// The meeting.
+        meeting_id: Uuid,
+        /// The action.
+        action_id: Uuid,
+    },
+    /// Add an item to the committee's roadmap.
+    CreateRoadmapItem {
+        /// New id.
+        id: Uuid,
+        /// Title.
+        title: String,
+        /// Description.
+        description: String,
+        /// Who carries it.
+        owner: crate::meeting::Owner,
+    },
+    /// Update the status or progress of a roadmap item.
+    UpdateRoadmapItem {
+        /// The item.
+        id: Uuid,
+        /// New status.
+        status: Option<crate::meeting::RoadmapStatus>,
+        /// New progress (0–100).
+        progress: Option<u8>,
+    },
+    /// Add a milestone to a roadmap item.
+    AddMilestone {
+        /// The item.
+        item_id: Uuid,
+        /// New id.
+        milestone_id: Uuid,
+        /// What.
+        title: String,
+        /// By when.
+        due: Option<chrono::NaiveDate>,
+    },
+    /// Mark a milestone reached.
+    CompleteMilestone {
+        /// The item.
+        item_id: Uuid,
+        /// The milestone.
+        milestone_id: Uuid,
+    },
     /// Link two cases (optionally as parent and child).
     LinkCases {
         /// The case.
@@ -217,6 +320,17 @@ impl Op {
             Op::AssignCase { .. } => "assign_case",
             Op::AddNote { .. } => "add_note",
             Op::AttachFile { .. } => "attach_file",
+            Op::CreateMeeting { .. } => "create_meeting",
+            Op::AddParticipant { .. } => "add_participant",
+            Op::AddAgendaCase { .. } => "add_agenda_case",
+            Op::RecordDecision { .. } => "record_decision",
+            Op::SetMinutes { .. } => "set_minutes",
+            Op::AddAction { .. } => "add_action",
+            Op::CompleteAction { .. } => "complete_action",
+            Op::CreateRoadmapItem { .. } => "create_roadmap_item",
+            Op::UpdateRoadmapItem { .. } => "update_roadmap_item",
+            Op::AddMilestone { .. } => "add_milestone",
+            Op::CompleteMilestone { .. } => "complete_milestone",
             Op::LinkCases { .. } => "link_cases",
         }
     }

@@ -134,6 +134,13 @@ pub enum EventKind {
         /// Size in bytes.
         size: u64,
     },
+    /// A meeting decided on the case.
+    Decision {
+        /// The meeting.
+        meeting_id: Uuid,
+        /// The decision.
+        text: String,
+    },
     /// Another case was linked.
     Linked {
         /// The other case.

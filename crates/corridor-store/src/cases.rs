@@ -148,6 +148,22 @@ impl Store {
         Ok(())
     }
 
+    /// Applies several operations and appends them to the outbox, in order, in one commit.
+    pub(crate) async fn commit_ops_in(
+        &self,
+        mut tx: Tx<'static>,
+        device: &Device,
+        ops: Vec<Op>,
+    ) -> Result<()> {
+        let now = Utc::now();
+        for op in ops {
+            let base = apply(&mut tx, &device.user, &op, now).await?;
+            queue(&mut tx, device, op, base, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records an enterprise. Refuses a second enterprise with the same ICE.
     pub async fn add_enterprise(&self, new: NewEnterprise) -> Result<Enterprise> {
         let (tx, device) = self.begin_op().await?;
@@ -547,17 +563,23 @@ async fn create_case_op(
     }))
 }
 
-fn case_id_of(op: &Op) -> Uuid {
+/// The case an operation changes, if any.
+fn case_of(op: &Op) -> Option<Uuid> {
     match op {
-        Op::CreateCase(c) => c.id,
-        Op::CreateEnterprise(e) => e.id,
+        Op::CreateCase(c) => Some(c.id),
         Op::EditCase { case_id, .. }
         | Op::TransitionCase { case_id, .. }
         | Op::AssignCase { case_id, .. }
         | Op::AddNote { case_id, .. }
         | Op::AttachFile { case_id, .. }
-        | Op::LinkCases { case_id, .. } => *case_id,
+        | Op::RecordDecision { case_id, .. }
+        | Op::LinkCases { case_id, .. } => Some(*case_id),
+        _ => None,
     }
+}
+
+fn case_id_of(op: &Op) -> Uuid {
+    case_of(op).unwrap_or_default()
 }
 
 /// Validates `op` against the current state and writes its effects. Returns the field versions
@@ -805,6 +827,29 @@ pub(crate) async fn apply(
             };
             insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
         }
+        Op::RecordDecision {
+            meeting_id,
+            case_id,
+            event_id,
+            text,
+        } => {
+            crate::meetings::record_decision(tx, *meeting_id, *case_id, text).await?;
+            let kind = EventKind::Decision {
+                meeting_id: *meeting_id,
+                text: text.trim().to_owned(),
+            };
+            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
+        }
+        Op::CreateMeeting { .. }
+        | Op::AddParticipant { .. }
+        | Op::AddAgendaCase { .. }
+        | Op::SetMinutes { .. }
+        | Op::AddAction { .. }
+        | Op::CompleteAction { .. }
+        | Op::CreateRoadmapItem { .. }
+        | Op::UpdateRoadmapItem { .. }
+        | Op::AddMilestone { .. }
+        | Op::CompleteMilestone { .. } => crate::meetings::apply(tx, op).await?,
         Op::LinkCases {
             case_id,
             event_id,
@@ -853,8 +898,8 @@ pub(crate) async fn apply(
             insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
         }
     }
-    if !matches!(op, Op::CreateEnterprise(_)) {
-        reindex(tx, case_id_of(op)).await?;
+    if let Some(case_id) = case_of(op) {
+        reindex(tx, case_id).await?;
     }
     Ok(base)
 }

@@ -96,6 +96,25 @@ pub enum StoreError {
     /// An import or export file that cannot be read or written.
     #[error("Fichier {0}")]
     File(String),
+    /// No such meeting, action, roadmap item or milestone.
+    #[error("Aucun(e) {0} « {1} ».")]
+    UnknownItem(&'static str, String),
+    /// An id prefix that matches several items.
+    #[error("L'identifiant « {0} » désigne plusieurs éléments : saisissez-en davantage.")]
+    AmbiguousId(String),
+    /// A case that is not on the meeting's agenda.
+    #[error("Ce dossier n'est pas à l'ordre du jour de la réunion : ajoutez-le d'abord.")]
+    NotOnAgenda,
+    /// A case of another region than the meeting's.
+    #[error("Le dossier {reference} ({case}) n'est pas de la région de la réunion ({meeting}).")]
+    OtherRegion {
+        /// The case.
+        reference: String,
+        /// Its region.
+        case: corridor_model::Region,
+        /// The meeting's.
+        meeting: corridor_model::Region,
+    },
     /// Database failure.
     #[error("Erreur du coffre local : {0}")]
     Database(#[from] sqlx::Error),
@@ -135,6 +154,10 @@ impl StoreError {
             Self::NotPassphraseProtected => "not_passphrase_protected",
             Self::ImportLine { .. } => "import_line",
             Self::File(_) => "file",
+            Self::UnknownItem(..) => "unknown_item",
+            Self::AmbiguousId(_) => "ambiguous_id",
+            Self::NotOnAgenda => "not_on_agenda",
+            Self::OtherRegion { .. } => "other_region",
             Self::Database(_) | Self::Migration(_) => "database",
             Self::Io(_) => "io",
         }

@@ -19,6 +19,7 @@ mod cases;
 pub mod error;
 mod exchange;
 pub mod keys;
+mod meetings;
 mod search;
 mod store;
 
@@ -27,6 +28,7 @@ pub use cases::{CaseCounts, CaseDetail, CaseFilter, SlaBand, MAX_TEXT};
 pub use error::StoreError;
 pub use exchange::{parse_enterprise_csv, ExportFormat, ENTERPRISE_COLUMNS};
 pub use keys::{keyring_available, Passphrase, Protection};
+pub use meetings::MeetingSummary;
 pub use search::{fts_query, SearchHit};
 pub use store::{Device, Store, DATABASE_FILE};
 
