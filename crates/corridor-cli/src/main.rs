@@ -358,6 +358,15 @@ enum CaseCmd {
         /// Only cases whose deadlines are: breached, near or ok.
         #[arg(long)]
         sla: Option<String>,
+        /// Order: newest (default), oldest, priority, reference or title.
+        #[arg(long)]
+        sort: Option<String>,
+        /// Page size.
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Rows to skip (with --limit: the page).
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
         /// Print a JSON array.
         #[arg(long)]
         json: bool,
@@ -1081,6 +1090,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             priority,
             assignee,
             sla,
+            sort,
+            limit,
+            offset,
             json,
         }) => {
             let filter = CaseFilter {
@@ -1090,7 +1102,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 priority: parse_opt(priority.as_deref())?,
                 assignee,
                 sla: parse_opt(sla.as_deref())?,
-                ..CaseFilter::default()
+                sort: parse_opt(sort.as_deref())?.unwrap_or_default(),
+                limit,
+                offset,
             };
             let store = open(&dir).await.map_err(err)?;
             let cases = store.find_cases(&filter).await.map_err(err)?;

@@ -47,10 +47,60 @@ pub struct CaseFilter {
     pub assignee: Option<String>,
     /// Only cases whose worst deadline is in this SLA band.
     pub sla: Option<SlaBand>,
+    /// Order of the list (default: newest first).
+    pub sort: CaseSort,
     /// Page size (default: everything).
     pub limit: Option<u32>,
     /// Rows to skip.
     pub offset: u32,
+}
+
+/// Orders of the case list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// Most urgent first, then newest.
+    Priority,
+    /// By reference.
+    Reference,
+    /// By title (case-insensitive).
+    Title,
+}
+
+impl std::str::FromStr for CaseSort {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.trim() {
+            "newest" => Ok(Self::Newest),
+            "oldest" => Ok(Self::Oldest),
+            "priority" => Ok(Self::Priority),
+            "reference" => Ok(Self::Reference),
+            "title" => Ok(Self::Title),
+            other => Err(ValidationError::UnknownCode(
+                "tri (newest, oldest, priority, reference ou title)",
+                other.to_owned(),
+            )),
+        }
+    }
+}
+
+impl CaseSort {
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Newest => " ORDER BY c.opened_at DESC, c.id DESC",
+            Self::Oldest => " ORDER BY c.opened_at, c.id",
+            Self::Priority => {
+                " ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
+                 WHEN 'normal' THEN 2 ELSE 3 END, c.opened_at DESC, c.id DESC"
+            }
+            Self::Reference => " ORDER BY c.reference",
+            Self::Title => " ORDER BY c.title COLLATE NOCASE, c.id",
+        }
+    }
 }
 
 /// Numbers of cases by status, region and category.
@@ -124,8 +174,6 @@ const CASE_SELECT: &str = "SELECT c.id, c.reference, c.enterprise_id, e.name AS 
      e.ice, c.category, c.title, c.description, c.status, c.region, c.opened_at, c.priority, \
      c.amount_centimes, c.cgem_assignee, c.cnss_assignee, c.resolved_at, c.resolution, \
      c.parent_id FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id";
-
-const ORDER: &str = " ORDER BY c.opened_at DESC, c.id DESC";
 
 impl Store {
     pub(crate) async fn begin_op(&self) -> Result<(Tx<'static>, Device)> {
@@ -306,7 +354,7 @@ impl Store {
                 .push_bind(a.clone())
                 .push(")");
         }
-        q.push(ORDER);
+        q.push(filter.sort.sql());
         let Some(band) = filter.sla else {
             q.push(" LIMIT ")
                 .push_bind(filter.limit.map_or(-1, i64::from));

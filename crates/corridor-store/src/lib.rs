@@ -24,7 +24,7 @@ mod search;
 mod store;
 
 pub use attachments::{Attachment, DEFAULT_MAX_ATTACHMENT};
-pub use cases::{CaseCounts, CaseDetail, CaseFilter, SlaBand, MAX_TEXT};
+pub use cases::{CaseCounts, CaseDetail, CaseFilter, CaseSort, SlaBand, MAX_TEXT};
 pub use error::StoreError;
 pub use exchange::{parse_enterprise_csv, ExportFormat, ENTERPRISE_COLUMNS};
 pub use keys::{keyring_available, Passphrase, Protection};

@@ -299,3 +299,121 @@ async fn unknown_references_are_named_in_the_error() {
     assert_eq!(err.code(), "unknown_case");
     assert!(err.to_string().contains("COR-2026-06-9999"));
 }
+
+#[tokio::test]
+async fn lists_sort_and_page() {
+    let (_dir, store) = store().await;
+    let a = case(&store, "001561191000066", "Bêta", "").await;
+    let b = case(&store, "001561191000066", "alpha", "").await;
+    let c = case(&store, "002136093000040", "Gamma", "").await;
+    store
+        .edit_case(
+            &a,
+            CaseEdit {
+                priority: Some(corridor_model::Priority::Urgent),
+                ..CaseEdit::default()
+            },
+        )
+        .await
+        .expect("urgent");
+    let refs = |cases: Vec<corridor_model::Case>| {
+        cases.into_iter().map(|c| c.reference).collect::<Vec<_>>()
+    };
+    let list = |sort, limit, offset| {
+        let store = store.clone();
+        async move {
+            refs(
+                store
+                    .find_cases(&CaseFilter {
+                        sort,
+                        limit,
+                        offset,
+                        ..CaseFilter::default()
+                    })
+                    .await
+                    .expect("list"),
+            )
+        }
+    };
+    use corridor_store::CaseSort::*;
+    assert_eq!(
+        list(Newest, None, 0).await,
+        [c.clone(), b.clone(), a.clone()]
+    );
+    assert_eq!(
+        list(Oldest, None, 0).await,
+        [a.clone(), b.clone(), c.clone()]
+    );
+    assert_eq!(
+        list(Priority, None, 0).await,
+        [a.clone(), c.clone(), b.clone()]
+    );
+    assert_eq!(
+        list(Title, None, 0).await,
+        [b.clone(), a.clone(), c.clone()],
+        "case-insensitive"
+    );
+    assert_eq!(
+        list(Newest, Some(2), 1).await,
+        [b.clone(), a.clone()],
+        "second page"
+    );
+    let err = "size"
+        .parse::<corridor_store::CaseSort>()
+        .expect_err("unknown sort");
+    assert!(err.to_string().contains("« size »"));
+}
+
+mod workflow_property {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn status() -> impl Strategy<Value = CaseStatus> {
+        prop::sample::select(CaseStatus::ALL.to_vec())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        /// Random transition requests through the store: the refused ones change nothing, the
+        /// accepted ones are edges of the workflow, and the timeline replays to the status.
+        #[test]
+        fn random_transitions_through_the_store_stay_on_the_graph(
+            steps in prop::collection::vec((status(), any::<bool>()), 1..25)
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let (_dir, store) = store().await;
+                let r = case(&store, "001561191000066", "Propriété", "").await;
+                let mut current = CaseStatus::Draft;
+                for (to, with_reason) in steps {
+                    let before = store.outbox().await.expect("outbox").len();
+                    let result = store.transition(&r, to, with_reason.then(|| "motif".to_owned())).await;
+                    let after = store.outbox().await.expect("outbox").len();
+                    match result {
+                        Ok(c) => {
+                            prop_assert!(corridor_model::workflow::allowed(current).contains(&to));
+                            prop_assert_eq!(c.status, to);
+                            prop_assert_eq!(after, before + 1);
+                            current = to;
+                        }
+                        Err(_) => {
+                            prop_assert!(corridor_model::workflow::check(current, to, with_reason.then_some("motif"), 0).is_err());
+                            prop_assert_eq!(after, before, "a refused step queues nothing");
+                            prop_assert_eq!(store.case(&r).await.expect("case").status, current);
+                        }
+                    }
+                }
+                // Replaying the timeline gives the stored status.
+                let detail = store.case_detail(&r).await.expect("detail");
+                let replayed = detail.timeline.iter().fold(CaseStatus::Draft, |s, e| match e.kind {
+                    EventKind::StatusChanged { to, .. } => to,
+                    _ => s,
+                });
+                prop_assert_eq!(replayed, detail.case.status);
+                Ok(())
+            })?;
+        }
+    }
+}

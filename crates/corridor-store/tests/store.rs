@@ -263,3 +263,54 @@ async fn a_corrupt_database_is_reported_and_left_alone() {
     assert_eq!(err.code(), "corrupt_database", "{err:?}");
     assert_unchanged(&before, &snapshot(dir.path()));
 }
+
+#[tokio::test]
+async fn a_foreign_database_or_damaged_key_file_is_reported_and_left_alone() {
+    // A plain SQLite database where Corridor's should be.
+    let dir = tempfile::tempdir().expect("tempdir");
+    store_with_a_case(dir.path()).await.close().await;
+    let plain = tempfile::tempdir().expect("tempdir");
+    {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}?mode=rwc", plain.path().join("x.db").display());
+        let mut c = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("plain sqlite");
+        sqlx::query("CREATE TABLE t (x)")
+            .execute(&mut c)
+            .await
+            .expect("table");
+        c.close().await.expect("close");
+    }
+    std::fs::copy(plain.path().join("x.db"), dir.path().join(DATABASE_FILE)).expect("swap in");
+    let before = snapshot(dir.path());
+    let err = Store::open(dir.path(), pass("correct horse battery"))
+        .await
+        .expect_err("foreign");
+    assert_eq!(err.code(), "corrupt_database", "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("n'est pas un coffre Corridor lisible"),
+        "{err}"
+    );
+    assert_unchanged(&before, &snapshot(dir.path()));
+
+    // A key file that is not Corridor's.
+    let dir = tempfile::tempdir().expect("tempdir");
+    store_with_a_case(dir.path()).await.close().await;
+    std::fs::write(
+        dir.path().join("corridor-keys.json"),
+        b"{\"format\": \"autre\"}",
+    )
+    .expect("damage");
+    let before = snapshot(dir.path());
+    let err = Store::open(dir.path(), pass("correct horse battery"))
+        .await
+        .expect_err("key file");
+    assert_eq!(err.code(), "corrupt_key_file");
+    let err = Store::create(dir.path(), pass("correct horse battery"))
+        .await
+        .expect_err("never overwritten");
+    assert_eq!(err.code(), "corrupt_key_file");
+    assert_unchanged(&before, &snapshot(dir.path()));
+}
