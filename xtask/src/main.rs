@@ -28,12 +28,14 @@ fn main() -> Result<()> {
         Some("run") => cmd_run(&args[1..]),
         Some("test") => cmd_test(&args[1..]),
         Some("setup") => setup::ensure_tools(),
+        Some("bench") => cmd_bench(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  \
                  run    build everything and launch the desktop app against a local server\n  \
                  test   formatting, clippy, all tests (PostgreSQL, SQLite, keyring, E2E)\n  \
+                 bench  store benchmarks on a generated corpus (report in target/bench-report.md)\n  \
                  setup  only install the missing tools and packages"
             );
             std::process::exit(2);
@@ -46,6 +48,27 @@ fn build_ui() -> Result<()> {
     let mut trunk = Command::new("trunk");
     trunk.arg("build").current_dir(root().join("ui"));
     run("trunk build (ui)", &mut trunk)
+}
+
+/// Runs the benchmarks (extra arguments go to criterion, e.g. `--quick`).
+fn cmd_bench(args: &[String]) -> Result<()> {
+    run(
+        "cargo bench",
+        cargo()
+            .args([
+                "bench",
+                "-p",
+                "corridor-store",
+                "--features",
+                "bench",
+                "--bench",
+                "corpus",
+                "--",
+            ])
+            .args(args),
+    )?;
+    println!("==> figures written to target/bench-report.md (see BENCHMARKS.md)");
+    Ok(())
 }
 
 fn cmd_run(args: &[String]) -> Result<()> {
@@ -144,6 +167,7 @@ fn cmd_test(args: &[String]) -> Result<()> {
                     "clippy",
                     "--workspace",
                     "--all-targets",
+                    "--all-features",
                     "--",
                     "-D",
                     "warnings",

@@ -14,9 +14,9 @@ pub(crate) fn root() -> PathBuf {
         .to_owned()
 }
 
-/// The cargo that runs xtask (cargo sets `CARGO` for the programs it runs), else `cargo`.
+/// `cargo` through rustup's proxy, so that `rust-toolchain.toml` picks the toolchain.
 pub(crate) fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+    "cargo".to_owned()
 }
 
 /// A `cargo` command (the same cargo that runs xtask) in the workspace root.

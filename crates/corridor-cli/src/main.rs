@@ -19,7 +19,7 @@ use corridor_model::{
 };
 use corridor_store::{
     keyring_available, parse_enterprise_csv, CaseDetail, CaseFilter, ExportFormat, Passphrase,
-    Store, StoreError, DEFAULT_MAX_ATTACHMENT,
+    Store, StoreError, SyncSession, DEFAULT_MAX_ATTACHMENT,
 };
 
 /// Corridor CGEM–CNSS: the local case store from the command line.
@@ -76,6 +76,28 @@ enum Command {
     /// Mutations waiting to be sent to the server.
     Outbox {
         /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Log in to the corridor server: registers this device; the token is kept in the
+    /// encrypted store, never printed. Password: one line of standard input
+    /// (--password-stdin) or CORRIDOR_PASSWORD.
+    Login {
+        /// Server base URL (https://…, or http:// to this machine).
+        #[arg(long, env = "CORRIDOR_SERVER_URL")]
+        server: String,
+        /// Login name.
+        #[arg(long)]
+        user: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Forget the session with the server (local data stays).
+    Logout,
+    /// The session with the server, checked against it.
+    Whoami {
+        /// Print a JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -752,6 +774,17 @@ async fn roadmap_command(dir: &Path, cmd: RoadmapCmd) -> Result<(), String> {
     }
 }
 
+/// This machine's name, for the device list of the server.
+fn host_name() -> String {
+    std::env::var("COMPUTERNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().chars().take(100).collect::<String>())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "poste".to_owned())
+}
+
 /// Parses an optional code with the domain's French error.
 fn parse_opt<T: std::str::FromStr<Err = ValidationError>>(
     s: Option<&str>,
@@ -1329,6 +1362,85 @@ async fn run(cli: Cli) -> Result<(), String> {
                     );
                 }
                 println!("{} modification(s) en attente d'envoi.", pending.len());
+            }
+        }
+        Command::Login {
+            server,
+            user,
+            password_stdin,
+        } => {
+            let client = corridor_sync::ServerClient::new(&server).map_err(|e| e.to_string())?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| e.to_string())?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                std::env::var("CORRIDOR_PASSWORD").map_err(|_| {
+                    "Mot de passe absent : --password-stdin ou CORRIDOR_PASSWORD.".to_owned()
+                })?
+            };
+            let store = open(&dir).await.map_err(err)?;
+            let device = store.device().await.map_err(err)?;
+            let req = corridor_model::api::LoginRequest {
+                username: user.trim().to_owned(),
+                password,
+                device_id: device.id,
+                device_name: host_name(),
+            };
+            let resp = client.login(&req).await.map_err(|e| e.to_string())?;
+            let token = resp
+                .token
+                .clone()
+                .ok_or("Réponse du serveur sans jeton de session.")?;
+            let session = SyncSession {
+                server_url: client.base_url().to_owned(),
+                username: resp.username.clone(),
+                role: resp.role,
+                regions: resp.regions.clone(),
+                token: zeroize::Zeroizing::new(token),
+            };
+            store.set_session(&session).await.map_err(err)?;
+            store.close().await;
+            println!(
+                "Connecté à {} en tant que {} ({}).",
+                session.server_url, session.username, session.role
+            );
+        }
+        Command::Logout => {
+            let store = open(&dir).await.map_err(err)?;
+            let was = store.clear_session().await.map_err(err)?;
+            store.close().await;
+            println!(
+                "{}",
+                if was {
+                    "Déconnecté. Les données locales restent sur ce poste."
+                } else {
+                    "Aucune session en cours."
+                }
+            );
+        }
+        Command::Whoami { json } => {
+            let store = open(&dir).await.map_err(err)?;
+            let session = store.session().await.map_err(err)?;
+            store.close().await;
+            let session =
+                session.ok_or("Aucune session : connectez-vous avec « corridor login ».")?;
+            let client =
+                corridor_sync::ServerClient::new(&session.server_url).map_err(|e| e.to_string())?;
+            let me = client.me(&session.token).await.map_err(|e| e.to_string())?;
+            if json {
+                print_json(&me)?;
+            } else {
+                let regions: Vec<String> = me.regions.iter().map(|r| r.code()).collect();
+                println!(
+                    "{} ({}) sur {} — régions : {}",
+                    me.username,
+                    me.role,
+                    session.server_url,
+                    regions.join(", ")
+                );
             }
         }
         Command::Ping { server } => {

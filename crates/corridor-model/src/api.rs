@@ -139,3 +139,87 @@ pub struct Health {
     /// Server version.
     pub version: String,
 }
+
+/// What a user may do on the corridor server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// CGEM corridor officer: the cases of their regions.
+    CgemOfficer,
+    /// CNSS regional representative: the cases of their regions.
+    CnssRep,
+    /// Permanent committee: every region, read-only.
+    Committee,
+    /// Administrator.
+    Admin,
+}
+
+impl Role {
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::CgemOfficer => "cgem_officer",
+            Self::CnssRep => "cnss_rep",
+            Self::Committee => "committee",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The institution of the role (committee members and admins count as CGEM locally).
+    pub fn institution(self) -> crate::timeline::Institution {
+        match self {
+            Self::CnssRep => crate::timeline::Institution::Cnss,
+            _ => crate::timeline::Institution::Cgem,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = crate::ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "cgem_officer" => Ok(Self::CgemOfficer),
+            "cnss_rep" => Ok(Self::CnssRep),
+            "committee" => Ok(Self::Committee),
+            "admin" => Ok(Self::Admin),
+            other => Err(crate::ValidationError::UnknownCode(
+                "rôle (cgem_officer, cnss_rep, committee ou admin)",
+                other.to_owned(),
+            )),
+        }
+    }
+}
+
+/// Body of `POST /v1/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// The device's id (UUID made by the device).
+    pub device_id: uuid::Uuid,
+    /// A name for the device (host name).
+    pub device_name: String,
+}
+
+/// Answer of `POST /v1/login` (with the token) and `GET /v1/me` (without).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Bearer token (only at login).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Regions (empty: every region).
+    pub regions: Vec<Region>,
+}

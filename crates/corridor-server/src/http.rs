@@ -1,12 +1,16 @@
-//! HTTP layer: routes, middleware and the serving loop.
+//! HTTP layer: routes, authentication, middleware and the serving loop.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use chrono::Utc;
 use corridor_model::api::Health;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -14,16 +18,33 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::Db;
+use corridor_model::api::{LoginRequest, LoginResponse};
+
+use crate::auth;
+use crate::error::AppError;
+use crate::storage::{Session, Storage};
 
 /// Largest request body accepted (sync batches included).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Failed logins of one username allowed per window before refusing.
+pub const MAX_LOGIN_FAILURES: i64 = 5;
+/// The window of [`MAX_LOGIN_FAILURES`].
+pub const LOGIN_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
 
-/// The application's routes over `db`.
-pub fn router(db: Db) -> Router {
+/// Shared state of the handlers.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The storage.
+    pub storage: Arc<dyn Storage>,
+}
+
+/// The application's routes.
+pub fn router(storage: Arc<dyn Storage>) -> Router {
     Router::new()
         .route("/v1/health", get(health))
-        .with_state(db)
+        .route("/v1/login", post(login))
+        .route("/v1/me", get(me))
+        .with_state(AppState { storage })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
@@ -33,9 +54,9 @@ pub fn router(db: Db) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// `GET /v1/health`: 200 with the database kind when the database answers, 503 otherwise.
-async fn health(State(db): State<Db>) -> (StatusCode, Json<Health>) {
-    let ok = matches!(db.region_count().await, Ok(12));
+/// `GET /v1/health`: 200 when the database answers and is migrated, 503 otherwise.
+async fn health(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
+    let ok = matches!(s.storage.region_count().await, Ok(12));
     let code = if ok {
         StatusCode::OK
     } else {
@@ -43,76 +64,125 @@ async fn health(State(db): State<Db>) -> (StatusCode, Json<Health>) {
     };
     let body = Health {
         status: if ok { "ok" } else { "unavailable" }.to_owned(),
-        database: db.kind().to_owned(),
+        database: s.storage.kind().to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     (code, Json(body))
 }
 
-/// Serves `db` on `listener` until `shutdown` completes, then finishes in-flight requests.
-pub async fn serve(
-    listener: TcpListener,
-    db: Db,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(db.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    db.close().await;
-    Ok(())
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    body.map(|Json(t)| t)
+        .map_err(|e| AppError::bad_request(format!("Requête invalide : {}", e.body_text())))
 }
 
-#[cfg(test)]
-mod tests {
-    use axum::body::Body;
-    use axum::http::Request;
-    use tower::ServiceExt;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn health_answers_ok_on_a_migrated_sqlite() {
-        let db = Db::connect("sqlite::memory:")
-            .await
-            .expect("sqlite in memory");
-        let resp = router(db)
-            .oneshot(
-                Request::get("/v1/health")
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await
-            .expect("response");
-        assert_eq!(resp.status(), StatusCode::OK);
-        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
-            .await
-            .expect("body");
-        let h: Health = serde_json::from_slice(&bytes).expect("health json");
-        assert_eq!((h.status.as_str(), h.database.as_str()), ("ok", "sqlite"));
-    }
-
-    #[tokio::test]
-    async fn health_says_unavailable_when_the_database_is_gone() {
-        let db = Db::connect("sqlite::memory:")
-            .await
-            .expect("sqlite in memory");
-        db.close().await;
-        let resp = router(db)
-            .oneshot(
-                Request::get("/v1/health")
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await
-            .expect("response");
-        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
-    }
-
-    #[tokio::test]
-    async fn unknown_schemes_are_refused() {
-        assert!(matches!(
-            Db::connect("mysql://localhost/x").await,
-            Err(crate::db::DbError::UnsupportedScheme)
+/// `POST /v1/login`: checks the password, registers the device, returns a token. Failed
+/// attempts of a username are limited per window, across server instances.
+async fn login(
+    State(s): State<AppState>,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let req = json_body(body)?;
+    let now = Utc::now();
+    let username = req.username.trim().to_owned();
+    if s.storage
+        .login_failures_since(&username, now - LOGIN_WINDOW)
+        .await?
+        >= MAX_LOGIN_FAILURES
+    {
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Trop de tentatives de connexion : réessayez dans quinze minutes.",
         ));
     }
+    let creds = s.storage.credentials(&username).await?;
+    let password = req.password.clone();
+    let valid = match creds.as_ref().filter(|c| !c.user.disabled) {
+        Some(c) => {
+            let hash = c.password_hash.clone();
+            tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
+                .await
+                .unwrap_or(false)
+        }
+        None => false,
+    };
+    let Some(creds) = creds.filter(|_| valid) else {
+        s.storage.record_login_failure(&username, now).await?;
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "Identifiant ou mot de passe incorrect.",
+        ));
+    };
+    let name = req.device_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::bad_request(
+            "Nom du poste absent ou trop long (100 caractères au plus).",
+        ));
+    }
+    let (token, hash) = auth::new_token();
+    s.storage
+        .register_device(&creds.user.id, &req.device_id.to_string(), name, &hash, now)
+        .await?;
+    s.storage.clear_login_failures(&username).await?;
+    tracing::info!(user = %creds.user.username, device = %req.device_id, "login");
+    Ok(Json(LoginResponse {
+        token: Some(token),
+        username: creds.user.username,
+        role: creds.user.role,
+        regions: creds.user.regions,
+    }))
+}
+
+/// The caller, from `Authorization: Bearer <token>`: 401 without a valid token, 403 when the
+/// device was revoked.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Session);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(AppError::unauthenticated)?;
+        let session = s
+            .storage
+            .session(&auth::token_hash(token.trim()), Utc::now())
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        if session.revoked {
+            return Err(AppError::revoked());
+        }
+        if session.user.disabled {
+            return Err(AppError::unauthenticated());
+        }
+        Ok(Caller(session))
+    }
+}
+
+/// `GET /v1/me`: who the token belongs to.
+async fn me(Caller(session): Caller) -> Json<LoginResponse> {
+    Json(LoginResponse {
+        token: None,
+        username: session.user.username,
+        role: session.user.role,
+        regions: session.user.regions,
+    })
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    storage: Arc<dyn Storage>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(storage.clone()))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    storage.close().await;
+    Ok(())
 }

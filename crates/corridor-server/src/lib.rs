@@ -2,11 +2,14 @@
 //!
 //! A stateless HTTP service over one database: PostgreSQL in production (any number of
 //! instances behind a load balancer), SQLite as the embedded default so that one command starts
-//! a working server. Paths are versioned (`/v1/...`). This first slice migrates either database
-//! and answers `GET /v1/health`; the sync endpoints of the contract come next.
+//! a working server. Paths are versioned (`/v1/...`). This slice migrates either database,
+//! answers `GET /v1/health`, and authenticates users and their devices (`POST /v1/login`,
+//! `GET /v1/me`); the sync endpoints of the contract come next.
 
-pub mod db;
+pub mod auth;
+pub mod error;
 pub mod http;
+pub mod storage;
 
-pub use db::Db;
 pub use http::{router, serve};
+pub use storage::{connect, Storage};

@@ -1,10 +1,13 @@
 //! `corridor-server`: the central corridor server and its administration commands.
 
+use std::io::BufRead;
 use std::net::SocketAddr;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
+use chrono::Utc;
 use clap::{Parser, Subcommand};
-use corridor_server::Db;
+use corridor_model::Region;
+use corridor_server::auth::{self, Role};
 use tokio::net::TcpListener;
 
 /// Central corridor server of the CGEM–CNSS mediation corridor.
@@ -36,6 +39,63 @@ enum Command {
     },
     /// Migrate the database and exit.
     Migrate,
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Registered devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Create a user. The password comes from one line of standard input
+    /// (`--password-stdin`) or from CORRIDOR_PASSWORD.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// cgem_officer, cnss_rep, committee or admin.
+        #[arg(long)]
+        role: String,
+        /// Regions, comma-separated (MA-06,MA-04); required for officers and representatives.
+        #[arg(long, default_value = "")]
+        regions: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCmd {
+    /// List devices.
+    List,
+    /// Revoke a device: its next sync is refused and it wipes its local store.
+    Revoke {
+        /// Device id.
+        id: String,
+    },
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        std::env::var("CORRIDOR_PASSWORD")
+            .context("give the password with --password-stdin or CORRIDOR_PASSWORD")?
+    };
+    if password.chars().count() < 10 {
+        bail!("the password must have at least 10 characters");
+    }
+    Ok(password)
 }
 
 #[tokio::main]
@@ -49,12 +109,12 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
-    let db = Db::connect(&cli.database_url)
+    let storage = corridor_server::connect(&cli.database_url)
         .await
         .context("opening the database")?;
-    tracing::info!(database = db.kind(), "database migrated");
+    tracing::info!(database = storage.kind(), "database migrated");
     match cli.command {
-        Command::Migrate => Ok(()),
+        Command::Migrate => {}
         Command::Serve {
             bind,
             allow_plain_http,
@@ -70,10 +130,88 @@ async fn main() -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             // Tests and scripts read this line to learn the port.
             println!("corridor-server listening on http://{addr}");
-            corridor_server::serve(listener, db, shutdown_signal()).await?;
+            corridor_server::serve(listener, storage.clone(), shutdown_signal()).await?;
             tracing::info!("stopped");
-            Ok(())
         }
+        Command::User(UserCmd::Add {
+            username,
+            role,
+            regions,
+            password_stdin,
+        }) => {
+            let role: Role = role
+                .parse()
+                .map_err(|e: corridor_model::ValidationError| anyhow::anyhow!("{e}"))?;
+            let regions: Vec<Region> = regions
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e: corridor_model::ValidationError| anyhow::anyhow!("{e}"))?;
+            if matches!(role, Role::CgemOfficer | Role::CnssRep) && regions.is_empty() {
+                bail!("an officer or representative needs at least one region (--regions MA-06)");
+            }
+            let username = username.trim().to_owned();
+            if username.is_empty() || username.len() > 64 {
+                bail!("the username must have 1 to 64 characters");
+            }
+            let password = read_password(password_stdin)?;
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await?;
+            let user = storage.add_user(&username, role, &regions, &hash).await?;
+            println!(
+                "created {} ({}, {})",
+                user.username,
+                user.role,
+                region_list(&user.regions)
+            );
+        }
+        Command::User(UserCmd::List) => {
+            for u in storage.users().await? {
+                println!(
+                    "{:<24} {:<14} {}{}",
+                    u.username,
+                    u.role,
+                    region_list(&u.regions),
+                    if u.disabled { " (disabled)" } else { "" }
+                );
+            }
+        }
+        Command::Device(DeviceCmd::List) => {
+            for d in storage.devices().await? {
+                let state = d.revoked_at.map_or_else(
+                    || "active".to_owned(),
+                    |t| format!("revoked {}", t.to_rfc3339()),
+                );
+                println!(
+                    "{}  {:<20} {:<24} last seen {}  {state}",
+                    d.id,
+                    d.username,
+                    d.name,
+                    d.last_seen_at.to_rfc3339()
+                );
+            }
+        }
+        Command::Device(DeviceCmd::Revoke { id }) => {
+            if !storage.revoke_device(id.trim(), Utc::now()).await? {
+                bail!("no device {id}");
+            }
+            println!("revoked {id}");
+        }
+    }
+    storage.close().await;
+    Ok(())
+}
+
+fn region_list(regions: &[Region]) -> String {
+    if regions.is_empty() {
+        "all regions".to_owned()
+    } else {
+        regions
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 

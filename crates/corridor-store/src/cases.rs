@@ -399,12 +399,13 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let timeline = rows.iter().map(event_from_row).collect::<Result<_>>()?;
-        let children = sqlx::query_scalar(
-            "SELECT reference FROM case_file WHERE parent_id = ? ORDER BY reference",
-        )
-        .bind(&id)
-        .fetch_all(&mut *conn)
-        .await?;
+        // Sorted here: with no ORDER BY the planner always takes the parent_id index.
+        let mut children: Vec<String> =
+            sqlx::query_scalar("SELECT reference FROM case_file WHERE parent_id = ?")
+                .bind(&id)
+                .fetch_all(&mut *conn)
+                .await?;
+        children.sort();
         let links = sqlx::query_scalar(
             "SELECT c.reference FROM case_link l JOIN case_file c ON c.id = l.other_id \
              WHERE l.case_id = ? ORDER BY c.reference",

@@ -21,6 +21,7 @@ mod exchange;
 pub mod keys;
 mod meetings;
 mod search;
+mod session;
 mod store;
 
 pub use attachments::{Attachment, DEFAULT_MAX_ATTACHMENT};
@@ -29,7 +30,8 @@ pub use error::StoreError;
 pub use exchange::{parse_enterprise_csv, ExportFormat, ENTERPRISE_COLUMNS};
 pub use keys::{keyring_available, Passphrase, Protection};
 pub use meetings::MeetingSummary;
-pub use search::{fts_query, SearchHit};
+pub use search::{fts_query, SearchHit, RANKED_MATCHES};
+pub use session::SyncSession;
 pub use store::{Device, Store, DATABASE_FILE};
 
 /// Result type of the store.

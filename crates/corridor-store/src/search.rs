@@ -4,6 +4,11 @@
 //! "indemnites" finds "indemnités"; Arabic words are tokens like any other. Every word typed is
 //! a prefix ("indem" finds "indemnités") and all of them must match. Results are ranked by BM25
 //! (title and reference weigh most) and come with a snippet where the match is marked `[…]`.
+//!
+//! Ranking needs per-row statistics for every match, which is slow when a query matches a large
+//! part of the store (a single common word over 100,000 cases). Past [`RANKED_MATCHES`] matches,
+//! results come newest-activity first instead (the index's own order, cheap), and the user
+//! narrows by typing more words.
 
 use serde::Serialize;
 use sqlx::Row;
@@ -12,6 +17,9 @@ use crate::cases::{case_from_row, CASE_SELECT_SQL};
 use crate::{Result, Store};
 
 use corridor_model::Case;
+
+/// Most matches ranked by relevance; beyond, the most recently active come first.
+pub const RANKED_MATCHES: i64 = 500;
 
 /// One search result.
 #[derive(Debug, Clone, Serialize)]
@@ -38,30 +46,65 @@ pub fn fts_query(input: &str) -> Option<String> {
 impl Store {
     /// Searches the cases; at most `limit` results, best first.
     pub async fn search(&self, input: &str, limit: u32) -> Result<Vec<SearchHit>> {
-        let Some(query) = fts_query(input) else {
+        let Some(query) = fts_query(input).filter(|_| limit > 0) else {
             return Ok(Vec::new());
         };
-        let rows = sqlx::query(
+        // Count the matches up to the ranking bound (cheap: stops at the bound).
+        let matches: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM case_fts WHERE case_fts MATCH ?1 LIMIT ?2)",
+        )
+        .bind(&query)
+        .bind(RANKED_MATCHES + 1)
+        .fetch_one(self.pool())
+        .await?;
+        let sql = if matches <= RANKED_MATCHES {
+            // Rank every match, but build snippets only for the page returned: the inner query
+            // orders by BM25 and limits, the outer one computes the snippets of those rows.
             "SELECT case_id, bm25(case_fts, 0.0, 10.0, 8.0, 2.0, 2.0, 4.0, 10.0) AS score, \
              snippet(case_fts, -1, '[', ']', '…', 12) AS snip \
-             FROM case_fts WHERE case_fts MATCH ? ORDER BY score LIMIT ?",
-        )
-        .bind(query)
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await?;
+             FROM case_fts WHERE case_fts MATCH ?1 AND rowid IN ( \
+               SELECT rowid FROM case_fts WHERE case_fts MATCH ?1 \
+               ORDER BY bm25(case_fts, 0.0, 10.0, 8.0, 2.0, 2.0, 4.0, 10.0) LIMIT ?2) \
+             ORDER BY score"
+        } else {
+            // Newest activity first: FTS5 walks its index backwards and stops at the limit.
+            "SELECT case_id, 0.0 AS score, snippet(case_fts, -1, '[', ']', '…', 12) AS snip \
+             FROM case_fts WHERE case_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+        };
+        let rows = sqlx::query(sql)
+            .bind(&query)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+        // The cases of the hits in one query, then back in rank order.
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("case_id"))
+            .collect::<Result<_, _>>()?;
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(CASE_SELECT_SQL);
+        q.push(" WHERE c.id IN (");
+        let mut list = q.separated(", ");
+        for id in &ids {
+            list.push_bind(id);
+        }
+        q.push(")");
+        let mut cases: std::collections::HashMap<String, Case> = q
+            .build()
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| case_from_row(r).map(|c| (c.id.to_string(), c)))
+            .collect::<Result<_>>()?;
         let mut hits = Vec::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get("case_id")?;
-            let case_row = sqlx::query(&format!("{CASE_SELECT_SQL} WHERE c.id = ?"))
-                .bind(&id)
-                .fetch_one(self.pool())
-                .await?;
-            hits.push(SearchHit {
-                case: case_from_row(&case_row)?,
-                snippet: row.try_get("snip")?,
-                score: row.try_get("score")?,
-            });
+            if let Some(case) = cases.remove(&id) {
+                hits.push(SearchHit {
+                    case,
+                    snippet: row.try_get("snip")?,
+                    score: row.try_get("score")?,
+                });
+            }
         }
         Ok(hits)
     }

@@ -97,17 +97,28 @@ impl Store {
     }
 
     async fn connect(dir: &Path, key: &DatabaseKey, create: bool) -> Result<Store> {
+        Self::connect_with_key(dir, Some(key), create).await
+    }
+
+    /// Connects with `key`, or — benchmarks only — without encryption.
+    async fn connect_with_key(
+        dir: &Path,
+        key: Option<&DatabaseKey>,
+        create: bool,
+    ) -> Result<Store> {
         let path = dir.join(DATABASE_FILE);
         if !create && !path.exists() {
             return Err(StoreError::NotInitialized(dir.to_owned()));
         }
-        let pragma = key.pragma_value();
-        // `key` must be the first statement on every connection: sqlx sends it first
-        // (it reserves the slot), and statement logging is off so it is never logged.
-        let options = SqliteConnectOptions::new()
+        let mut options = SqliteConnectOptions::new();
+        if let Some(key) = key {
+            // `key` must be the first statement on every connection: sqlx sends it first
+            // (it reserves the slot), and statement logging is off so it is never logged.
+            options = options.pragma("key", key.pragma_value().as_str().to_owned());
+        }
+        let options = options
             .filename(&path)
             .create_if_missing(create)
-            .pragma("key", pragma.as_str().to_owned())
             .pragma("cache_size", "-65536")
             // Rollback journal, not WAL: every commit is complete in the database file, and
             // closing a connection never rewrites it. (sqlx 0.8 may close the last pooled
@@ -131,6 +142,34 @@ impl Store {
             pool,
             dir: dir.to_owned(),
         })
+    }
+
+    /// Benchmarks only: an unencrypted store with the same schema, to measure what encryption
+    /// costs. Never used by the application.
+    #[cfg(feature = "bench")]
+    #[doc(hidden)]
+    pub async fn create_unencrypted_for_bench(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir)?;
+        let store = Self::connect_with_key(dir, None, true).await?;
+        MIGRATOR.run(&store.pool).await?;
+        ensure_device(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// Benchmarks only: reopens a store made by [`Store::create_unencrypted_for_bench`].
+    #[cfg(feature = "bench")]
+    #[doc(hidden)]
+    pub async fn open_unencrypted_for_bench(dir: &Path) -> Result<Store> {
+        let store = Self::connect_with_key(dir, None, false).await?;
+        MIGRATOR.run(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// Benchmarks only: the pool, to load a generated corpus in bulk.
+    #[cfg(feature = "bench")]
+    #[doc(hidden)]
+    pub fn pool_for_bench(&self) -> &SqlitePool {
+        &self.pool
     }
 
     /// The data directory.

@@ -417,3 +417,33 @@ mod workflow_property {
         }
     }
 }
+
+#[tokio::test]
+async fn a_query_matching_thousands_of_cases_lists_the_most_recent_first() {
+    let (_dir, store) = store().await;
+    let n = usize::try_from(corridor_store::RANKED_MATCHES).expect("small") + 5;
+    let mut last = String::new();
+    for i in 0..n {
+        last = case(
+            &store,
+            "001561191000066",
+            &format!("Pension bloquée {i}"),
+            "",
+        )
+        .await;
+    }
+    let hits = store.search("pension", 20).await.expect("search");
+    assert_eq!(hits.len(), 20);
+    assert_eq!(
+        hits[0].case.reference, last,
+        "newest activity first beyond the ranked range"
+    );
+    // Narrowing with another word brings ranking back.
+    let hits = store.search("pension 1999", 5).await.expect("search");
+    assert!(
+        hits[0].case.title.ends_with("1999"),
+        "{}",
+        hits[0].case.title
+    );
+    assert!(hits[0].score < 0.0, "ranked by BM25");
+}

@@ -6,15 +6,20 @@
 
 use std::time::Duration;
 
-use corridor_model::api::{Health, ServerStatus};
+use corridor_model::api::{ApiError, Health, LoginRequest, LoginResponse, ServerStatus};
 use thiserror::Error;
 
 /// Failures talking to the server.
 #[derive(Debug, Error)]
 pub enum SyncError {
-    /// The URL is not an `http(s)` URL.
-    #[error("Adresse du serveur invalide : « {0} ».")]
+    /// The URL is not an `http(s)` URL, or plain HTTP to another host than this machine.
+    #[error(
+        "Adresse du serveur invalide : « {0} » (https://…, ou http:// seulement vers ce poste)."
+    )]
     InvalidUrl(String),
+    /// The server refused the request and said why (`{code, message}`).
+    #[error("{}", .0.message)]
+    Refused(ApiError),
     /// The server could not be reached or answered badly.
     #[error("Le serveur Corridor ne répond pas : {0}")]
     Unreachable(#[from] reqwest::Error),
@@ -31,7 +36,8 @@ impl ServerClient {
     /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8787`).
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
         let base = base_url.trim().trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
+        let loopback = ["http://127.", "http://localhost", "http://[::1]"];
+        if !(base.starts_with("https://") || loopback.iter().any(|p| base.starts_with(p))) {
             return Err(SyncError::InvalidUrl(base_url.to_owned()));
         }
         let http = reqwest::Client::builder()
@@ -60,6 +66,45 @@ impl ServerClient {
             .await?)
     }
 
+    /// `POST /v1/login`: registers this device and returns the session's token.
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, SyncError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/login", self.base))
+            .json(req)
+            .send()
+            .await?;
+        Self::answer(resp).await
+    }
+
+    /// `GET /v1/me` with a token: whether the session is still valid.
+    pub async fn me(&self, token: &str) -> Result<LoginResponse, SyncError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/me", self.base))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        Self::answer(resp).await
+    }
+
+    /// Decodes a success, or the server's `{code, message}` refusal.
+    async fn answer<T: serde::de::DeserializeOwned>(
+        resp: reqwest::Response,
+    ) -> Result<T, SyncError> {
+        if resp.status().is_success() {
+            return Ok(resp.json().await?);
+        }
+        let status = resp.status();
+        match resp.json::<ApiError>().await {
+            Ok(e) => Err(SyncError::Refused(e)),
+            Err(_) => Err(SyncError::Refused(ApiError {
+                code: "http".to_owned(),
+                message: format!("Le serveur a répondu {status}."),
+            })),
+        }
+    }
+
     /// Reachability of the server, never an error: an unreachable server is a status.
     pub async fn status(&self) -> ServerStatus {
         let health = self.health().await.ok().filter(|h| h.status == "ok");
@@ -78,6 +123,11 @@ mod tests {
     #[test]
     fn only_http_urls_are_accepted() {
         assert!(ServerClient::new("ftp://x").is_err());
+        assert!(
+            ServerClient::new("http://corridor.cgem.ma").is_err(),
+            "plain HTTP only to loopback"
+        );
+        assert!(ServerClient::new("https://corridor.cgem.ma").is_ok());
         assert_eq!(
             ServerClient::new("http://127.0.0.1:1/")
                 .expect("valid")
