@@ -438,6 +438,7 @@ async fn a_query_matching_thousands_of_cases_lists_the_most_recent_first() {
         hits[0].case.reference, last,
         "newest activity first beyond the ranked range"
     );
+    assert!(hits[0].snippet.contains("[Pension]"), "{}", hits[0].snippet);
     // Narrowing with another word brings ranking back.
     let wanted = format!("{}", n - 3);
     let hits = store
