@@ -29,6 +29,9 @@ struct Cli {
     /// Data directory of the profile (default: the platform's data directory).
     #[arg(long, env = "CORRIDOR_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
+    /// Print what the command creates or shows as JSON (lists as arrays).
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,16 +72,9 @@ enum Command {
         /// Most results to show.
         #[arg(long, default_value_t = 20)]
         limit: u32,
-        /// Print a JSON array.
-        #[arg(long)]
-        json: bool,
     },
     /// Mutations waiting to be sent to the server.
-    Outbox {
-        /// Print a JSON array.
-        #[arg(long)]
-        json: bool,
-    },
+    Outbox,
     /// Log in to the corridor server: registers this device; the token is kept in the
     /// encrypted store, never printed. Password: one line of standard input
     /// (--password-stdin) or CORRIDOR_PASSWORD.
@@ -96,11 +92,7 @@ enum Command {
     /// Forget the session with the server (local data stays).
     Logout,
     /// The session with the server, checked against it.
-    Whoami {
-        /// Print a JSON object.
-        #[arg(long)]
-        json: bool,
-    },
+    Whoami,
     /// Check whether the corridor server answers.
     Ping {
         /// Server base URL.
@@ -129,23 +121,13 @@ enum MeetingCmd {
         /// Place.
         #[arg(long)]
         place: Option<String>,
-        /// Print the meeting as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Meetings, latest first.
-    List {
-        /// Print a JSON array.
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Show a meeting.
     Show {
         /// Meeting id (or its first 8+ characters).
         id: String,
-        /// Print a JSON object.
-        #[arg(long)]
-        json: bool,
     },
     /// Add a participant.
     Participant {
@@ -215,16 +197,9 @@ enum RoadmapCmd {
         /// Description.
         #[arg(long, default_value = "")]
         description: String,
-        /// Print the item as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// The roadmap.
-    List {
-        /// Print a JSON array.
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Update a project: status, progress, milestones.
     Update {
         /// Project id (or its first 8+ characters).
@@ -241,9 +216,6 @@ enum RoadmapCmd {
         /// Mark this milestone (id) reached.
         #[arg(long)]
         milestone_done: Option<String>,
-        /// Print the item as JSON.
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -311,33 +283,20 @@ enum EnterpriseCmd {
         /// A contact, as "Name|Role|Phone|Email" (repeatable; empty parts allowed).
         #[arg(long = "contact")]
         contacts: Vec<String>,
-        /// Print the enterprise as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Show an enterprise.
     Show {
         /// Its ICE.
         ice: String,
-        /// Print a JSON object.
-        #[arg(long)]
-        json: bool,
     },
     /// Import enterprises from a CSV file (columns name,ice,cnss,rc,region,city,size): all lines
     /// or none.
     Import {
         /// The CSV file.
         file: PathBuf,
-        /// Print the imported enterprises as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// List enterprises.
-    List {
-        /// Print a JSON array.
-        #[arg(long)]
-        json: bool,
-    },
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -356,9 +315,6 @@ enum CaseCmd {
         /// Description.
         #[arg(long, default_value = "")]
         description: String,
-        /// Print the case as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// List cases, newest first.
     List {
@@ -389,23 +345,13 @@ enum CaseCmd {
         /// Rows to skip (with --limit: the page).
         #[arg(long, default_value_t = 0)]
         offset: u32,
-        /// Print a JSON array.
-        #[arg(long)]
-        json: bool,
     },
     /// Numbers of cases by status, region and category.
-    Stats {
-        /// Print a JSON object.
-        #[arg(long)]
-        json: bool,
-    },
+    Stats,
     /// Show a case with its timeline.
     Show {
         /// Reference or id.
         case: String,
-        /// Print a JSON object.
-        #[arg(long)]
-        json: bool,
     },
     /// Move a case in the workflow.
     Transition {
@@ -417,9 +363,6 @@ enum CaseCmd {
         /// Reason (required to reject, resolve, reopen or put on hold).
         #[arg(long)]
         reason: Option<String>,
-        /// Print the case as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Assign the CGEM officer or the CNSS representative in charge.
     Assign {
@@ -431,9 +374,6 @@ enum CaseCmd {
         /// CNSS representative.
         #[arg(long)]
         cnss: Option<String>,
-        /// Print the case as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Edit fields of a case.
     Edit {
@@ -451,9 +391,6 @@ enum CaseCmd {
         /// Priority (low, normal, high, urgent).
         #[arg(long)]
         priority: Option<String>,
-        /// Print the case as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Add a note to a case's timeline.
     Note {
@@ -465,9 +402,6 @@ enum CaseCmd {
         /// Who may read it: shared, cgem or cnss.
         #[arg(long, default_value = "shared")]
         visibility: String,
-        /// Print the event as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Attach a file to a case (stored encrypted; 25 MB at most).
     Attach {
@@ -475,9 +409,6 @@ enum CaseCmd {
         case: String,
         /// The file.
         file: PathBuf,
-        /// Print the attachment as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Write an attachment of a case to a file.
     Attachment {
@@ -498,9 +429,6 @@ enum CaseCmd {
         /// Make OTHER the parent of CASE.
         #[arg(long)]
         parent: bool,
-        /// Print the case as JSON.
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -581,7 +509,7 @@ fn print_meeting(m: &Meeting) {
     }
 }
 
-async fn meeting_command(dir: &Path, cmd: MeetingCmd) -> Result<(), String> {
+async fn meeting_command(dir: &Path, cmd: MeetingCmd, json: bool) -> Result<(), String> {
     let err = |e: StoreError| e.to_string();
     let (m, json) = match cmd {
         MeetingCmd::New {
@@ -589,7 +517,6 @@ async fn meeting_command(dir: &Path, cmd: MeetingCmd) -> Result<(), String> {
             at,
             title,
             place,
-            json,
         } => {
             let region: Region = region.parse().map_err(verr)?;
             let at = parse_local_datetime(&at).map_err(verr)?;
@@ -601,7 +528,7 @@ async fn meeting_command(dir: &Path, cmd: MeetingCmd) -> Result<(), String> {
             store.close().await;
             (m, json)
         }
-        MeetingCmd::List { json } => {
+        MeetingCmd::List => {
             let store = open(dir).await.map_err(err)?;
             let list = store.list_meetings().await.map_err(err)?;
             store.close().await;
@@ -619,7 +546,7 @@ async fn meeting_command(dir: &Path, cmd: MeetingCmd) -> Result<(), String> {
             }
             return Ok(());
         }
-        MeetingCmd::Show { id, json } => {
+        MeetingCmd::Show { id } => {
             let store = open(dir).await.map_err(err)?;
             let m = store.meeting(&id).await.map_err(err)?;
             store.close().await;
@@ -629,13 +556,13 @@ async fn meeting_command(dir: &Path, cmd: MeetingCmd) -> Result<(), String> {
             let store = open(dir).await.map_err(err)?;
             let m = store.add_participant(&id, &name).await.map_err(err)?;
             store.close().await;
-            (m, false)
+            (m, json)
         }
         MeetingCmd::AddCase { id, case } => {
             let store = open(dir).await.map_err(err)?;
             let m = store.add_agenda_case(&id, &case).await.map_err(err)?;
             store.close().await;
-            (m, false)
+            (m, json)
         }
         MeetingCmd::Decide { id, case, text } => {
             let store = open(dir).await.map_err(err)?;
@@ -644,13 +571,13 @@ async fn meeting_command(dir: &Path, cmd: MeetingCmd) -> Result<(), String> {
                 .await
                 .map_err(err)?;
             store.close().await;
-            (m, false)
+            (m, json)
         }
         MeetingCmd::Minutes { id, text } => {
             let store = open(dir).await.map_err(err)?;
             let m = store.set_minutes(&id, &text).await.map_err(err)?;
             store.close().await;
-            (m, false)
+            (m, json)
         }
         MeetingCmd::Action {
             id,
@@ -665,13 +592,13 @@ async fn meeting_command(dir: &Path, cmd: MeetingCmd) -> Result<(), String> {
                 .await
                 .map_err(err)?;
             store.close().await;
-            (m, false)
+            (m, json)
         }
         MeetingCmd::ActionDone { id, action } => {
             let store = open(dir).await.map_err(err)?;
             let m = store.complete_action(&id, &action).await.map_err(err)?;
             store.close().await;
-            (m, false)
+            (m, json)
         }
     };
     if json {
@@ -701,14 +628,13 @@ fn print_roadmap_item(i: &RoadmapItem) {
     }
 }
 
-async fn roadmap_command(dir: &Path, cmd: RoadmapCmd) -> Result<(), String> {
+async fn roadmap_command(dir: &Path, cmd: RoadmapCmd, json: bool) -> Result<(), String> {
     let err = |e: StoreError| e.to_string();
     let (item, json) = match cmd {
         RoadmapCmd::Add {
             title,
             owner,
             description,
-            json,
         } => {
             let owner: Owner = owner.parse().map_err(verr)?;
             let store = open(dir).await.map_err(err)?;
@@ -719,7 +645,7 @@ async fn roadmap_command(dir: &Path, cmd: RoadmapCmd) -> Result<(), String> {
             store.close().await;
             (item, json)
         }
-        RoadmapCmd::List { json } => {
+        RoadmapCmd::List => {
             let store = open(dir).await.map_err(err)?;
             let items = store.roadmap().await.map_err(err)?;
             store.close().await;
@@ -735,7 +661,6 @@ async fn roadmap_command(dir: &Path, cmd: RoadmapCmd) -> Result<(), String> {
             progress,
             milestone,
             milestone_done,
-            json,
         } => {
             let status: Option<RoadmapStatus> = parse_opt(status.as_deref())?;
             let progress = progress
@@ -910,6 +835,7 @@ async fn open(dir: &Path) -> Result<Store, StoreError> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let dir = data_dir(cli.data_dir)?;
+    let json = cli.json;
     let err = |e: StoreError| e.to_string();
     match cli.command {
         Command::Init { user, institution } => {
@@ -933,6 +859,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             let user = user.unwrap_or(device.user);
             store.set_identity(&user, institution).await.map_err(err)?;
             store.close().await;
+            if json {
+                return print_json(&serde_json::json!({
+                    "data_dir": dir,
+                    "protection": if keyring { "keyring" } else { "passphrase" },
+                }));
+            }
             println!(
                 "Coffre local créé dans {} ({}).",
                 dir.display(),
@@ -955,7 +887,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             size,
             cgem_member,
             contacts,
-            json,
         }) => {
             let mut new =
                 NewEnterprise::parse(&name, &ice, &region, cnss.as_deref(), city.as_deref())
@@ -986,7 +917,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
         }
-        Command::Enterprise(EnterpriseCmd::Show { ice, json }) => {
+        Command::Enterprise(EnterpriseCmd::Show { ice }) => {
             let ice: Ice = ice.parse().map_err(|e: ValidationError| e.to_string())?;
             let store = open(&dir).await.map_err(err)?;
             let e = store.enterprise_by_ice(ice.as_str()).await.map_err(err)?;
@@ -1028,7 +959,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
-        Command::Enterprise(EnterpriseCmd::Import { file, json }) => {
+        Command::Enterprise(EnterpriseCmd::Import { file }) => {
             let f = std::fs::File::open(&file)
                 .map_err(|e| format!("Fichier « {} » illisible : {e}", file.display()))?;
             let rows = parse_enterprise_csv(f).map_err(err)?;
@@ -1064,9 +995,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 out.display()
             );
         }
-        Command::Meeting(cmd) => meeting_command(&dir, cmd).await?,
-        Command::Roadmap(cmd) => roadmap_command(&dir, cmd).await?,
-        Command::Case(CaseCmd::Stats { json }) => {
+        Command::Meeting(cmd) => meeting_command(&dir, cmd, json).await?,
+        Command::Roadmap(cmd) => roadmap_command(&dir, cmd, json).await?,
+        Command::Case(CaseCmd::Stats) => {
             let store = open(&dir).await.map_err(err)?;
             let counts = store.counts().await.map_err(err)?;
             store.close().await;
@@ -1086,7 +1017,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
-        Command::Enterprise(EnterpriseCmd::List { json }) => {
+        Command::Enterprise(EnterpriseCmd::List) => {
             let store = open(&dir).await.map_err(err)?;
             let list = store.list_enterprises().await.map_err(err)?;
             store.close().await;
@@ -1103,7 +1034,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             category,
             title,
             description,
-            json,
         }) => {
             let new =
                 NewCase::parse(&ice, &category, &title, &description).map_err(|e| e.to_string())?;
@@ -1126,7 +1056,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             sort,
             limit,
             offset,
-            json,
         }) => {
             let filter = CaseFilter {
                 status: parse_opt(status.as_deref())?,
@@ -1150,7 +1079,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 cases.iter().for_each(print_case_line);
             }
         }
-        Command::Case(CaseCmd::Show { case, json }) => {
+        Command::Case(CaseCmd::Show { case }) => {
             let store = open(&dir).await.map_err(err)?;
             let detail = store.case_detail(&case).await.map_err(err)?;
             store.close().await;
@@ -1160,12 +1089,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 print_detail(&detail);
             }
         }
-        Command::Case(CaseCmd::Transition {
-            case,
-            to,
-            reason,
-            json,
-        }) => {
+        Command::Case(CaseCmd::Transition { case, to, reason }) => {
             let to: CaseStatus = to.parse().map_err(|e: ValidationError| e.to_string())?;
             let store = open(&dir).await.map_err(err)?;
             let c = store.transition(&case, to, reason).await.map_err(err)?;
@@ -1176,12 +1100,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 &format!("{} : {}", c.reference, c.status.label_fr()),
             )?;
         }
-        Command::Case(CaseCmd::Assign {
-            case,
-            cgem,
-            cnss,
-            json,
-        }) => {
+        Command::Case(CaseCmd::Assign { case, cgem, cnss }) => {
             let (institution, who) = match (cgem, cnss) {
                 (Some(u), _) => (Institution::Cgem, u),
                 (None, Some(u)) => (Institution::Cnss, u),
@@ -1205,7 +1124,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             description,
             amount,
             priority,
-            json,
         }) => {
             let edit = CaseEdit {
                 title,
@@ -1237,7 +1155,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             case,
             text,
             visibility,
-            json,
         }) => {
             let visibility: Visibility = visibility
                 .parse()
@@ -1258,14 +1175,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             case,
             other,
             parent,
-            json,
         }) => {
             let store = open(&dir).await.map_err(err)?;
             let c = store.link(&case, &other, parent).await.map_err(err)?;
             store.close().await;
             report(json, &c, &format!("{} lié à {other}.", c.reference))?;
         }
-        Command::Case(CaseCmd::Attach { case, file, json }) => {
+        Command::Case(CaseCmd::Attach { case, file }) => {
             let meta = std::fs::metadata(&file)
                 .map_err(|e| format!("Fichier « {} » illisible : {e}", file.display()))?;
             let name = file
@@ -1306,12 +1222,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             store.close().await;
             std::fs::write(&out, content)
                 .map_err(|e| format!("Écriture de « {} » impossible : {e}", out.display()))?;
-            println!(
+            let line = format!(
                 "{} écrit dans {} ({} octets).",
                 a.name,
                 out.display(),
                 a.size
             );
+            report(json, &a, &line)?;
         }
         Command::Passphrase(PassphraseCmd::Change) => {
             let old = passphrase().ok_or_else(|| StoreError::PassphraseRequired.to_string())?;
@@ -1328,11 +1245,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             Store::change_passphrase(&dir, old, Passphrase::new(new))
                 .await
                 .map_err(err)?;
-            println!(
-                "Phrase de passe changée. Utilisez désormais la nouvelle pour ouvrir ce coffre."
-            );
+            report(
+                json,
+                &serde_json::json!({"changed": true}),
+                "Phrase de passe changée. Utilisez désormais la nouvelle pour ouvrir ce coffre.",
+            )?;
         }
-        Command::Search { query, limit, json } => {
+        Command::Search { query, limit } => {
             let store = open(&dir).await.map_err(err)?;
             let hits = store.search(&query, limit).await.map_err(err)?;
             store.close().await;
@@ -1346,7 +1265,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
-        Command::Outbox { json } => {
+        Command::Outbox => {
             let store = open(&dir).await.map_err(err)?;
             let pending = store.outbox().await.map_err(err)?;
             store.close().await;
@@ -1403,25 +1322,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             store.set_session(&session).await.map_err(err)?;
             store.close().await;
-            println!(
+            let line = format!(
                 "Connecté à {} en tant que {} ({}).",
                 session.server_url, session.username, session.role
             );
+            report(json, &session, &line)?;
         }
         Command::Logout => {
             let store = open(&dir).await.map_err(err)?;
             let was = store.clear_session().await.map_err(err)?;
             store.close().await;
-            println!(
-                "{}",
-                if was {
-                    "Déconnecté. Les données locales restent sur ce poste."
-                } else {
-                    "Aucune session en cours."
-                }
-            );
+            let line = if was {
+                "Déconnecté. Les données locales restent sur ce poste."
+            } else {
+                "Aucune session en cours."
+            };
+            report(json, &serde_json::json!({"logged_out": was}), line)?;
         }
-        Command::Whoami { json } => {
+        Command::Whoami => {
             let store = open(&dir).await.map_err(err)?;
             let session = store.session().await.map_err(err)?;
             store.close().await;
@@ -1449,11 +1367,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             if !status.reachable {
                 return Err(format!("Le serveur {} ne répond pas.", status.url));
             }
-            println!(
+            let line = format!(
                 "Serveur connecté : {} (version {})",
                 status.url,
-                status.version.unwrap_or_default()
+                status.version.clone().unwrap_or_default()
             );
+            report(json, &status, &line)?;
         }
     }
     Ok(())

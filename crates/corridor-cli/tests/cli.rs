@@ -739,3 +739,26 @@ fn a_meeting_is_prepared_held_and_recorded_from_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Avancement « 130 » invalide"));
 }
+
+#[test]
+fn every_command_takes_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let init: serde_json::Value =
+        serde_json::from_str(&ok(corridor(dir.path(), &["--json", "init"]))).expect("json");
+    assert_eq!(init["protection"], "passphrase");
+    for (args, check) in [
+        (vec!["meeting", "list", "--json"], "[]"),
+        (vec!["roadmap", "list", "--json"], "[]"),
+        (vec!["logout", "--json"], "logged_out"),
+        (vec!["outbox", "--json"], "[]"),
+        (vec!["case", "stats", "--json"], "by_status"),
+    ] {
+        let out = ok(corridor(dir.path(), &args));
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"));
+        assert!(
+            v.to_string().contains(check.trim_matches(['[', ']'])) || v == serde_json::json!([]),
+            "{args:?}: {v}"
+        );
+    }
+}
