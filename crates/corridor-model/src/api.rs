@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{CaseCategory, Region};
 
 /// An error as the interface receives it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     /// Stable machine code (`invalid_ice`, `wrong_passphrase`, …).
@@ -130,6 +131,7 @@ pub struct ServerStatus {
 }
 
 /// Body of `GET /v1/health`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// `ok` when the server and its database answer.
@@ -141,6 +143,7 @@ pub struct Health {
 }
 
 /// What a user may do on the corridor server.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -197,6 +200,7 @@ impl std::str::FromStr for Role {
 }
 
 /// Body of `POST /v1/login`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -211,6 +215,7 @@ pub struct LoginRequest {
 }
 
 /// Answer of `POST /v1/login` (with the token) and `GET /v1/me` (without).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginResponse {
     /// Bearer token (only at login).
@@ -221,5 +226,6 @@ pub struct LoginResponse {
     /// Role.
     pub role: Role,
     /// Regions (empty: every region).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, example = json!(["MA-06", "MA-04"])))]
     pub regions: Vec<Region>,
 }

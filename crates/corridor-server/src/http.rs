@@ -18,7 +18,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use corridor_model::api::{LoginRequest, LoginResponse};
+use corridor_model::api::{ApiError, LoginRequest, LoginResponse};
 
 use crate::auth;
 use crate::error::AppError;
@@ -44,6 +44,9 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/login", post(login))
         .route("/v1/me", get(me))
+        .route("/v1/openapi.json", get(crate::observability::openapi))
+        .route("/v1/metrics", get(crate::observability::metrics))
+        .route_layer(axum::middleware::from_fn(crate::observability::track))
         .with_state(AppState { storage })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
@@ -55,7 +58,11 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
 }
 
 /// `GET /v1/health`: 200 when the database answers and is migrated, 503 otherwise.
-async fn health(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
+#[utoipa::path(get, path = "/v1/health", responses(
+    (status = 200, description = "Server and database answer", body = Health),
+    (status = 503, description = "Database unreachable or not migrated", body = Health),
+))]
+pub(crate) async fn health(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
     let ok = matches!(s.storage.region_count().await, Ok(12));
     let code = if ok {
         StatusCode::OK
@@ -77,7 +84,15 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
 
 /// `POST /v1/login`: checks the password, registers the device, returns a token. Failed
 /// attempts of a username are limited per window, across server instances.
-async fn login(
+#[utoipa::path(post, path = "/v1/login", request_body = LoginRequest, responses(
+    (status = 200, description = "Logged in; the token authenticates this device", body = LoginResponse),
+    (status = 400, description = "Malformed request", body = ApiError),
+    (status = 401, description = "Wrong username or password", body = ApiError),
+    (status = 403, description = "This device was revoked", body = ApiError),
+    (status = 409, description = "The device belongs to another user", body = ApiError),
+    (status = 429, description = "Too many failed attempts", body = ApiError),
+))]
+pub(crate) async fn login(
     State(s): State<AppState>,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<LoginResponse>, AppError> {
@@ -165,7 +180,12 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// `GET /v1/me`: who the token belongs to.
-async fn me(Caller(session): Caller) -> Json<LoginResponse> {
+#[utoipa::path(get, path = "/v1/me", security(("bearer" = [])), responses(
+    (status = 200, description = "The session's user", body = LoginResponse),
+    (status = 401, description = "No valid token", body = ApiError),
+    (status = 403, description = "This device was revoked", body = ApiError),
+))]
+pub(crate) async fn me(Caller(session): Caller) -> Json<LoginResponse> {
     Json(LoginResponse {
         token: None,
         username: session.user.username,

@@ -254,3 +254,52 @@ mod rate_limit {
     use super::*;
     on_both_engines!(login_is_rate_limited_and_bad_input_refused);
 }
+
+#[tokio::test]
+async fn the_api_describes_itself_and_exports_metrics() {
+    let e = common::sqlite().await;
+    let s = e.storage.clone();
+    let (status, doc) = call(&s, "GET", "/v1/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    for path in ["/v1/health", "/v1/login", "/v1/me"] {
+        assert!(doc["paths"][path].is_object(), "{path} described");
+    }
+    assert!(doc["components"]["schemas"]["LoginResponse"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+
+    assert_eq!(
+        call(&s, "GET", "/v1/health", None, None).await.0,
+        StatusCode::OK
+    );
+    let req = Request::get("/v1/metrics")
+        .body(Body::empty())
+        .expect("request");
+    let resp = corridor_server::router(s.clone())
+        .oneshot(req)
+        .await
+        .expect("response");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = String::from_utf8(
+        axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .expect("body")
+            .to_vec(),
+    )
+    .expect("utf-8");
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("corridor_http_requests_total") && l.contains(r#"route="/v1/health""#)
+        })
+        .unwrap_or_else(|| panic!("no health counter in:\n{text}"));
+    assert!(line.contains(r#"status="200""#), "{line}");
+    assert!(
+        text.contains("corridor_http_request_duration_seconds"),
+        "latencies exported"
+    );
+    e.drop_now().await;
+}
