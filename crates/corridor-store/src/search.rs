@@ -2,7 +2,8 @@
 //!
 //! FTS5 with the `unicode61` tokenizer and `remove_diacritics 2`, so "Fes" finds "Fès" and
 //! "indemnites" finds "indemnités"; Arabic words are tokens like any other. Every word typed is
-//! a prefix ("indem" finds "indemnités") and all of them must match. Results are ranked by BM25
+//! a prefix ("indem" finds "indemnités"), cut to an indexed prefix length (see [`fts_query`]),
+//! and all of them must match. Results are ranked by BM25
 //! (title and reference weigh most) and come with a snippet where the match is marked `[…]`.
 //!
 //! Ranking needs per-row statistics for every match, which is slow when a query matches a large
@@ -33,12 +34,27 @@ pub struct SearchHit {
 }
 
 /// Turns what the user typed into an FTS5 query: each word quoted (no operator injection) and
-/// made a prefix; words are ANDed. `None` when nothing searchable was typed.
+/// made a prefix; words are ANDed. Words of letters are cut to the nearest indexed prefix
+/// length (2, 3, 4, 6 or 8 characters) so that FTS5 reads a precomputed prefix list: "indemnités"
+/// searches `indemnit*`, which also finds the singular and the plural. Numbers (ICE,
+/// references) keep every digit. `None` when nothing searchable was typed.
 pub fn fts_query(input: &str) -> Option<String> {
     let words: Vec<String> = input
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
+        .map(|w| {
+            if w.chars().all(|c| c.is_ascii_digit()) {
+                return format!("\"{w}\"*");
+            }
+            let n = w.chars().count();
+            let keep = match n {
+                0..=4 => n,
+                5 => 4,
+                6 | 7 => 6,
+                _ => 8,
+            };
+            format!("\"{}\"*", w.chars().take(keep).collect::<String>())
+        })
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
@@ -118,7 +134,16 @@ mod tests {
     fn typed_words_become_quoted_prefixes() {
         assert_eq!(
             fts_query("Fès  indem").as_deref(),
-            Some("\"Fès\"* \"indem\"*")
+            Some("\"Fès\"* \"inde\"*")
+        );
+        assert_eq!(
+            fts_query("indemnités salaire").as_deref(),
+            Some("\"indemnit\"* \"salair\"*")
+        );
+        assert_eq!(
+            fts_query("002136093").as_deref(),
+            Some("\"002136093\"*"),
+            "numbers keep every digit"
         );
         assert_eq!(
             fts_query("a\" OR b:*").as_deref(),
@@ -126,5 +151,10 @@ mod tests {
         );
         assert_eq!(fts_query(" -- ").as_deref(), None);
         assert_eq!(fts_query("الضمان").as_deref(), Some("\"الضمان\"*"));
+        assert_eq!(
+            fts_query("التعويضات").as_deref(),
+            Some("\"التعويضا\"*"),
+            "cut by characters"
+        );
     }
 }
