@@ -105,8 +105,8 @@ pub(crate) fn CasesPage() -> impl IntoView {
                         <For each=move || cases.get() key=|c| c.id.clone() let:c>
                             <tr data-testid="case-row" data-case-id=c.id.clone()>
                                 <td><bdi dir="ltr" class="ref">{c.reference.clone()}</bdi></td>
-                                <td data-testid="case-title">{c.title.clone()}</td>
-                                <td>{c.enterprise_name.clone()}</td>
+                                <td data-testid="case-title" dir="auto">{c.title.clone()}</td>
+                                <td dir="auto">{c.enterprise_name.clone()}</td>
                                 <td>{c.category.label_fr()}</td>
                                 <td><span class=status_class(c.status) data-status=c.status.code()>{c.status.label_fr()}</span></td>
                                 <td title=c.region.name_fr()><bdi dir="ltr">{c.region.code()}</bdi></td>

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::timeline::{Institution, Visibility};
-use crate::{CaseCategory, CaseStatus, CnssNumber, Ice, Priority, Region};
+use crate::{CaseCategory, CaseStatus, Priority, Region};
 
 /// A mutation as stored in the outbox and pushed to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,19 +37,9 @@ pub struct Mutation {
 pub struct CreateEnterprise {
     /// New id.
     pub id: Uuid,
-    /// Name.
-    pub name: String,
-    /// ICE.
-    pub ice: Ice,
-    /// CNSS affiliation number.
-    pub cnss: Option<CnssNumber>,
-    /// City.
-    pub city: Option<String>,
-    /// Region.
-    pub region: Region,
-    /// Further details.
+    /// The enterprise, as validated on the device.
     #[serde(flatten)]
-    pub details: crate::EnterpriseDetails,
+    pub enterprise: crate::NewEnterprise,
 }
 
 /// Arguments of [`Op::CreateCase`].

@@ -177,7 +177,10 @@ const CASE_SELECT: &str = "SELECT c.id, c.reference, c.enterprise_id, e.name AS 
 
 impl Store {
     pub(crate) async fn begin_op(&self) -> Result<(Tx<'static>, Device)> {
-        let mut tx = self.pool().begin().await?;
+        // IMMEDIATE: take the write lock now (waiting for it under busy_timeout) rather than
+        // upgrading a read transaction later, which SQLite refuses at once when another
+        // connection is still finishing (e.g. rolling back a refused change).
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let device = load_device(&mut tx).await?;
         Ok((tx, device))
     }
@@ -568,15 +571,7 @@ async fn queue(
 }
 
 fn create_enterprise_op(id: Uuid, e: NewEnterprise) -> Op {
-    Op::CreateEnterprise(CreateEnterprise {
-        id,
-        name: e.name,
-        ice: e.ice,
-        cnss: e.cnss,
-        city: e.city,
-        region: e.region,
-        details: e.details,
-    })
+    Op::CreateEnterprise(CreateEnterprise { id, enterprise: e })
 }
 
 async fn create_case_op(
@@ -641,7 +636,7 @@ pub(crate) async fn apply(
 ) -> Result<BTreeMap<String, i64>> {
     let mut base = BTreeMap::new();
     match op {
-        Op::CreateEnterprise(e) => {
+        Op::CreateEnterprise(CreateEnterprise { id, enterprise: e }) => {
             if enterprise_by_ice(tx, e.ice.as_str()).await?.is_some() {
                 return Err(StoreError::DuplicateIce(e.ice.to_string()));
             }
@@ -651,7 +646,7 @@ pub(crate) async fn apply(
                  legal_form, sector, size, cgem_member, contacts) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
-            .bind(e.id.to_string())
+            .bind(id.to_string())
             .bind(&e.name)
             .bind(e.ice.as_str())
             .bind(e.cnss.as_ref().map(|c| c.as_str().to_owned()))

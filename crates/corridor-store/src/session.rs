@@ -43,7 +43,10 @@ impl Store {
     /// device's changes.
     pub async fn set_session(&self, session: &SyncSession) -> Result<()> {
         let regions: Vec<String> = session.regions.iter().map(|r| r.code()).collect();
-        let mut tx = self.pool().begin().await?;
+        // IMMEDIATE: take the write lock now (waiting for it under busy_timeout) rather than
+        // upgrading a read transaction later, which SQLite refuses at once when another
+        // connection is still finishing (e.g. rolling back a refused change).
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO sync_session (singleton, server_url, username, role, regions, token, logged_in_at) \
              VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (singleton) DO UPDATE SET server_url = excluded.server_url, \

@@ -452,3 +452,35 @@ async fn a_query_matching_thousands_of_cases_lists_the_most_recent_first() {
     );
     assert!(hits[0].score < 0.0, "ranked by BM25");
 }
+
+#[tokio::test]
+async fn a_refused_change_never_blocks_the_next_one() {
+    // A change refused after its first write rolls back on its connection while the next
+    // change starts on another: the next one must wait for the lock, not fail at once with
+    // "database is locked".
+    let (_dir, store) = store().await;
+    let r = case(&store, "001561191000066", "Titre", "").await;
+    let at = corridor_model::meeting::parse_local_datetime("2026-12-03 10:00").expect("time");
+    let m = store
+        .create_meeting(
+            corridor_model::Region::from_number(6).expect("MA-06"),
+            "Réunion",
+            at,
+            None,
+        )
+        .await
+        .expect("meeting");
+    let key = m.id.to_string();
+    store.add_agenda_case(&key, &r).await.expect("agenda");
+    for i in 0..40 {
+        let err = store
+            .add_agenda_case(&key, &r)
+            .await
+            .expect_err("already on the agenda");
+        assert_eq!(err.code(), "nothing_to_change");
+        store
+            .set_minutes(&key, &format!("Version {i}"))
+            .await
+            .expect("the next change goes through");
+    }
+}
