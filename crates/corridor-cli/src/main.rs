@@ -336,6 +336,9 @@ enum CaseCmd {
         /// Only cases whose deadlines are: breached, near or ok.
         #[arg(long)]
         sla: Option<String>,
+        /// Only cases with this tag.
+        #[arg(long)]
+        tag: Option<String>,
         /// Order: newest (default), oldest, priority, reference or title.
         #[arg(long)]
         sort: Option<String>,
@@ -402,6 +405,17 @@ enum CaseCmd {
         /// Who may read it: shared, cgem or cnss.
         #[arg(long, default_value = "shared")]
         visibility: String,
+    },
+    /// Add or remove tags.
+    Tag {
+        /// Reference or id.
+        case: String,
+        /// Tag to add (repeatable).
+        #[arg(long = "add")]
+        add: Vec<String>,
+        /// Tag to remove (repeatable).
+        #[arg(long = "remove")]
+        remove: Vec<String>,
     },
     /// Attach a file to a case (stored encrypted; 25 MB at most).
     Attach {
@@ -758,6 +772,9 @@ fn print_detail(d: &CaseDetail) {
     if let Some(r) = &c.resolution {
         println!("  Résolution : {r}");
     }
+    if !c.tags.is_empty() {
+        println!("  Étiquettes : {}", c.tags.join(", "));
+    }
     for (name, d) in [
         ("Réponse", &d.sla.response),
         ("Résolution", &d.sla.resolution),
@@ -813,6 +830,11 @@ fn print_detail(d: &CaseDetail) {
             EventKind::Note { visibility, text } => {
                 format!("Note ({}) : {text}", visibility.label_fr())
             }
+            EventKind::Tagged { added, removed } => format!(
+                "Étiquettes : {}{}",
+                added.iter().map(|t| format!("+{t} ")).collect::<String>(),
+                removed.iter().map(|t| format!("-{t} ")).collect::<String>()
+            ),
             EventKind::Decision { text, .. } => format!("Décision de réunion : {text}"),
             EventKind::Attachment { name, size, .. } => {
                 format!("Pièce jointe : {name} ({size} octets)")
@@ -1053,11 +1075,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             priority,
             assignee,
             sla,
+            tag,
             sort,
             limit,
             offset,
         }) => {
             let filter = CaseFilter {
+                tag: tag
+                    .as_deref()
+                    .map(corridor_model::case::parse_tag)
+                    .transpose()
+                    .map_err(verr)?,
                 status: parse_opt(status.as_deref())?,
                 region: parse_opt(region.as_deref())?,
                 category: parse_opt(category.as_deref())?,
@@ -1180,6 +1208,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             let c = store.link(&case, &other, parent).await.map_err(err)?;
             store.close().await;
             report(json, &c, &format!("{} lié à {other}.", c.reference))?;
+        }
+        Command::Case(CaseCmd::Tag { case, add, remove }) => {
+            for t in add.iter().chain(&remove) {
+                corridor_model::case::parse_tag(t).map_err(verr)?;
+            }
+            let store = open(&dir).await.map_err(err)?;
+            let c = store.tag(&case, add, remove).await.map_err(err)?;
+            store.close().await;
+            report(
+                json,
+                &c,
+                &format!("{} : {}", c.reference, c.tags.join(", ")),
+            )?;
         }
         Command::Case(CaseCmd::Attach { case, file }) => {
             let meta = std::fs::metadata(&file)

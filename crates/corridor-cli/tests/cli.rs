@@ -762,3 +762,71 @@ fn every_command_takes_json() {
         );
     }
 }
+
+#[test]
+fn cases_are_tagged_and_filtered_by_tag() {
+    let dir = initialised();
+    let out = ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "new",
+            "--ice",
+            "001561191000066",
+            "--category",
+            "other",
+            "--title",
+            "T",
+            "--json",
+        ],
+    ));
+    let r = serde_json::from_str::<serde_json::Value>(&out).expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    ok(corridor(
+        dir.path(),
+        &[
+            "case",
+            "tag",
+            &r,
+            "--add",
+            "Ramadan",
+            "--add",
+            "prioritaire",
+        ],
+    ));
+    ok(corridor(
+        dir.path(),
+        &["case", "tag", &r, "--remove", "prioritaire"],
+    ));
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(corridor(dir.path(), &["case", "show", &r, "--json"])))
+            .expect("json");
+    assert_eq!(shown["tags"], serde_json::json!(["ramadan"]));
+    let kinds: Vec<&str> = shown["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ["created", "tagged", "tagged"]);
+    let tagged: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["case", "list", "--tag", "RAMADAN", "--json"],
+    )))
+    .expect("json");
+    assert_eq!(tagged.as_array().map(Vec::len), Some(1));
+    let none: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["case", "list", "--tag", "prioritaire", "--json"],
+    )))
+    .expect("json");
+    assert_eq!(none.as_array().map(Vec::len), Some(0));
+    let before = snapshot(dir.path());
+    let bad = corridor(dir.path(), &["case", "tag", &r, "--add", "a,b"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Étiquette « a,b » invalide"));
+    let same = corridor(dir.path(), &["case", "tag", &r, "--add", "ramadan"]);
+    assert!(String::from_utf8_lossy(&same.stderr).contains("Aucune modification"));
+    assert_unchanged(&before, &snapshot(dir.path()));
+}

@@ -153,6 +153,18 @@ pub struct Case {
     pub resolution: Option<String>,
     /// Parent case.
     pub parent_id: Option<Uuid>,
+    /// Free tags, sorted.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Normalises a tag: trimmed, lower case, 1 to 40 characters, no comma.
+pub fn parse_tag(input: &str) -> Result<String, ValidationError> {
+    let t = input.trim().to_lowercase();
+    if t.is_empty() || t.chars().count() > 40 || t.contains(',') {
+        return Err(ValidationError::Tag(input.trim().to_owned()));
+    }
+    Ok(t)
 }
 
 /// A validated request to open a case for an enterprise known by its ICE.
@@ -337,6 +349,14 @@ mod tests {
             format_provisional_reference(2026, r, 7, dev),
             "COR-2026-06-P0007-ABCDEF"
         );
+    }
+
+    #[test]
+    fn tags_are_normalised() {
+        assert_eq!(parse_tag(" Ramadan "), Ok("ramadan".to_owned()));
+        for bad in ["", "a,b", &"x".repeat(41)] {
+            assert_eq!(parse_tag(bad).expect_err(bad).code(), "invalid_tag");
+        }
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub enum ValidationError {
     /// A percentage over 100.
     #[error("Avancement « {0} » invalide : un pourcentage de 0 à 100.")]
     Progress(String),
+    /// A tag that is empty, too long or holds a comma.
+    #[error("Étiquette « {0} » invalide : de 1 à 40 caractères, sans virgule.")]
+    Tag(String),
     /// A required text field is empty.
     #[error("Le champ « {0} » est obligatoire.")]
     Required(&'static str),
@@ -76,6 +79,7 @@ impl ValidationError {
             Self::DateTime(_) => "invalid_datetime",
             Self::Date(_) => "invalid_date",
             Self::Progress(_) => "invalid_progress",
+            Self::Tag(_) => "invalid_tag",
             Self::Required(_) => "required",
             Self::TooLong(..) => "too_long",
         }

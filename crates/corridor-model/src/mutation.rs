@@ -168,6 +168,17 @@ pub enum Op {
         /// Text.
         text: String,
     },
+    /// Add and remove tags of a case.
+    TagCase {
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// Tags to add.
+        add: Vec<String>,
+        /// Tags to remove.
+        remove: Vec<String>,
+    },
     /// Attach a file (its encrypted content travels separately, by hash).
     AttachFile {
         /// The case.
@@ -309,6 +320,7 @@ impl Op {
             Op::TransitionCase { .. } => "transition_case",
             Op::AssignCase { .. } => "assign_case",
             Op::AddNote { .. } => "add_note",
+            Op::TagCase { .. } => "tag_case",
             Op::AttachFile { .. } => "attach_file",
             Op::CreateMeeting { .. } => "create_meeting",
             Op::AddParticipant { .. } => "add_participant",

@@ -123,6 +123,13 @@ pub enum EventKind {
         /// Its text.
         text: String,
     },
+    /// Tags were added or removed.
+    Tagged {
+        /// Tags added.
+        added: Vec<String>,
+        /// Tags removed.
+        removed: Vec<String>,
+    },
     /// A file was attached.
     Attachment {
         /// SHA-256 of the content (hex).

@@ -45,6 +45,8 @@ pub struct CaseFilter {
     pub priority: Option<Priority>,
     /// Only cases assigned to this person (either side).
     pub assignee: Option<String>,
+    /// Only cases with this tag.
+    pub tag: Option<String>,
     /// Only cases whose worst deadline is in this SLA band.
     pub sla: Option<SlaBand>,
     /// Order of the list (default: newest first).
@@ -173,7 +175,7 @@ pub struct CaseDetail {
 const CASE_SELECT: &str = "SELECT c.id, c.reference, c.enterprise_id, e.name AS enterprise_name, \
      e.ice, c.category, c.title, c.description, c.status, c.region, c.opened_at, c.priority, \
      c.amount_centimes, c.cgem_assignee, c.cnss_assignee, c.resolved_at, c.resolution, \
-     c.parent_id FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id";
+     c.parent_id, c.tags FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id";
 
 impl Store {
     pub(crate) async fn begin_op(&self) -> Result<(Tx<'static>, Device)> {
@@ -351,6 +353,11 @@ impl Store {
         if let Some(p) = filter.priority {
             q.push(" AND c.priority = ").push_bind(p.code());
         }
+        if let Some(t) = &filter.tag {
+            q.push(" AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = ")
+                .push_bind(t.clone())
+                .push(")");
+        }
         if let Some(a) = &filter.assignee {
             q.push(" AND (c.cgem_assignee = ").push_bind(a.clone());
             q.push(" OR c.cnss_assignee = ")
@@ -510,6 +517,20 @@ impl Store {
         event_from_row(&row)
     }
 
+    /// Adds and removes tags.
+    pub async fn tag(&self, key: &str, add: Vec<String>, remove: Vec<String>) -> Result<Case> {
+        let (mut tx, device) = self.begin_op().await?;
+        let case = load_case(&mut tx, key).await?;
+        let op = Op::TagCase {
+            case_id: case.id,
+            event_id: Uuid::now_v7(),
+            add,
+            remove,
+        };
+        self.commit_op_in(tx, &device, op).await?;
+        self.case(&case.id.to_string()).await
+    }
+
     /// Links two cases; with `parent`, `other` becomes the parent of `key`.
     pub async fn link(&self, key: &str, other: &str, parent: bool) -> Result<Case> {
         let (mut tx, device) = self.begin_op().await?;
@@ -616,6 +637,7 @@ fn case_of(op: &Op) -> Option<Uuid> {
         | Op::AssignCase { case_id, .. }
         | Op::AddNote { case_id, .. }
         | Op::AttachFile { case_id, .. }
+        | Op::TagCase { case_id, .. }
         | Op::RecordDecision { case_id, .. }
         | Op::LinkCases { case_id, .. } => Some(*case_id),
         _ => None,
@@ -832,6 +854,43 @@ pub(crate) async fn apply(
                 text,
             };
             insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
+        }
+        Op::TagCase {
+            case_id,
+            event_id,
+            add,
+            remove,
+        } => {
+            let case = load_case(tx, &case_id.to_string()).await?;
+            let add: Vec<String> = add
+                .iter()
+                .map(|t| corridor_model::case::parse_tag(t))
+                .collect::<std::result::Result<_, _>>()?;
+            let remove: Vec<String> = remove
+                .iter()
+                .map(|t| corridor_model::case::parse_tag(t))
+                .collect::<std::result::Result<_, _>>()?;
+            let mut tags: std::collections::BTreeSet<String> = case.tags.iter().cloned().collect();
+            let added: Vec<String> = add.into_iter().filter(|t| tags.insert(t.clone())).collect();
+            let removed: Vec<String> = remove.into_iter().filter(|t| tags.remove(t)).collect();
+            if added.is_empty() && removed.is_empty() {
+                return Err(StoreError::NothingToChange);
+            }
+            let tags: Vec<String> = tags.into_iter().collect();
+            sqlx::query("UPDATE case_file SET tags = ? WHERE id = ?")
+                .bind(serde_json::to_string(&tags).map_err(std::io::Error::other)?)
+                .bind(case_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            insert_event(
+                tx,
+                *event_id,
+                *case_id,
+                author,
+                at,
+                &EventKind::Tagged { added, removed },
+            )
+            .await?;
         }
         Op::AttachFile {
             case_id,
@@ -1108,6 +1167,7 @@ pub(crate) fn case_from_row(row: &SqliteRow) -> Result<Case> {
         resolved_at: opt_parse(row, "resolved_at")?,
         resolution: row.try_get("resolution")?,
         parent_id: opt_parse(row, "parent_id")?,
+        tags: serde_json::from_str(&row.try_get::<String, _>("tags")?).map_err(bad_row)?,
     })
 }
 
