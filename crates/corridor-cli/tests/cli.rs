@@ -73,6 +73,28 @@ fn initialised() -> tempfile::TempDir {
     dir
 }
 
+/// Opens a case through the CLI and returns its reference.
+fn new_case(dir: &Path, ice: &str, category: &str, title: &str) -> String {
+    let out = ok(corridor(
+        dir,
+        &[
+            "case",
+            "new",
+            "--ice",
+            ice,
+            "--category",
+            category,
+            "--title",
+            title,
+            "--json",
+        ],
+    ));
+    serde_json::from_str::<serde_json::Value>(&out).expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned()
+}
+
 #[test]
 fn a_case_created_on_the_command_line_is_listed_as_json() {
     let dir = initialised();
@@ -318,24 +340,7 @@ fn a_case_is_worked_from_the_command_line_and_shown_with_its_timeline() {
 #[test]
 fn refused_workflow_steps_and_bad_codes_change_no_file() {
     let dir = initialised();
-    let out = ok(corridor(
-        dir.path(),
-        &[
-            "case",
-            "new",
-            "--ice",
-            "001561191000066",
-            "--category",
-            "other",
-            "--title",
-            "T",
-            "--json",
-        ],
-    ));
-    let r = serde_json::from_str::<serde_json::Value>(&out).expect("json")["reference"]
-        .as_str()
-        .expect("reference")
-        .to_owned();
+    let r = new_case(dir.path(), "001561191000066", "other", "T");
     let before = snapshot(dir.path());
     for (args, expected) in [
         (
@@ -374,24 +379,7 @@ fn refused_workflow_steps_and_bad_codes_change_no_file() {
 #[test]
 fn attachments_round_trip_and_oversize_files_are_refused() {
     let dir = initialised();
-    let out = ok(corridor(
-        dir.path(),
-        &[
-            "case",
-            "new",
-            "--ice",
-            "001561191000066",
-            "--category",
-            "other",
-            "--title",
-            "T",
-            "--json",
-        ],
-    ));
-    let r = serde_json::from_str::<serde_json::Value>(&out).expect("json")["reference"]
-        .as_str()
-        .expect("reference")
-        .to_owned();
+    let r = new_case(dir.path(), "001561191000066", "other", "T");
     let files = tempfile::tempdir().expect("tempdir");
     let src = files.path().join("relevé.pdf");
     std::fs::write(&src, b"%PDF-1.4 contenu").expect("write");
@@ -610,24 +598,12 @@ fn contacts_are_validated() {
 #[test]
 fn a_meeting_is_prepared_held_and_recorded_from_the_command_line() {
     let dir = initialised();
-    let out = ok(corridor(
+    let r = new_case(
         dir.path(),
-        &[
-            "case",
-            "new",
-            "--ice",
-            "001561191000066",
-            "--category",
-            "blocked_benefit",
-            "--title",
-            "IJ bloquées",
-            "--json",
-        ],
-    ));
-    let r = serde_json::from_str::<serde_json::Value>(&out).expect("json")["reference"]
-        .as_str()
-        .expect("reference")
-        .to_owned();
+        "001561191000066",
+        "blocked_benefit",
+        "IJ bloquées",
+    );
     let m: serde_json::Value = serde_json::from_str(&ok(corridor(
         dir.path(),
         &[
@@ -766,24 +742,7 @@ fn every_command_takes_json() {
 #[test]
 fn cases_are_tagged_and_filtered_by_tag() {
     let dir = initialised();
-    let out = ok(corridor(
-        dir.path(),
-        &[
-            "case",
-            "new",
-            "--ice",
-            "001561191000066",
-            "--category",
-            "other",
-            "--title",
-            "T",
-            "--json",
-        ],
-    ));
-    let r = serde_json::from_str::<serde_json::Value>(&out).expect("json")["reference"]
-        .as_str()
-        .expect("reference")
-        .to_owned();
+    let r = new_case(dir.path(), "001561191000066", "other", "T");
     ok(corridor(
         dir.path(),
         &[

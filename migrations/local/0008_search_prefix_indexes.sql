@@ -1,6 +1,7 @@
--- Corridor local store: prefix indexes up to 8 characters. Search words are cut to an indexed
--- length (see corridor-store/src/search.rs), so every word is answered from a precomputed
--- prefix doclist instead of merging the doclists of all the terms it starts.
+-- Corridor local store: search rebuilt with prefix indexes of 2, 3, 4, 6 and 8 characters.
+-- Search words are cut to an indexed length (see corridor-store/src/search.rs), so every word
+-- is answered from a precomputed prefix doclist instead of merging the doclists of all the
+-- terms it starts.
 DROP TABLE case_fts;
 CREATE VIRTUAL TABLE case_fts USING fts5 (
     case_id UNINDEXED,
