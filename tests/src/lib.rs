@@ -5,6 +5,8 @@
 //! one is missing the helper builds it (tests never run a stale or foreign binary silently:
 //! they name the path they run).
 
+pub mod devices;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -45,14 +47,13 @@ impl ServerProcess {
     /// Starts `corridor-server --database-url URL serve --bind 127.0.0.1:0` and waits for the
     /// line announcing its address.
     pub fn start(database_url: &str, cwd: &Path) -> ServerProcess {
+        Self::start_on(database_url, cwd, "127.0.0.1:0")
+    }
+
+    /// Starts the server on `bind` (e.g. the address of a server killed a moment ago).
+    pub fn start_on(database_url: &str, cwd: &Path, bind: &str) -> ServerProcess {
         let mut child = Command::new(binary("corridor-server", "corridor-server"))
-            .args([
-                "--database-url",
-                database_url,
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-            ])
+            .args(["--database-url", database_url, "serve", "--bind", bind])
             .current_dir(cwd)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -91,6 +91,13 @@ enum Command {
     },
     /// Forget the session with the server (local data stays).
     Logout,
+    /// Synchronise with the server: send the changes made here, receive the others'.
+    Sync,
+    /// Conflicting edits waiting for a person to choose.
+    #[command(subcommand)]
+    Conflicts(ConflictsCmd),
+    /// Changes the server refused, and why.
+    Rejections,
     /// The session with the server, checked against it.
     Whoami,
     /// Check whether the corridor server answers.
@@ -102,6 +109,24 @@ enum Command {
             default_value = "http://127.0.0.1:8787"
         )]
         server: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConflictsCmd {
+    /// Conflicts waiting (with --all, the settled ones too).
+    List {
+        /// Include settled conflicts.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Settle a conflict: keep the current value, or take the one kept aside.
+    Resolve {
+        /// Conflict id (or its first 8 characters or more).
+        id: String,
+        /// current or proposed.
+        #[arg(long)]
+        keep: String,
     },
 }
 
@@ -846,6 +871,9 @@ fn print_detail(d: &CaseDetail) {
                     "Lié à un autre dossier".to_owned()
                 }
             }
+            EventKind::ConflictResolved { field, value, .. } => {
+                format!("Conflit tranché : {field} = {value}")
+            }
         };
         println!("  {}  {:<14} {what}", casablanca(e.at), e.author);
     }
@@ -1399,6 +1427,114 @@ async fn run(cli: Cli) -> Result<(), String> {
                     me.role,
                     session.server_url,
                     regions.join(", ")
+                );
+            }
+        }
+        Command::Sync => {
+            let store = open(&dir).await.map_err(err)?;
+            let interactive = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let (store, result) = corridor_sync::sync(store, |p| {
+                if let (true, corridor_sync::Progress::Pulled { done, behind }) = (interactive, p) {
+                    if behind > 0 {
+                        eprint!("\rréception… {done} éléments reçus");
+                    }
+                }
+            })
+            .await;
+            if interactive {
+                eprint!("\r\x1b[K");
+            }
+            let rejections = match &store {
+                Some(s) => s.rejections().await.map_err(err)?,
+                None => Vec::new(),
+            };
+            if let Some(s) = store {
+                s.close().await;
+            }
+            let r = result.map_err(|e| e.to_string())?;
+            if json {
+                return print_json(&r);
+            }
+            println!(
+                "Synchronisé : {} envoyée(s), {} reçue(s), {} refusée(s), {} conflit(s).",
+                r.pushed, r.pulled, r.rejected, r.conflicts
+            );
+            for rj in rejections.iter().take(r.rejected) {
+                println!("  refusée : {} — {}", rj.name, rj.message);
+            }
+            if r.removed > 0 {
+                println!(
+                    "{} dossier(s) retiré(s) de ce poste (régions qui ne sont plus les vôtres).",
+                    r.removed
+                );
+            }
+            if r.open_conflicts > 0 {
+                println!(
+                    "{} conflit(s) à trancher : « corridor conflicts list ».",
+                    r.open_conflicts
+                );
+            }
+        }
+        Command::Conflicts(ConflictsCmd::List { all }) => {
+            let store = open(&dir).await.map_err(err)?;
+            let list = store.conflicts(all).await.map_err(err)?;
+            store.close().await;
+            if json {
+                let items: Vec<_> = list
+                    .iter()
+                    .map(
+                        |(reference, c)| serde_json::json!({"reference": reference, "conflict": c}),
+                    )
+                    .collect();
+                return print_json(&items);
+            }
+            if list.is_empty() {
+                println!("Aucun conflit en attente.");
+            }
+            for (reference, c) in &list {
+                let state = match &c.resolution {
+                    Some(r) => format!("tranché par {} ({:?})", r.by, r.choice).to_lowercase(),
+                    None => "en attente".to_owned(),
+                };
+                println!(
+                    "{}  {reference}  champ {} — actuelle : {}  proposée par {} : {}  [{state}]",
+                    &c.id.to_string()[..13],
+                    c.field,
+                    c.current,
+                    c.author,
+                    c.proposed
+                );
+            }
+        }
+        Command::Conflicts(ConflictsCmd::Resolve { id, keep }) => {
+            let choice: corridor_model::sync::ConflictChoice =
+                keep.parse().map_err(|e: ValidationError| e.to_string())?;
+            let store = open(&dir).await.map_err(err)?;
+            let c = store.resolve_conflict(&id, choice).await.map_err(err)?;
+            store.close().await;
+            report(
+                json,
+                &c,
+                &format!(
+                    "Conflit tranché sur le champ {} : la décision sera envoyée à la prochaine synchronisation.",
+                    c.field
+                ),
+            )?;
+        }
+        Command::Rejections => {
+            let store = open(&dir).await.map_err(err)?;
+            let list = store.rejections().await.map_err(err)?;
+            store.close().await;
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                println!("Aucune modification refusée.");
+            }
+            for r in &list {
+                println!(
+                    "n° {}  {}  {} — {}",
+                    r.device_seq, r.name, r.code, r.message
                 );
             }
         }

@@ -14,6 +14,7 @@ pub mod meeting;
 pub mod mutation;
 pub mod region;
 pub mod sla;
+pub mod sync;
 pub mod timeline;
 pub mod workflow;
 

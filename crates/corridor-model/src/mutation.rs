@@ -308,6 +308,17 @@ pub enum Op {
         /// Whether `other_id` becomes the parent of `case_id`.
         parent: bool,
     },
+    /// Settle a conflict: keep the current value or take the one kept aside.
+    ResolveConflict {
+        /// The case.
+        case_id: Uuid,
+        /// Timeline event id.
+        event_id: Uuid,
+        /// The conflict.
+        conflict_id: Uuid,
+        /// Which value to keep.
+        choice: crate::sync::ConflictChoice,
+    },
 }
 
 impl Op {
@@ -334,6 +345,7 @@ impl Op {
             Op::AddMilestone { .. } => "add_milestone",
             Op::CompleteMilestone { .. } => "complete_milestone",
             Op::LinkCases { .. } => "link_cases",
+            Op::ResolveConflict { .. } => "resolve_conflict",
         }
     }
 }

@@ -155,6 +155,15 @@ pub enum EventKind {
         /// Whether the other case is this one's parent.
         parent: bool,
     },
+    /// A conflict between two edits of a field was settled.
+    ConflictResolved {
+        /// The field.
+        field: String,
+        /// Which value was kept.
+        choice: crate::sync::ConflictChoice,
+        /// The value kept.
+        value: serde_json::Value,
+    },
 }
 
 /// One entry of a case's timeline.

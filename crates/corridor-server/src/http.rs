@@ -44,6 +44,9 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .route("/v1/health", get(health))
         .route("/v1/login", post(login))
         .route("/v1/me", get(me))
+        .route("/v1/sync/push", post(crate::sync_http::push))
+        .route("/v1/sync/pull", post(crate::sync_http::pull))
+        .route("/v1/stats", get(crate::sync_http::stats))
         .route("/v1/openapi.json", get(crate::observability::openapi))
         .route("/v1/metrics", get(crate::observability::metrics))
         .route_layer(axum::middleware::from_fn(crate::observability::track))
@@ -77,7 +80,7 @@ pub(crate) async fn health(State(s): State<AppState>) -> (StatusCode, Json<Healt
     (code, Json(body))
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     body.map(|Json(t)| t)
         .map_err(|e| AppError::bad_request(format!("Requête invalide : {}", e.body_text())))
 }

@@ -4,14 +4,20 @@
 //! instances behind a load balancer), SQLite as the embedded default so that one command starts
 //! a working server. Paths are versioned (`/v1/...`). This slice migrates either database,
 //! answers `GET /v1/health`, authenticates users and their devices (`POST /v1/login`,
-//! `GET /v1/me`), describes itself (`GET /v1/openapi.json`) and exports Prometheus metrics
-//! (`GET /v1/metrics`); the sync endpoints of the contract come next.
+//! `GET /v1/me`), runs the sync contract (`POST /v1/sync/push`, `POST /v1/sync/pull`, see
+//! [`sync`]), gives the committee its figures (`GET /v1/stats`), keeps a hash-chained audit log
+//! ([`audit`]), describes itself (`GET /v1/openapi.json`) and exports Prometheus metrics
+//! (`GET /v1/metrics`).
 
+pub mod audit;
 pub mod auth;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod observability;
 pub mod storage;
+pub mod sync;
+pub mod sync_http;
 
 pub use http::{router, serve};
 pub use storage::{connect, Storage};

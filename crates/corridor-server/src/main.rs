@@ -45,6 +45,18 @@ enum Command {
     /// Registered devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Create demonstration users, enterprises and cases (password of the demo accounts from
+    /// CORRIDOR_PASSWORD, or generated and printed once).
+    SeedDemo,
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCmd {
+    /// Check the hash chain of the audit log; fails at the first broken entry.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +79,15 @@ enum UserCmd {
     },
     /// List users.
     List,
+    /// Change the regions of a user (their devices drop the cases of regions they lose).
+    Regions {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Regions, comma-separated (MA-06,MA-04).
+        #[arg(long)]
+        regions: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,13 +163,7 @@ async fn main() -> anyhow::Result<()> {
             let role: Role = role
                 .parse()
                 .map_err(|e: corridor_model::ValidationError| anyhow::anyhow!("{e}"))?;
-            let regions: Vec<Region> = regions
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::parse)
-                .collect::<Result<_, _>>()
-                .map_err(|e: corridor_model::ValidationError| anyhow::anyhow!("{e}"))?;
+            let regions = parse_regions(&regions)?;
             if matches!(role, Role::CgemOfficer | Role::CnssRep) && regions.is_empty() {
                 bail!("an officer or representative needs at least one region (--regions MA-06)");
             }
@@ -177,6 +192,49 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
         }
+        Command::User(UserCmd::Regions { username, regions }) => {
+            let regions = parse_regions(&regions)?;
+            let user = storage.set_user_regions(username.trim(), &regions).await?;
+            println!(
+                "{} now covers {}",
+                user.username,
+                region_list(&user.regions)
+            );
+        }
+        Command::SeedDemo => {
+            let password = match std::env::var("CORRIDOR_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let (token, _) = auth::new_token();
+                    let p = token.trim_start_matches("cor_")[..16].to_owned();
+                    println!("demo password (shown once): {p}");
+                    p
+                }
+            };
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await?;
+            let summary = corridor_server::demo::seed(storage.as_ref(), &hash)
+                .await
+                .context("seeding the demo data (already seeded?)")?;
+            for (name, role) in &summary.users {
+                println!("user {name} ({role})");
+            }
+            println!(
+                "{} enterprises, {} cases",
+                summary.enterprises, summary.cases
+            );
+        }
+        Command::Audit(AuditCmd::Verify) => {
+            let report = storage.audit_verify().await?;
+            match report.broken {
+                None => println!("audit log intact: {} entries", report.entries),
+                Some((seq, why)) => {
+                    bail!(
+                        "audit log broken at entry {seq} of {}: {why}",
+                        report.entries
+                    )
+                }
+            }
+        }
         Command::Device(DeviceCmd::List) => {
             for d in storage.devices().await? {
                 let state = d.revoked_at.map_or_else(
@@ -201,6 +259,15 @@ async fn main() -> anyhow::Result<()> {
     }
     storage.close().await;
     Ok(())
+}
+
+fn parse_regions(text: &str) -> anyhow::Result<Vec<Region>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|e: corridor_model::ValidationError| anyhow::anyhow!("{e}"))
 }
 
 fn region_list(regions: &[Region]) -> String {

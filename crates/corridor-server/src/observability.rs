@@ -15,8 +15,8 @@ use utoipa::OpenApi;
 /// The OpenAPI description of `/v1`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Corridor CGEM–CNSS server", description = "Central server of the corridor: accounts, devices, and (next) the sync of cases."),
-    paths(crate::http::health, crate::http::login, crate::http::me),
+    info(title = "Corridor CGEM–CNSS server", description = "Central server of the corridor: accounts, devices, and the sync of cases (push of mutations, pull of documents)."),
+    paths(crate::http::health, crate::http::login, crate::http::me, crate::sync_http::push, crate::sync_http::pull, crate::sync_http::stats),
     components(schemas(Health, LoginRequest, LoginResponse, ApiError, Role)),
     modifiers(&BearerAuth)
 )]

@@ -18,7 +18,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::Row;
 
+use corridor_model::mutation::Mutation;
+use corridor_model::sync::{Doc, MutationResult, Outcome, PushResponse, VersionedDoc};
+
+use crate::audit::{self, AuditEntry, AuditReport};
 use crate::auth::Role;
+use crate::sync::{self as engine, DocRow, DocTx};
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator =
@@ -39,6 +44,17 @@ pub enum StorageError {
     /// The device belongs to another user.
     #[error("this device is registered to another user")]
     DeviceOfAnotherUser,
+    /// A push skipped sequence numbers of the device.
+    #[error("sequence gap: expected device_seq {expected}, got {got}")]
+    SequenceGap {
+        /// The next sequence number the server expects.
+        expected: i64,
+        /// The one it got.
+        got: i64,
+    },
+    /// No such user.
+    #[error("unknown user {0:?}")]
+    UnknownUser(String),
     /// A stored value that does not parse.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -155,8 +171,88 @@ pub trait Storage: Send + Sync + fmt::Debug {
     async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> Result<i64>;
     /// Forgets the failed logins of a username (after a success).
     async fn clear_login_failures(&self, username: &str) -> Result<()>;
+    /// Changes a user's regions.
+    async fn set_user_regions(&self, username: &str, regions: &[Region]) -> Result<User>;
+    /// Applies the mutations of the session's device, in order, in one transaction: those
+    /// already applied get their first answer again; the others are applied or refused.
+    async fn push(
+        &self,
+        session: &Session,
+        mutations: &[Mutation],
+        now: DateTime<Utc>,
+    ) -> Result<PushResponse>;
+    /// Documents past `after` the session may see (of `regions`, `None` for all, and of
+    /// `audiences`), at most `limit`, in version order; whether more follow; the device's
+    /// last applied sequence number; the latest version.
+    async fn pull(
+        &self,
+        session: &Session,
+        after: i64,
+        regions: Option<&[Region]>,
+        audiences: &[&str],
+        limit: usize,
+    ) -> Result<PullPage>;
+    /// Every case document (for the committee's statistics), of `regions` (`None`: all).
+    async fn case_docs(&self, regions: Option<&[Region]>) -> Result<Vec<String>>;
+    /// Status-change events of cases of `regions` (`None`: all), as JSON documents.
+    async fn status_events(&self, regions: Option<&[Region]>) -> Result<Vec<String>>;
+    /// Checks the audit log's hash chain.
+    async fn audit_verify(&self) -> Result<AuditReport>;
     /// Closes the pool.
     async fn close(&self);
+}
+
+/// A page of [`Storage::pull`].
+#[derive(Debug, Clone)]
+pub struct PullPage {
+    /// The documents, in version order.
+    pub docs: Vec<VersionedDoc>,
+    /// Whether more documents follow.
+    pub more: bool,
+    /// The device's last applied sequence number.
+    pub last_applied_seq: i64,
+    /// The latest change version.
+    pub head: i64,
+}
+
+/// `region IN (…)` with region codes (validated values, safe to inline).
+fn region_filter(column: &str, regions: Option<&[Region]>) -> String {
+    match regions {
+        None => "TRUE".to_owned(),
+        Some(r) => {
+            let list: Vec<String> = r.iter().map(|r| format!("'{}'", r.code())).collect();
+            if list.is_empty() {
+                format!("{column} IS NULL")
+            } else {
+                format!("({column} IS NULL OR {column} IN ({}))", list.join(", "))
+            }
+        }
+    }
+}
+
+fn audience_filter(audiences: &[&str]) -> String {
+    let list: Vec<String> = audiences
+        .iter()
+        .filter(|a| a.chars().all(|c| c.is_ascii_lowercase()))
+        .map(|a| format!("'{a}'"))
+        .collect();
+    format!("audience IN ({})", list.join(", "))
+}
+
+fn corrupt(e: impl fmt::Display) -> StorageError {
+    StorageError::Corrupt(e.to_string())
+}
+
+fn doc_json(doc: &Doc) -> Result<String> {
+    // The stored text is the inner document; the kind is its own column.
+    let v = serde_json::to_value(doc).map_err(corrupt)?;
+    Ok(v.get("doc").map(|d| d.to_string()).unwrap_or_default())
+}
+
+fn versioned(kind: &str, version: i64, doc: &str) -> Result<VersionedDoc> {
+    let doc: Doc =
+        serde_json::from_str(&format!("{{\"kind\":\"{kind}\",\"doc\":{doc}}}")).map_err(corrupt)?;
+    Ok(VersionedDoc { version, doc })
 }
 
 fn regions_text(regions: &[Region]) -> String {
@@ -188,7 +284,98 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 const USER_COLUMNS: &str = "id, username, role, regions, created_at, disabled";
 
 macro_rules! storage_impl {
-    ($name:ident, $pool:ty, $kind:literal) => {
+    ($name:ident, $pool:ty, $kind:literal, $txname:ident, $begin:literal) => {
+        /// A push transaction on this engine.
+        struct $txname {
+            tx: sqlx::Transaction<'static, <$pool as PoolDb>::Db>,
+            version: i64,
+        }
+
+        #[async_trait]
+        impl DocTx for $txname {
+            async fn get_raw(&mut self, kind: &str, id: uuid::Uuid) -> Result<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT doc FROM sync_doc WHERE kind = $1 AND id = $2")
+                    .bind(kind)
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn put(&mut self, row: &DocRow) -> Result<()> {
+                self.version += 1;
+                sqlx::query(
+                    "INSERT INTO sync_doc (kind, id, region, audience, parent_id, version, doc) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, id) DO UPDATE SET \
+                     region = excluded.region, audience = excluded.audience, \
+                     parent_id = excluded.parent_id, version = excluded.version, doc = excluded.doc",
+                )
+                .bind(row.doc.kind())
+                .bind(row.doc.id().to_string())
+                .bind(row.region.map(|r| r.code()))
+                .bind(row.audience.code())
+                .bind(row.parent.map(|p| p.to_string()))
+                .bind(self.version)
+                .bind(doc_json(&row.doc)?)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn children_raw(&mut self, kind: &str, parent: uuid::Uuid) -> Result<Vec<String>> {
+                Ok(sqlx::query_scalar("SELECT doc FROM sync_doc WHERE parent_id = $1 AND kind = $2")
+                    .bind(parent.to_string())
+                    .bind(kind)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn ice_owner(&mut self, ice: &str) -> Result<Option<uuid::Uuid>> {
+                let id: Option<String> = sqlx::query_scalar("SELECT enterprise_id FROM enterprise_ice WHERE ice = $1")
+                    .bind(ice)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                id.map(|i| i.parse().map_err(corrupt)).transpose()
+            }
+
+            async fn set_ice_owner(&mut self, ice: &str, id: uuid::Uuid) -> Result<()> {
+                sqlx::query("INSERT INTO enterprise_ice (ice, enterprise_id) VALUES ($1, $2)")
+                    .bind(ice)
+                    .bind(id.to_string())
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn alias(&mut self, id: uuid::Uuid) -> Result<Option<uuid::Uuid>> {
+                let id: Option<String> = sqlx::query_scalar("SELECT id FROM id_alias WHERE alias = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                id.map(|i| i.parse().map_err(corrupt)).transpose()
+            }
+
+            async fn set_alias(&mut self, alias: uuid::Uuid, id: uuid::Uuid) -> Result<()> {
+                sqlx::query("INSERT INTO id_alias (alias, id) VALUES ($1, $2)")
+                    .bind(alias.to_string())
+                    .bind(id.to_string())
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn next_reference(&mut self, year: i32, region: Region) -> Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO reference_counter (year, region, next) VALUES ($1, $2, 2) \
+                     ON CONFLICT (year, region) DO UPDATE SET next = reference_counter.next + 1 \
+                     RETURNING next - 1",
+                )
+                .bind(year)
+                .bind(region.code())
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+        }
+
         /// Storage on this engine.
         #[derive(Debug, Clone)]
         pub struct $name {
@@ -379,6 +566,196 @@ macro_rules! storage_impl {
                 Ok(())
             }
 
+            async fn set_user_regions(&self, username: &str, regions: &[Region]) -> Result<User> {
+                let row = sqlx::query(&format!(
+                    "UPDATE app_user SET regions = $1 WHERE username = $2 RETURNING {USER_COLUMNS}"
+                ))
+                .bind(regions_text(regions))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StorageError::UnknownUser(username.to_owned()))?;
+                Self::user_from_row(&row)
+            }
+
+            async fn push(&self, session: &Session, mutations: &[Mutation], now: DateTime<Utc>) -> Result<PushResponse> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                // The clock row first: every writer queues here, so versions commit in order
+                // and a mutation is validated against the state the previous one left.
+                let clock: i64 = sqlx::query_scalar(
+                    "UPDATE sync_clock SET version = version WHERE singleton = 1 RETURNING version",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut last: i64 = sqlx::query_scalar("SELECT last_applied_seq FROM device WHERE id = $1")
+                    .bind(&session.device_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let tail = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (mut audit_seq, mut prev_hash) = match tail {
+                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+                    None => (0, audit::GENESIS.to_owned()),
+                };
+                let at = audit::truncate(now);
+                let mut dtx = $txname { tx, version: clock };
+                let mut results = Vec::with_capacity(mutations.len());
+                for m in mutations {
+                    if m.device_seq <= last {
+                        let stored: Option<String> = sqlx::query_scalar(
+                            "SELECT result FROM push_result WHERE device_id = $1 AND device_seq = $2",
+                        )
+                        .bind(&session.device_id)
+                        .bind(m.device_seq)
+                        .fetch_optional(&mut *dtx.tx)
+                        .await?;
+                        let outcome = match stored {
+                            Some(s) => serde_json::from_str::<MutationResult>(&s).map_err(corrupt)?.outcome,
+                            None => Outcome::Applied,
+                        };
+                        results.push(MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome });
+                        continue;
+                    }
+                    if m.device_seq != last + 1 {
+                        return Err(StorageError::SequenceGap { expected: last + 1, got: m.device_seq });
+                    }
+                    let outcome = match engine::apply(&mut dtx, session, m, now).await? {
+                        Ok(a) if a.conflicts.is_empty() => Outcome::Applied,
+                        Ok(a) => Outcome::Conflict { conflicts: a.conflicts },
+                        Err(r) => Outcome::Rejected { code: r.code, message: r.message },
+                    };
+                    let result = MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome };
+                    sqlx::query("INSERT INTO push_result (device_id, device_seq, result) VALUES ($1, $2, $3)")
+                        .bind(&session.device_id)
+                        .bind(m.device_seq)
+                        .bind(serde_json::to_string(&result).map_err(corrupt)?)
+                        .execute(&mut *dtx.tx)
+                        .await?;
+                    if !matches!(result.outcome, Outcome::Rejected { .. }) {
+                        audit_seq += 1;
+                        let entry = AuditEntry::new(audit_seq, at, &session.user.username, &session.device_id, m, &result.outcome, &prev_hash)?;
+                        sqlx::query(
+                            "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        )
+                        .bind(entry.seq)
+                        .bind(entry.at)
+                        .bind(&entry.username)
+                        .bind(&entry.device_id)
+                        .bind(&entry.mutation_id)
+                        .bind(&entry.name)
+                        .bind(&entry.outcome)
+                        .bind(&entry.body)
+                        .bind(&entry.prev_hash)
+                        .bind(&entry.hash)
+                        .execute(&mut *dtx.tx)
+                        .await?;
+                        prev_hash = entry.hash;
+                    }
+                    last = m.device_seq;
+                    results.push(result);
+                }
+                let $txname { mut tx, version } = dtx;
+                sqlx::query("UPDATE device SET last_applied_seq = $1 WHERE id = $2")
+                    .bind(last)
+                    .bind(&session.device_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE sync_clock SET version = $1 WHERE singleton = 1")
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(PushResponse { results, last_applied_seq: last })
+            }
+
+            async fn pull(
+                &self,
+                session: &Session,
+                after: i64,
+                regions: Option<&[Region]>,
+                audiences: &[&str],
+                limit: usize,
+            ) -> Result<PullPage> {
+                let mut conn = self.pool.acquire().await?;
+                let last_applied_seq: i64 = sqlx::query_scalar("SELECT last_applied_seq FROM device WHERE id = $1")
+                    .bind(&session.device_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let head: i64 = sqlx::query_scalar("SELECT version FROM sync_clock WHERE singleton = 1")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let rows = sqlx::query(&format!(
+                    "SELECT kind, version, doc FROM sync_doc WHERE version > $1 AND {} AND {} \
+                     ORDER BY version LIMIT $2",
+                    region_filter("region", regions),
+                    audience_filter(audiences),
+                ))
+                .bind(after)
+                .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+                .fetch_all(&mut *conn)
+                .await?;
+                let more = rows.len() > limit;
+                let docs = rows
+                    .iter()
+                    .take(limit)
+                    .map(|r| {
+                        versioned(
+                            &r.try_get::<String, _>("kind")?,
+                            r.try_get("version")?,
+                            &r.try_get::<String, _>("doc")?,
+                        )
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(PullPage { docs, more, last_applied_seq, head })
+            }
+
+            async fn case_docs(&self, regions: Option<&[Region]>) -> Result<Vec<String>> {
+                Ok(sqlx::query_scalar(&format!(
+                    "SELECT doc FROM sync_doc WHERE kind = 'case' AND {}",
+                    region_filter("region", regions)
+                ))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn status_events(&self, regions: Option<&[Region]>) -> Result<Vec<String>> {
+                Ok(sqlx::query_scalar(&format!(
+                    "SELECT doc FROM sync_doc WHERE kind = 'event' AND doc LIKE '%\"kind\":\"status_changed\"%' AND {}",
+                    region_filter("region", regions)
+                ))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn audit_verify(&self) -> Result<AuditReport> {
+                let rows = sqlx::query(
+                    "SELECT seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash \
+                     FROM audit_log ORDER BY seq",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let entries = rows
+                    .iter()
+                    .map(|r| {
+                        Ok(AuditEntry {
+                            seq: r.try_get("seq")?,
+                            at: r.try_get("at")?,
+                            username: r.try_get("username")?,
+                            device_id: r.try_get("device_id")?,
+                            mutation_id: r.try_get("mutation_id")?,
+                            name: r.try_get("name")?,
+                            outcome: r.try_get("outcome")?,
+                            body: r.try_get("body")?,
+                            prev_hash: r.try_get("prev_hash")?,
+                            hash: r.try_get("hash")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(audit::verify(&entries))
+            }
+
             async fn close(&self) {
                 self.pool.close().await;
             }
@@ -398,8 +775,16 @@ impl PoolDb for sqlx::SqlitePool {
     type Db = sqlx::Sqlite;
 }
 
-storage_impl!(PgStorage, sqlx::PgPool, "postgres");
-storage_impl!(SqliteStorage, sqlx::SqlitePool, "sqlite");
+storage_impl!(PgStorage, sqlx::PgPool, "postgres", PgDocTx, "BEGIN");
+// IMMEDIATE: take SQLite's write lock at once (waiting under busy_timeout) rather than
+// upgrading a read transaction later, which SQLite refuses when another writer is active.
+storage_impl!(
+    SqliteStorage,
+    sqlx::SqlitePool,
+    "sqlite",
+    SqliteDocTx,
+    "BEGIN IMMEDIATE"
+);
 
 /// Connects to `url` (`postgres://…` or `sqlite:…`; a missing SQLite file is created) and
 /// runs the migrations of that engine.

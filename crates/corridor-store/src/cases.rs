@@ -629,7 +629,7 @@ async fn create_case_op(
 }
 
 /// The case an operation changes, if any.
-fn case_of(op: &Op) -> Option<Uuid> {
+pub(crate) fn case_of(op: &Op) -> Option<Uuid> {
     match op {
         Op::CreateCase(c) => Some(c.id),
         Op::EditCase { case_id, .. }
@@ -639,6 +639,7 @@ fn case_of(op: &Op) -> Option<Uuid> {
         | Op::AttachFile { case_id, .. }
         | Op::TagCase { case_id, .. }
         | Op::RecordDecision { case_id, .. }
+        | Op::ResolveConflict { case_id, .. }
         | Op::LinkCases { case_id, .. } => Some(*case_id),
         _ => None,
     }
@@ -953,6 +954,22 @@ pub(crate) async fn apply(
         | Op::UpdateRoadmapItem { .. }
         | Op::AddMilestone { .. }
         | Op::CompleteMilestone { .. } => crate::meetings::apply(tx, op).await?,
+        Op::ResolveConflict {
+            case_id,
+            event_id,
+            conflict_id,
+            choice,
+        } => {
+            let kind = crate::sync::resolve_conflict_locally(
+                tx,
+                *case_id,
+                *conflict_id,
+                *choice,
+                &mut base,
+            )
+            .await?;
+            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
+        }
         Op::LinkCases {
             case_id,
             event_id,
@@ -1038,7 +1055,10 @@ fn check_len(field: &'static str, text: &str) -> Result<()> {
     Ok(())
 }
 
-async fn field_versions(conn: &mut SqliteConnection, id: Uuid) -> Result<BTreeMap<String, i64>> {
+pub(crate) async fn field_versions(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<BTreeMap<String, i64>> {
     let s: String = sqlx::query_scalar("SELECT field_versions FROM case_file WHERE id = ?")
         .bind(id.to_string())
         .fetch_one(&mut *conn)
@@ -1046,7 +1066,7 @@ async fn field_versions(conn: &mut SqliteConnection, id: Uuid) -> Result<BTreeMa
     serde_json::from_str(&s).map_err(bad_row)
 }
 
-async fn insert_event(
+pub(crate) async fn insert_event(
     conn: &mut SqliteConnection,
     id: Uuid,
     case_id: Uuid,
@@ -1075,7 +1095,7 @@ async fn insert_event(
 }
 
 /// Rewrites the search row of a case from its current state and notes.
-async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Result<()> {
+pub(crate) async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Result<()> {
     let id = case_id.to_string();
     sqlx::query("DELETE FROM case_fts WHERE case_id = ?")
         .bind(&id)

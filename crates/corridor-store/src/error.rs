@@ -115,6 +115,9 @@ pub enum StoreError {
         /// The meeting's.
         meeting: corridor_model::Region,
     },
+    /// No such conflict, or one already settled.
+    #[error("Aucun conflit en attente « {0} » : il n'existe pas ou a déjà été tranché.")]
+    UnknownConflict(String),
     /// Database failure.
     #[error("Erreur du coffre local : {0}")]
     Database(#[from] sqlx::Error),
@@ -158,6 +161,7 @@ impl StoreError {
             Self::AmbiguousId(_) => "ambiguous_id",
             Self::NotOnAgenda => "not_on_agenda",
             Self::OtherRegion { .. } => "other_region",
+            Self::UnknownConflict(_) => "unknown_conflict",
             Self::Database(_) | Self::Migration(_) => "database",
             Self::Io(_) => "io",
         }

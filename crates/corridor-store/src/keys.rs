@@ -334,3 +334,19 @@ pub(crate) fn unlock(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Data
         }
     }
 }
+
+/// Deletes what protects the store in `dir`: its keyring entry, if any, then the key file.
+/// Without them the database can never be opened again (the device wipe after revocation).
+pub(crate) fn forget(dir: &Path) -> Result<()> {
+    if let Some(file) = read_key_file(dir)? {
+        if let Record::Keyring { service, account } = &file.protection {
+            if let Ok(entry) = keyring::Entry::new(service, account) {
+                let _ = entry.delete_credential();
+            }
+        }
+    }
+    match fs::remove_file(key_path(dir)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}

@@ -23,6 +23,7 @@ mod meetings;
 mod search;
 mod session;
 mod store;
+mod sync;
 
 pub use attachments::{Attachment, DEFAULT_MAX_ATTACHMENT};
 pub use cases::{CaseCounts, CaseDetail, CaseFilter, CaseSort, SlaBand, MAX_TEXT};
@@ -33,6 +34,7 @@ pub use meetings::MeetingSummary;
 pub use search::{fts_query, SearchHit, RANKED_MATCHES};
 pub use session::SyncSession;
 pub use store::{Device, Store, DATABASE_FILE};
+pub use sync::{PullTally, PushTally, Rejection};
 
 /// Result type of the store.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -30,7 +30,7 @@ pub struct MeetingSummary {
     pub agenda_len: i64,
 }
 
-fn owner_code(o: Owner) -> &'static str {
+pub(crate) fn owner_code(o: Owner) -> &'static str {
     match o {
         Owner::Cgem => "cgem",
         Owner::Cnss => "cnss",
@@ -38,7 +38,7 @@ fn owner_code(o: Owner) -> &'static str {
     }
 }
 
-fn status_code(s: RoadmapStatus) -> &'static str {
+pub(crate) fn status_code(s: RoadmapStatus) -> &'static str {
     match s {
         RoadmapStatus::Planned => "planned",
         RoadmapStatus::InProgress => "in_progress",

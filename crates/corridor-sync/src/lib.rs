@@ -1,12 +1,17 @@
-//! Client of the central corridor server.
+//! Client of the central corridor server, and the sync loop of a device.
 //!
-//! For now it answers one question, "is the corridor server reachable?", through
-//! `GET /v1/health`; login, push and pull of the sync contract (architecture.md) come next and
-//! will read and write the outbox of [`corridor_store`].
+//! [`ServerClient`] speaks the API (health, login, push, pull), retrying with backoff when the
+//! network or the server fails; [`sync`] runs one sync of a [`Store`]: push the outbox in
+//! batches, then pull pages until the cursor reaches the server's head. Each step commits on
+//! its own, so a sync interrupted anywhere is completed by the next one (the server answers a
+//! mutation pushed twice with its first answer, and the cursor moves with the page it covers).
 
 use std::time::Duration;
 
 use corridor_model::api::{ApiError, Health, LoginRequest, LoginResponse, ServerStatus};
+use corridor_model::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
+use corridor_store::{Store, StoreError};
+use serde::Serialize;
 use thiserror::Error;
 
 /// Failures talking to the server.
@@ -23,13 +28,46 @@ pub enum SyncError {
     /// The server could not be reached or answered badly.
     #[error("Le serveur Corridor ne répond pas : {0}")]
     Unreachable(#[from] reqwest::Error),
+    /// Not logged in.
+    #[error("Ce poste n'est connecté à aucun serveur : lancez d'abord « corridor login ».")]
+    NotLoggedIn,
+    /// The device was revoked: the local store was wiped.
+    #[error(
+        "Ce poste a été révoqué par un administrateur : ses données locales ont été effacées."
+    )]
+    Revoked,
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
+
+impl SyncError {
+    /// Whether trying again later may succeed (network failure, server error or overload).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Unreachable(_) => true,
+            SyncError::Refused(e) => {
+                matches!(e.code.as_str(), "http_5xx" | "internal" | "unavailable")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Delays between attempts of a request that failed transiently.
+pub const BACKOFF: [Duration; 4] = [
+    Duration::from_millis(200),
+    Duration::from_millis(800),
+    Duration::from_secs(2),
+    Duration::from_secs(5),
+];
 
 /// A client of one corridor server.
 #[derive(Debug, Clone)]
 pub struct ServerClient {
     base: String,
     http: reqwest::Client,
+    backoff: Vec<Duration>,
 }
 
 impl ServerClient {
@@ -42,10 +80,20 @@ impl ServerClient {
         }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
             .user_agent(concat!("corridor/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(ServerClient { base, http })
+        Ok(ServerClient {
+            base,
+            http,
+            backoff: BACKOFF.to_vec(),
+        })
+    }
+
+    /// The same client with other delays between retries (none: fail at once).
+    pub fn with_backoff(mut self, backoff: Vec<Duration>) -> Self {
+        self.backoff = backoff;
+        self
     }
 
     /// The server's base URL.
@@ -88,6 +136,54 @@ impl ServerClient {
         Self::answer(resp).await
     }
 
+    /// `POST /v1/sync/push` (retried on transient failures: the server applies a mutation once
+    /// however many times it is pushed).
+    pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse, SyncError> {
+        self.retrying(|| async {
+            let resp = self
+                .http
+                .post(format!("{}/v1/sync/push", self.base))
+                .bearer_auth(token)
+                .json(req)
+                .send()
+                .await?;
+            Self::answer(resp).await
+        })
+        .await
+    }
+
+    /// `POST /v1/sync/pull` (retried on transient failures).
+    pub async fn pull(&self, token: &str, req: &PullRequest) -> Result<PullResponse, SyncError> {
+        self.retrying(|| async {
+            let resp = self
+                .http
+                .post(format!("{}/v1/sync/pull", self.base))
+                .bearer_auth(token)
+                .json(req)
+                .send()
+                .await?;
+            Self::answer(resp).await
+        })
+        .await
+    }
+
+    async fn retrying<T, F, Fut>(&self, mut f: F) -> Result<T, SyncError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SyncError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            match f().await {
+                Err(e) if e.is_transient() && attempt < self.backoff.len() => {
+                    tokio::time::sleep(self.backoff[attempt]).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Decodes a success, or the server's `{code, message}` refusal.
     async fn answer<T: serde::de::DeserializeOwned>(
         resp: reqwest::Response,
@@ -99,7 +195,12 @@ impl ServerClient {
         match resp.json::<ApiError>().await {
             Ok(e) => Err(SyncError::Refused(e)),
             Err(_) => Err(SyncError::Refused(ApiError {
-                code: "http".to_owned(),
+                code: if status.is_server_error() {
+                    "http_5xx"
+                } else {
+                    "http"
+                }
+                .to_owned(),
                 message: format!("Le serveur a répondu {status}."),
             })),
         }
@@ -114,6 +215,134 @@ impl ServerClient {
             version: health.map(|h| h.version),
         }
     }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Mutations pushed and applied.
+    pub pushed: usize,
+    /// Documents pulled.
+    pub pulled: usize,
+    /// Mutations the server refused.
+    pub rejected: usize,
+    /// Mutations applied with field edits kept aside as conflicts.
+    pub conflicts: usize,
+    /// Cases removed from this device (regions the user lost).
+    pub removed: usize,
+    /// Conflicts waiting for a person on this device.
+    pub open_conflicts: usize,
+}
+
+/// How far a sync is, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Mutations pushed so far.
+    Pushed(usize),
+    /// Documents pulled so far, and the cursor's distance to the head when known.
+    Pulled {
+        /// Documents so far.
+        done: usize,
+        /// Change versions still ahead of the cursor.
+        behind: i64,
+    },
+}
+
+/// How a sync runs.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Mutations per push request.
+    pub push_batch: usize,
+    /// Documents per pull page.
+    pub pull_page: usize,
+    /// Delays between retries of a failed request.
+    pub backoff: Vec<Duration>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            push_batch: 200,
+            pull_page: 2_000,
+            backoff: BACKOFF.to_vec(),
+        }
+    }
+}
+
+/// Runs one sync of `store` with the server it is logged in to. A revoked device gets
+/// [`SyncError::Revoked`] and its store is wiped (hence `store` is taken by value and
+/// returned when it survives).
+pub async fn sync(
+    store: Store,
+    progress: impl FnMut(Progress),
+) -> (Option<Store>, Result<SyncReport, SyncError>) {
+    sync_with(store, &SyncOptions::default(), progress).await
+}
+
+/// [`sync`] with explicit options.
+pub async fn sync_with(
+    store: Store,
+    options: &SyncOptions,
+    mut progress: impl FnMut(Progress),
+) -> (Option<Store>, Result<SyncReport, SyncError>) {
+    match run(&store, options, &mut progress).await {
+        Err(SyncError::Refused(e)) if e.code == "device_revoked" => match store.wipe().await {
+            Ok(()) => (None, Err(SyncError::Revoked)),
+            Err(w) => (None, Err(SyncError::Store(w))),
+        },
+        other => (Some(store), other),
+    }
+}
+
+async fn run(
+    store: &Store,
+    options: &SyncOptions,
+    progress: &mut impl FnMut(Progress),
+) -> Result<SyncReport, SyncError> {
+    let session = store.session().await?.ok_or(SyncError::NotLoggedIn)?;
+    let client = ServerClient::new(&session.server_url)?.with_backoff(options.backoff.clone());
+    let token = session.token.as_str();
+    let mut report = SyncReport::default();
+    loop {
+        let batch = store.outbox_batch(options.push_batch).await?;
+        if batch.is_empty() {
+            break;
+        }
+        let answer = client
+            .push(token, &PushRequest { mutations: batch })
+            .await?;
+        let tally = store
+            .record_push(&answer.results, answer.last_applied_seq)
+            .await?;
+        report.pushed += tally.applied + tally.conflicts;
+        report.rejected += tally.rejected;
+        report.conflicts += tally.conflicts;
+        progress(Progress::Pushed(report.pushed + report.rejected));
+        if answer.results.is_empty() {
+            break;
+        }
+    }
+    loop {
+        let req = PullRequest {
+            cursor: store.sync_cursor().await?,
+            limit: Some(options.pull_page),
+        };
+        let page = client.pull(token, &req).await?;
+        let tally = store.apply_pull(&page).await?;
+        report.pulled += tally.pulled;
+        report.removed += tally.removed_cases;
+        let behind = corridor_model::sync::Cursor::decode(&page.cursor)
+            .map_or(0, |c| (page.head - c.version).max(0));
+        progress(Progress::Pulled {
+            done: report.pulled,
+            behind,
+        });
+        if !page.more {
+            break;
+        }
+    }
+    report.open_conflicts = store.conflicts(false).await?.len();
+    Ok(report)
 }
 
 #[cfg(test)]

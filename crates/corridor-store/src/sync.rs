@@ -1,0 +1,899 @@
+//! The device side of the sync contract: what the store does with push answers and pulled
+//! pages.
+//!
+//! Local rows are the server's documents with this device's pending mutations applied on top.
+//! - A push answer drops the mutation from the outbox (applied, conflict, or rejected — then
+//!   kept in `sync_rejection` for the user to see) and marks its case for a rebase.
+//! - A pulled page is written in one transaction: enterprises, cases (their server version kept
+//!   in `server_case`), timeline events (confirmed), conflicts, meetings, roadmap items;
+//!   documents that arrive before what they depend on wait in `sync_stash`; regions the user
+//!   lost are purged, attachments included; the cursor moves in the same transaction.
+//! - When the last page is in, every marked case is rebuilt: its server version restored, its
+//!   unconfirmed events dropped, and the mutations still pending re-applied on top. A refused
+//!   change therefore disappears, and a change the server merged differently shows the
+//!   server's result.
+//!
+//! Every step is one transaction: a sync interrupted anywhere is completed by the next one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::Utc;
+use corridor_model::meeting::{Meeting, RoadmapItem};
+use corridor_model::mutation::{Mutation, Op};
+use corridor_model::sync::{
+    CaseDoc, Conflict, ConflictChoice, ConflictResolution, Doc, MutationResult, Outcome,
+    PullResponse,
+};
+use corridor_model::timeline::{CaseEvent, EventKind};
+use corridor_model::{Enterprise, Priority, Region, SizeClass};
+use serde::Serialize;
+use sqlx::{Row, SqliteConnection};
+use uuid::Uuid;
+
+use crate::cases::{apply, case_of, field_versions, reindex};
+use crate::meetings::{owner_code, status_code};
+use crate::store::{bad_row, load_device};
+use crate::{Result, Store, StoreError};
+
+/// What a push did to the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PushTally {
+    /// Mutations the server applied.
+    pub applied: usize,
+    /// Mutations applied with some field edits kept aside as conflicts.
+    pub conflicts: usize,
+    /// Mutations the server refused.
+    pub rejected: usize,
+}
+
+/// What a pulled page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullTally {
+    /// Documents written.
+    pub pulled: usize,
+    /// Cases removed (regions the user lost).
+    pub removed_cases: usize,
+}
+
+/// A mutation the server refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// Its sequence number on this device.
+    pub device_seq: i64,
+    /// Its name.
+    pub name: String,
+    /// The server's code.
+    pub code: String,
+    /// The server's message, in French.
+    pub message: String,
+    /// When the answer came.
+    pub at: String,
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| std::io::Error::other(e).into())
+}
+
+/// The cases a mutation touches.
+fn cases_of(op: &Op) -> Vec<Uuid> {
+    let mut v: Vec<Uuid> = case_of(op).into_iter().collect();
+    if let Op::LinkCases { other_id, .. } = op {
+        v.push(*other_id);
+    }
+    v
+}
+
+impl Store {
+    /// Up to `limit` mutations waiting to be pushed, oldest first.
+    pub async fn outbox_batch(&self, limit: usize) -> Result<Vec<Mutation>> {
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM outbox ORDER BY device_seq LIMIT ?")
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(self.pool())
+                .await?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(bad_row))
+            .collect()
+    }
+
+    /// Records the server's answers to a push: answered mutations leave the outbox, refusals
+    /// are kept for the user, and every case they touched is rebuilt after the next pull.
+    pub async fn record_push(
+        &self,
+        results: &[MutationResult],
+        last_applied_seq: i64,
+    ) -> Result<PushTally> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tally = PushTally::default();
+        let now = Utc::now().to_rfc3339();
+        for r in results {
+            let body: Option<String> =
+                sqlx::query_scalar("DELETE FROM outbox WHERE device_seq = ? RETURNING body")
+                    .bind(r.device_seq)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(body) = body else { continue };
+            let m: Mutation = serde_json::from_str(&body).map_err(bad_row)?;
+            for case in cases_of(&m.op) {
+                sqlx::query("INSERT INTO sync_rebase (case_id) VALUES (?) ON CONFLICT DO NOTHING")
+                    .bind(case.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            match &r.outcome {
+                Outcome::Applied => tally.applied += 1,
+                Outcome::Conflict { .. } => tally.conflicts += 1,
+                Outcome::Rejected { code, message } => {
+                    tally.rejected += 1;
+                    sqlx::query(
+                        "INSERT INTO sync_rejection (device_seq, mutation_id, name, code, message, at) \
+                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(r.device_seq)
+                    .bind(m.mutation_id.to_string())
+                    .bind(m.op.name())
+                    .bind(code)
+                    .bind(message)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        sqlx::query("UPDATE sync_state SET last_applied_seq = MAX(last_applied_seq, ?)")
+            .bind(last_applied_seq)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(tally)
+    }
+
+    /// The cursor of the last page pulled.
+    pub async fn sync_cursor(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT cursor FROM sync_state")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// Writes a pulled page, in one transaction; on the last page (`more` false), rebuilds the
+    /// cases marked for it.
+    pub async fn apply_pull(&self, page: &PullResponse) -> Result<PullTally> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tally = PullTally::default();
+        // Merged enterprises change ids: foreign keys are checked at commit.
+        sqlx::query("PRAGMA defer_foreign_keys = ON")
+            .execute(&mut *tx)
+            .await?;
+        let mut docs: Vec<Doc> = Vec::new();
+        let stash = sqlx::query("DELETE FROM sync_stash RETURNING kind, doc")
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &stash {
+            let kind: String = row.try_get("kind")?;
+            let doc: String = row.try_get("doc")?;
+            docs.push(
+                serde_json::from_str(&format!("{{\"kind\":\"{kind}\",\"doc\":{doc}}}"))
+                    .map_err(bad_row)?,
+            );
+        }
+        docs.extend(page.changes.iter().map(|c| c.doc.clone()));
+        tally.pulled = page.changes.len();
+
+        let mut touched: BTreeSet<Uuid> = BTreeSet::new();
+        for d in &docs {
+            match d {
+                Doc::Case(c) => {
+                    touched.insert(c.case.id);
+                }
+                Doc::Event(e) => {
+                    touched.insert(e.case_id);
+                }
+                Doc::Conflict(c) => {
+                    touched.insert(c.case_id);
+                }
+                _ => {}
+            }
+        }
+        for id in &touched {
+            unlock(&mut tx, *id).await?;
+        }
+        // Dependencies first: enterprises, then cases, then what hangs on cases.
+        for pass in 0..3 {
+            for d in &docs {
+                let waits = match (pass, d) {
+                    (0, Doc::Enterprise(e)) => {
+                        write_enterprise(&mut tx, e).await?;
+                        false
+                    }
+                    (0, Doc::Roadmap(r)) => {
+                        write_roadmap(&mut tx, r).await?;
+                        false
+                    }
+                    (1, Doc::Case(c)) => !write_case(&mut tx, c, true).await?,
+                    (2, Doc::Event(e)) => !write_event(&mut tx, e).await?,
+                    (2, Doc::Conflict(c)) => !write_conflict(&mut tx, c).await?,
+                    (2, Doc::Meeting(m)) => {
+                        write_meeting(&mut tx, m).await?;
+                        false
+                    }
+                    _ => false,
+                };
+                if waits {
+                    let v = serde_json::to_value(d).map_err(std::io::Error::other)?;
+                    sqlx::query(
+                        "INSERT INTO sync_stash (kind, id, doc) VALUES (?, ?, ?) \
+                         ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
+                    )
+                    .bind(d.kind())
+                    .bind(d.id().to_string())
+                    .bind(v["doc"].to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        // Parents that arrived after their children.
+        sqlx::query(
+            "UPDATE case_file SET parent_id = (SELECT json_extract(s.doc, '$.parent_id') \
+             FROM server_case s WHERE s.id = case_file.id) \
+             WHERE parent_id IS NULL AND EXISTS (SELECT 1 FROM server_case s JOIN case_file p \
+             ON p.id = json_extract(s.doc, '$.parent_id') WHERE s.id = case_file.id)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        if !page.removed_regions.is_empty() {
+            tally.removed_cases = purge_regions(&mut tx, &page.removed_regions).await?;
+        }
+        // Cases with changes still pending here get them re-applied once everything is in.
+        let pending = pending_ops(&mut tx).await?;
+        for (_, m) in &pending {
+            for case in cases_of(&m.op) {
+                if touched.contains(&case) {
+                    sqlx::query(
+                        "INSERT INTO sync_rebase (case_id) VALUES (?) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(case.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        for id in &touched {
+            if case_exists(&mut tx, *id).await? {
+                reindex(&mut tx, *id).await?;
+            }
+        }
+        if !page.more {
+            let marked: Vec<String> =
+                sqlx::query_scalar("DELETE FROM sync_rebase RETURNING case_id")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let device = load_device(&mut tx).await?;
+            for id in marked {
+                let id: Uuid = id.parse().map_err(bad_row)?;
+                rebase(&mut tx, id, &pending, &device.user).await?;
+            }
+        }
+        sqlx::query(
+            "UPDATE sync_state SET cursor = ?, last_applied_seq = MAX(last_applied_seq, ?), \
+             last_sync_at = ?",
+        )
+        .bind(&page.cursor)
+        .bind(page.last_applied_seq)
+        .bind(Utc::now().to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sync_unlock")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if tally.removed_cases > 0 {
+            self.drop_orphan_blobs().await?;
+        }
+        Ok(tally)
+    }
+
+    /// Deletes the encrypted attachment files no case refers to any more.
+    async fn drop_orphan_blobs(&self) -> Result<()> {
+        let hashes: Vec<String> = sqlx::query_scalar(
+            "DELETE FROM attachment_blob WHERE hash NOT IN (SELECT hash FROM case_attachment) \
+             RETURNING hash",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        for h in hashes {
+            let path = self.dir().join("attachments").join(&h);
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Conflicts waiting for a person (all of them with `all`), oldest first.
+    pub async fn conflicts(&self, all: bool) -> Result<Vec<(String, Conflict)>> {
+        let rows = sqlx::query(
+            "SELECT c.doc, f.reference FROM case_conflict c JOIN case_file f ON f.id = c.case_id \
+             WHERE ? OR c.resolved = 0 ORDER BY c.id",
+        )
+        .bind(all)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let doc: String = r.try_get("doc")?;
+                Ok((
+                    r.try_get("reference")?,
+                    serde_json::from_str(&doc).map_err(bad_row)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Settles a conflict (by id or unique prefix of 8 characters or more).
+    pub async fn resolve_conflict(&self, key: &str, choice: ConflictChoice) -> Result<Conflict> {
+        let (mut tx, device) = self.begin_op().await?;
+        let key = key.trim().to_lowercase();
+        let unknown = || StoreError::UnknownConflict(key.clone());
+        if key.len() < 8 {
+            return Err(unknown());
+        }
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, case_id FROM case_conflict WHERE resolved = 0 AND id LIKE ? || '%' LIMIT 2",
+        )
+        .bind(&key)
+        .fetch_all(&mut *tx)
+        .await?;
+        let (id, case_id) = match rows.as_slice() {
+            [one] => one.clone(),
+            [] => return Err(unknown()),
+            _ => return Err(StoreError::AmbiguousId(key.clone())),
+        };
+        let op = Op::ResolveConflict {
+            case_id: case_id.parse().map_err(bad_row)?,
+            event_id: Uuid::now_v7(),
+            conflict_id: id.parse().map_err(bad_row)?,
+            choice,
+        };
+        self.commit_op_in(tx, &device, op).await?;
+        let doc: String = sqlx::query_scalar("SELECT doc FROM case_conflict WHERE id = ?")
+            .bind(&id)
+            .fetch_one(self.pool())
+            .await?;
+        serde_json::from_str(&doc).map_err(bad_row)
+    }
+
+    /// Mutations the server refused, newest first.
+    pub async fn rejections(&self) -> Result<Vec<Rejection>> {
+        let rows = sqlx::query(
+            "SELECT device_seq, name, code, message, at FROM sync_rejection ORDER BY device_seq DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Rejection {
+                    device_seq: r.try_get("device_seq")?,
+                    name: r.try_get("name")?,
+                    code: r.try_get("code")?,
+                    message: r.try_get("message")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Erases this store for good (the device was revoked): its key (keyring entry and key
+    /// file) first — without it nothing left can be read —, then the database and attachments.
+    pub async fn wipe(self) -> Result<()> {
+        let dir = self.dir().to_owned();
+        self.close().await;
+        crate::keys::forget(&dir)?;
+        for name in [
+            crate::DATABASE_FILE.to_owned(),
+            format!("{}-journal", crate::DATABASE_FILE),
+            format!("{}-wal", crate::DATABASE_FILE),
+            format!("{}-shm", crate::DATABASE_FILE),
+        ] {
+            match std::fs::remove_file(dir.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        match std::fs::remove_dir_all(dir.join("attachments")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+async fn unlock(conn: &mut SqliteConnection, case: Uuid) -> Result<()> {
+    sqlx::query("INSERT INTO sync_unlock (case_id) VALUES (?) ON CONFLICT DO NOTHING")
+        .bind(case.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn case_exists(conn: &mut SqliteConnection, id: Uuid) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM case_file WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_one(&mut *conn)
+            .await?
+            > 0,
+    )
+}
+
+async fn pending_ops(conn: &mut SqliteConnection) -> Result<Vec<(i64, Mutation)>> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT device_seq, body FROM outbox ORDER BY device_seq")
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.into_iter()
+        .map(|(seq, b)| Ok((seq, serde_json::from_str(&b).map_err(bad_row)?)))
+        .collect()
+}
+
+async fn write_enterprise(conn: &mut SqliteConnection, e: &Enterprise) -> Result<()> {
+    let id = e.id.to_string();
+    // The same enterprise recorded here under another id (merged by the server): take the
+    // server's id; cases follow (foreign keys are deferred to the commit).
+    let local: Option<String> =
+        sqlx::query_scalar("SELECT id FROM enterprise WHERE ice = ? AND id <> ?")
+            .bind(e.ice.as_str())
+            .bind(&id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(old) = local {
+        sqlx::query("UPDATE case_file SET enterprise_id = ? WHERE enterprise_id = ?")
+            .bind(&id)
+            .bind(&old)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM enterprise WHERE id = ?")
+            .bind(&old)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO enterprise (id, name, ice, cnss, city, region, created_at, rc, legal_form, \
+         sector, size, cgem_member, contacts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, ice = excluded.ice, \
+         cnss = excluded.cnss, city = excluded.city, region = excluded.region, \
+         created_at = excluded.created_at, rc = excluded.rc, legal_form = excluded.legal_form, \
+         sector = excluded.sector, size = excluded.size, cgem_member = excluded.cgem_member, \
+         contacts = excluded.contacts",
+    )
+    .bind(&id)
+    .bind(&e.name)
+    .bind(e.ice.as_str())
+    .bind(e.cnss.as_ref().map(|c| c.as_str().to_owned()))
+    .bind(&e.city)
+    .bind(e.region.code())
+    .bind(e.created_at.to_rfc3339())
+    .bind(&e.details.rc)
+    .bind(&e.details.legal_form)
+    .bind(&e.details.sector)
+    .bind(e.details.size.map(SizeClass::code))
+    .bind(e.details.cgem_member)
+    .bind(json(&e.details.contacts)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes a case row from the server's document (and, with `shadow`, keeps that document as
+/// the case's server version). False when its enterprise is not here yet.
+async fn write_case(conn: &mut SqliteConnection, doc: &CaseDoc, shadow: bool) -> Result<bool> {
+    let c = &doc.case;
+    let enterprise: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprise WHERE id = ?")
+        .bind(c.enterprise_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    if enterprise == 0 {
+        return Ok(false);
+    }
+    let id = c.id.to_string();
+    let parent = match c.parent_id {
+        Some(p) if case_exists(conn, p).await? => Some(p.to_string()),
+        _ => None,
+    };
+    sqlx::query(
+        "INSERT INTO case_file (id, reference, enterprise_id, category, title, description, status, \
+         region, opened_at, priority, amount_centimes, cgem_assignee, cnss_assignee, resolved_at, \
+         resolution, parent_id, field_versions, tags) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, \
+         enterprise_id = excluded.enterprise_id, category = excluded.category, \
+         title = excluded.title, description = excluded.description, status = excluded.status, \
+         region = excluded.region, opened_at = excluded.opened_at, priority = excluded.priority, \
+         amount_centimes = excluded.amount_centimes, cgem_assignee = excluded.cgem_assignee, \
+         cnss_assignee = excluded.cnss_assignee, resolved_at = excluded.resolved_at, \
+         resolution = excluded.resolution, parent_id = excluded.parent_id, \
+         field_versions = excluded.field_versions, tags = excluded.tags",
+    )
+    .bind(&id)
+    .bind(&c.reference)
+    .bind(c.enterprise_id.to_string())
+    .bind(c.category.code())
+    .bind(&c.title)
+    .bind(&c.description)
+    .bind(c.status.code())
+    .bind(c.region.code())
+    .bind(c.opened_at.to_rfc3339())
+    .bind(c.priority.code())
+    .bind(c.amount_centimes)
+    .bind(&c.cgem_assignee)
+    .bind(&c.cnss_assignee)
+    .bind(c.resolved_at.map(|t| t.to_rfc3339()))
+    .bind(&c.resolution)
+    .bind(parent)
+    .bind(json(&doc.field_versions)?)
+    .bind(json(&c.tags)?)
+    .execute(&mut *conn)
+    .await?;
+    for other in &doc.links {
+        if case_exists(conn, *other).await? {
+            for (a, b) in [(c.id, *other), (*other, c.id)] {
+                sqlx::query(
+                    "INSERT INTO case_link (case_id, other_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(a.to_string())
+                .bind(b.to_string())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    if shadow {
+        sqlx::query(
+            "INSERT INTO server_case (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+        )
+        .bind(&id)
+        .bind(json(doc)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Writes a confirmed event (replacing this device's unconfirmed copy). False when its case is
+/// not here yet.
+async fn write_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<bool> {
+    if !case_exists(conn, e.case_id).await? {
+        return Ok(false);
+    }
+    unlock(conn, e.case_id).await?;
+    let body = serde_json::to_value(&e.kind).map_err(std::io::Error::other)?;
+    let kind = body
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or("unknown")
+        .to_owned();
+    sqlx::query(
+        "INSERT INTO case_event (id, case_id, at, author, kind, body, confirmed) \
+         VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO UPDATE SET case_id = excluded.case_id, \
+         at = excluded.at, author = excluded.author, kind = excluded.kind, body = excluded.body, \
+         confirmed = 1",
+    )
+    .bind(e.id.to_string())
+    .bind(e.case_id.to_string())
+    .bind(e.at.to_rfc3339())
+    .bind(&e.author)
+    .bind(kind)
+    .bind(body.to_string())
+    .execute(&mut *conn)
+    .await?;
+    if let EventKind::Attachment {
+        hash,
+        name,
+        mime,
+        size,
+    } = &e.kind
+    {
+        // The content travels separately; the attachment is listed once it is here.
+        sqlx::query(
+            "INSERT INTO case_attachment (event_id, case_id, hash, name, mime, size, added_at) \
+             SELECT ?, ?, hash, ?, ?, ?, ? FROM attachment_blob WHERE hash = ? \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(e.id.to_string())
+        .bind(e.case_id.to_string())
+        .bind(name)
+        .bind(mime)
+        .bind(i64::try_from(*size).unwrap_or(i64::MAX))
+        .bind(e.at.to_rfc3339())
+        .bind(hash)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(true)
+}
+
+async fn write_conflict(conn: &mut SqliteConnection, c: &Conflict) -> Result<bool> {
+    if !case_exists(conn, c.case_id).await? {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO case_conflict (id, case_id, resolved, doc) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET resolved = excluded.resolved, doc = excluded.doc",
+    )
+    .bind(c.id.to_string())
+    .bind(c.case_id.to_string())
+    .bind(c.resolution.is_some())
+    .bind(json(c)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+async fn write_meeting(conn: &mut SqliteConnection, m: &Meeting) -> Result<()> {
+    let id = m.id.to_string();
+    sqlx::query(
+        "INSERT INTO meeting (id, region, title, at, place, participants, minutes) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET region = excluded.region, \
+         title = excluded.title, at = excluded.at, place = excluded.place, \
+         participants = excluded.participants, minutes = excluded.minutes",
+    )
+    .bind(&id)
+    .bind(m.region.code())
+    .bind(&m.title)
+    .bind(m.at.to_rfc3339())
+    .bind(&m.place)
+    .bind(json(&m.participants)?)
+    .bind(&m.minutes)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM meeting_agenda WHERE meeting_id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    for (i, item) in m.agenda.iter().enumerate() {
+        // A case of the agenda this user cannot see stays off their copy.
+        sqlx::query(
+            "INSERT INTO meeting_agenda (meeting_id, case_id, position, decision) \
+             SELECT ?, id, ?, ? FROM case_file WHERE id = ?",
+        )
+        .bind(&id)
+        .bind(i64::try_from(i).unwrap_or(i64::MAX))
+        .bind(&item.decision)
+        .bind(item.case_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    for a in &m.actions {
+        sqlx::query(
+            "INSERT INTO meeting_action (id, meeting_id, text, owner, due, done) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET text = excluded.text, owner = excluded.owner, \
+             due = excluded.due, done = excluded.done",
+        )
+        .bind(a.id.to_string())
+        .bind(&id)
+        .bind(&a.text)
+        .bind(&a.owner)
+        .bind(a.due.map(|d| d.to_string()))
+        .bind(a.done)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_roadmap(conn: &mut SqliteConnection, r: &RoadmapItem) -> Result<()> {
+    let id = r.id.to_string();
+    sqlx::query(
+        "INSERT INTO roadmap_item (id, title, description, owner, status, progress) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+         description = excluded.description, owner = excluded.owner, status = excluded.status, \
+         progress = excluded.progress",
+    )
+    .bind(&id)
+    .bind(&r.title)
+    .bind(&r.description)
+    .bind(owner_code(r.owner))
+    .bind(status_code(r.status))
+    .bind(i64::from(r.progress))
+    .execute(&mut *conn)
+    .await?;
+    for m in &r.milestones {
+        sqlx::query(
+            "INSERT INTO roadmap_milestone (id, item_id, title, due, done) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, due = excluded.due, \
+             done = excluded.done",
+        )
+        .bind(m.id.to_string())
+        .bind(&id)
+        .bind(&m.title)
+        .bind(m.due.map(|d| d.to_string()))
+        .bind(m.done)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Removes a case and everything hanging on it from this device.
+async fn delete_case(conn: &mut SqliteConnection, id: &str) -> Result<()> {
+    sqlx::query("INSERT INTO sync_unlock (case_id) VALUES (?) ON CONFLICT DO NOTHING")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for sql in [
+        "DELETE FROM case_attachment WHERE case_id = ?1",
+        "DELETE FROM case_event WHERE case_id = ?1",
+        "DELETE FROM case_conflict WHERE case_id = ?1",
+        "DELETE FROM case_link WHERE case_id = ?1 OR other_id = ?1",
+        "DELETE FROM meeting_agenda WHERE case_id = ?1",
+        "DELETE FROM case_fts WHERE case_id = ?1",
+        "DELETE FROM server_case WHERE id = ?1",
+        "UPDATE case_file SET parent_id = NULL WHERE parent_id = ?1",
+        "DELETE FROM case_file WHERE id = ?1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Removes everything of regions the user lost: cases (timeline, attachments, conflicts),
+/// meetings, and the enterprises no remaining case refers to.
+async fn purge_regions(conn: &mut SqliteConnection, regions: &[Region]) -> Result<usize> {
+    let mut removed = 0;
+    for region in regions {
+        let code = region.code();
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM case_file WHERE region = ?")
+            .bind(&code)
+            .fetch_all(&mut *conn)
+            .await?;
+        for id in &ids {
+            delete_case(conn, id).await?;
+        }
+        removed += ids.len();
+        for sql in [
+            "DELETE FROM meeting_agenda WHERE meeting_id IN (SELECT id FROM meeting WHERE region = ?1)",
+            "DELETE FROM meeting_action WHERE meeting_id IN (SELECT id FROM meeting WHERE region = ?1)",
+            "DELETE FROM meeting WHERE region = ?1",
+            "DELETE FROM enterprise WHERE region = ?1 AND id NOT IN (SELECT enterprise_id FROM case_file)",
+        ] {
+            sqlx::query(sql).bind(&code).execute(&mut *conn).await?;
+        }
+    }
+    Ok(removed)
+}
+
+/// Rebuilds a case: its server version, its confirmed events, and the mutations still pending
+/// here re-applied on top (each inside a savepoint: one that no longer applies is skipped here
+/// and left for the server to answer).
+async fn rebase(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    pending: &[(i64, Mutation)],
+    author: &str,
+) -> Result<()> {
+    let key = id.to_string();
+    unlock(conn, id).await?;
+    sqlx::query(
+        "DELETE FROM case_attachment WHERE event_id IN \
+         (SELECT id FROM case_event WHERE case_id = ? AND confirmed = 0)",
+    )
+    .bind(&key)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM case_event WHERE case_id = ? AND confirmed = 0")
+        .bind(&key)
+        .execute(&mut *conn)
+        .await?;
+    let shadow: Option<String> = sqlx::query_scalar("SELECT doc FROM server_case WHERE id = ?")
+        .bind(&key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match shadow {
+        Some(doc) => {
+            let doc: CaseDoc = serde_json::from_str(&doc).map_err(bad_row)?;
+            write_case(conn, &doc, false).await?;
+        }
+        // Never confirmed by the server: only pending mutations can bring it back.
+        None => delete_case(conn, &key).await?,
+    }
+    for (_, m) in pending {
+        if !cases_of(&m.op).contains(&id) {
+            continue;
+        }
+        sqlx::query("SAVEPOINT reapply").execute(&mut *conn).await?;
+        match apply(conn, author, &m.op, m.authored_at).await {
+            Ok(_) => {
+                sqlx::query("RELEASE reapply").execute(&mut *conn).await?;
+            }
+            Err(_) => {
+                sqlx::query("ROLLBACK TO reapply")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("RELEASE reapply").execute(&mut *conn).await?;
+            }
+        }
+    }
+    if case_exists(conn, id).await? {
+        reindex(conn, id).await?;
+    }
+    Ok(())
+}
+
+/// Applies [`Op::ResolveConflict`] to the local copy: the chosen value, the conflict settled.
+pub(crate) async fn resolve_conflict_locally(
+    conn: &mut SqliteConnection,
+    case_id: Uuid,
+    conflict_id: Uuid,
+    choice: ConflictChoice,
+    base: &mut BTreeMap<String, i64>,
+) -> Result<EventKind> {
+    let doc: Option<String> = sqlx::query_scalar(
+        "SELECT doc FROM case_conflict WHERE id = ? AND case_id = ? AND resolved = 0",
+    )
+    .bind(conflict_id.to_string())
+    .bind(case_id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let mut conflict: Conflict = serde_json::from_str(
+        &doc.ok_or_else(|| StoreError::UnknownConflict(conflict_id.to_string()))?,
+    )
+    .map_err(bad_row)?;
+    let field = conflict.field.clone();
+    let column = match field.as_str() {
+        "title" | "description" | "amount_centimes" | "priority" => field.as_str(),
+        other => return Err(StoreError::UnknownConflict(other.to_owned())),
+    };
+    let current: serde_json::Value = {
+        let row = sqlx::query(&format!("SELECT {column} AS v FROM case_file WHERE id = ?"))
+            .bind(case_id.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
+        if column == "amount_centimes" {
+            row.try_get::<Option<i64>, _>("v")?.into()
+        } else {
+            row.try_get::<String, _>("v")?.into()
+        }
+    };
+    let value = match choice {
+        ConflictChoice::Current => current.clone(),
+        ConflictChoice::Proposed => conflict.proposed.clone(),
+    };
+    if value != current {
+        let mut versions = field_versions(conn, case_id).await?;
+        let v = versions.entry(field.clone()).or_insert(0);
+        base.insert(field.clone(), *v);
+        *v += 1;
+        let q = format!("UPDATE case_file SET {column} = ?, field_versions = ? WHERE id = ?");
+        let q = sqlx::query(&q);
+        let q = match column {
+            "amount_centimes" => q.bind(value.as_i64()),
+            "priority" => q.bind(
+                value
+                    .as_str()
+                    .and_then(|p| p.parse::<Priority>().ok())
+                    .map(Priority::code),
+            ),
+            _ => q.bind(value.as_str().map(str::to_owned)),
+        };
+        q.bind(json(&versions)?)
+            .bind(case_id.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    conflict.resolution = Some(ConflictResolution {
+        choice,
+        by: load_device(conn).await?.user,
+        at: Utc::now(),
+    });
+    sqlx::query("UPDATE case_conflict SET resolved = 1, doc = ? WHERE id = ?")
+        .bind(json(&conflict)?)
+        .bind(conflict_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(EventKind::ConflictResolved {
+        field,
+        choice,
+        value,
+    })
+}
