@@ -246,8 +246,24 @@ async fn refused_changes_lost_regions_and_revocation(postgres: bool) {
         .await
         .expect("attach");
     assert_eq!(blob_files(e.dir.path()), 1);
-    e.sync().await.expect("sync");
-    c.sync().await.expect("sync c");
+    let r = e.sync().await.expect("sync");
+    assert_eq!(r.uploaded, 1, "{r:?}");
+    let r = c.sync().await.expect("sync c");
+    assert_eq!(r.downloaded, 1, "{r:?}");
+    // The representative has the file, exactly, encrypted at rest like its own.
+    let hash = e.store().attachments(&casa).await.expect("list")[0]
+        .hash
+        .clone();
+    let (meta, bytes) = c
+        .store()
+        .attachment_content(&casa, &hash)
+        .await
+        .expect("content on the other device");
+    assert_eq!(
+        (meta.name.as_str(), bytes.as_slice()),
+        ("pv.pdf", &b"%PDF-1.4 proces-verbal"[..])
+    );
+    assert_eq!(blob_files(c.dir.path()), 1);
 
     // Both submit the draft offline: the second transition no longer applies on the server.
     e.store()

@@ -234,17 +234,26 @@ async fn bad_input_to_every_endpoint_gets_a_clear_4xx_and_changes_nothing() {
     w.finish().await;
 }
 
+/// Concurrent pushers through two server instances, and a puller that must miss nothing.
 async fn concurrent_pushers_and_a_puller(postgres: bool) {
     let w = World::new(postgres).await;
     w.user("comite", "committee", "");
     const PUSHERS: usize = 5;
     const ROUNDS: u64 = 4;
     const NOTES: usize = 15;
+    // Two server instances over the same database (the server is stateless): half the
+    // devices sync through the second one, the puller reads from the first.
+    let second = corridor_e2e::ServerProcess::start(&w.db, w.work.path());
     let mut pushers = Vec::new();
     for i in 0..PUSHERS {
         let name = format!("officier{i}");
         w.user(&name, "cgem_officer", "MA-06");
-        pushers.push(Device::login(&w.server.url, &name).await);
+        let url = if i % 2 == 0 {
+            &w.server.url
+        } else {
+            &second.url
+        };
+        pushers.push(Device::login(url, &name).await);
     }
     let reader = Device::login(&w.server.url, "comite").await;
     let token = reader.token().await;
@@ -322,6 +331,12 @@ async fn concurrent_pushers_and_a_puller(postgres: bool) {
         "enterprise, case, creation event, notes"
     );
     assert_eq!(seen, truth, "the puller missed no change");
+    assert_eq!(
+        server_view(&second.url, &token).await,
+        truth,
+        "both instances serve the same state"
+    );
+    drop(second);
     w.finish().await;
 }
 
@@ -593,6 +608,105 @@ proptest! {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(random_scenario(steps));
     }
+}
+
+#[tokio::test]
+async fn attachment_contents_travel_by_hash_resumably_within_limits() {
+    use sha2::Digest;
+    let w = World::new(false).await;
+    w.user("a.officier", "cgem_officer", "MA-06");
+    w.user("b.officier", "cgem_officer", "MA-06");
+    w.user("r.rabat", "cgem_officer", "MA-04");
+    let mut a = Device::login(&w.server.url, "a.officier").await;
+    let mut b = Device::login(&w.server.url, "b.officier").await;
+    let r = Device::login(&w.server.url, "r.rabat").await;
+    let case = open_case(&a, 1, "MA-06", "Dossier").await;
+    // 2.5 MiB of varied bytes: three chunks of 1 MiB on the way up.
+    let content: Vec<u8> = (0..2_621_440u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let hash = hex::encode(sha2::Sha256::digest(&content));
+    let size = content.len() as u64;
+    a.store()
+        .attach(&case, "releve.xlsx", &content, 25 << 20)
+        .await
+        .expect("attach");
+    let token = a.token().await;
+    let client = ServerClient::new(&w.server.url).expect("client");
+
+    // An upload cut after its first chunk...
+    assert_eq!(
+        client
+            .attachment_status(&token, &hash)
+            .await
+            .expect("status"),
+        None
+    );
+    let s = client
+        .upload_chunk(&token, &hash, size, 0, &content[..1 << 20])
+        .await
+        .expect("first chunk");
+    assert_eq!((s.received, s.complete), (1 << 20, false));
+    // ...cannot restart elsewhere than where the server stands...
+    let err = client
+        .upload_chunk(&token, &hash, size, 0, &content[..10])
+        .await
+        .expect_err("wrong offset");
+    assert!(err.to_string().contains("l'octet 1048576"), "{err}");
+    // ...and the sync resumes it from there.
+    let report = a.sync().await.expect("sync");
+    assert_eq!(report.uploaded, 1);
+    let s = client
+        .attachment_status(&token, &hash)
+        .await
+        .expect("status")
+        .expect("known");
+    assert_eq!((s.received, s.complete), (size as i64, true));
+
+    // Another device of the region gets it; another region's user cannot read it.
+    let report = b.sync().await.expect("sync b");
+    assert_eq!(report.downloaded, 1, "{report:?}");
+    let (_, got) = b
+        .store()
+        .attachment_content(&case, &hash)
+        .await
+        .expect("content");
+    assert_eq!(got, content);
+    let rtoken = r.token().await;
+    let err = client
+        .download_chunk(&rtoken, &hash, 0)
+        .await
+        .expect_err("other region");
+    assert!(err.to_string().contains("Pièce jointe inconnue"), "{err}");
+    // Reading from an offset (a download resumed).
+    let tail = client
+        .download_chunk(&token, &hash, size - 100)
+        .await
+        .expect("tail")
+        .expect("complete");
+    assert_eq!(tail, content[content.len() - 100..]);
+
+    // Bad contents: a content that does not match its hash, an oversize announcement.
+    let fake = "ab".repeat(32);
+    let err = client
+        .upload_chunk(&token, &fake, 5, 0, b"hello")
+        .await
+        .expect_err("hash mismatch");
+    assert!(err.to_string().contains("ne correspond pas"), "{err}");
+    assert_eq!(
+        client
+            .attachment_status(&token, &fake)
+            .await
+            .expect("status"),
+        None,
+        "thrown away"
+    );
+    let err = client
+        .upload_chunk(&token, &fake, 26 << 20, 0, b"hello")
+        .await
+        .expect_err("too large");
+    assert!(err.to_string().contains("limite est de 25 Mo"), "{err}");
+    w.finish().await;
 }
 
 #[tokio::test]

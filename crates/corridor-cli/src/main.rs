@@ -1462,6 +1462,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             for rj in rejections.iter().take(r.rejected) {
                 println!("  refusée : {} — {}", rj.name, rj.message);
             }
+            if r.uploaded + r.downloaded > 0 {
+                println!(
+                    "Pièces jointes : {} envoyée(s), {} reçue(s).",
+                    r.uploaded, r.downloaded
+                );
+            }
+            if r.contents_waiting > 0 {
+                println!(
+                    "{} pièce(s) jointe(s) pas encore disponible(s) sur le serveur.",
+                    r.contents_waiting
+                );
+            }
             if r.removed > 0 {
                 println!(
                     "{} dossier(s) retiré(s) de ce poste (régions qui ne sont plus les vôtres).",

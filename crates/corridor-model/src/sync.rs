@@ -232,6 +232,17 @@ pub struct PullResponse {
     pub head: i64,
 }
 
+/// What the server has of an attachment's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentStatus {
+    /// Announced size in bytes.
+    pub size: i64,
+    /// Bytes received so far (the offset to resume from).
+    pub received: i64,
+    /// Whether it is all there and matches its hash.
+    pub complete: bool,
+}
+
 /// A pull cursor: the last version seen and the regions it was seen under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {

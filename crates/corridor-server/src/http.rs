@@ -47,6 +47,14 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .route("/v1/sync/push", post(crate::sync_http::push))
         .route("/v1/sync/pull", post(crate::sync_http::pull))
         .route("/v1/stats", get(crate::sync_http::stats))
+        .route(
+            "/v1/attachments/{hash}",
+            get(crate::attachments::download).put(crate::attachments::upload),
+        )
+        .route(
+            "/v1/attachments/{hash}/status",
+            get(crate::attachments::status),
+        )
         .route("/v1/openapi.json", get(crate::observability::openapi))
         .route("/v1/metrics", get(crate::observability::metrics))
         .route_layer(axum::middleware::from_fn(crate::observability::track))

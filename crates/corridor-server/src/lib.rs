@@ -9,6 +9,7 @@
 //! ([`audit`]), describes itself (`GET /v1/openapi.json`) and exports Prometheus metrics
 //! (`GET /v1/metrics`).
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod demo;

@@ -19,7 +19,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::Row;
 
 use corridor_model::mutation::Mutation;
-use corridor_model::sync::{Doc, MutationResult, Outcome, PushResponse, VersionedDoc};
+use corridor_model::sync::{
+    AttachmentStatus, Doc, MutationResult, Outcome, PushResponse, VersionedDoc,
+};
+use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditEntry, AuditReport};
 use crate::auth::Role;
@@ -196,10 +199,46 @@ pub trait Storage: Send + Sync + fmt::Debug {
     async fn case_docs(&self, regions: Option<&[Region]>) -> Result<Vec<String>>;
     /// Status-change events of cases of `regions` (`None`: all), as JSON documents.
     async fn status_events(&self, regions: Option<&[Region]>) -> Result<Vec<String>>;
+    /// What the server has of an attachment's content.
+    async fn attachment_status(&self, hash: &str) -> Result<Option<AttachmentStatus>>;
+    /// Stores a chunk of an attachment at `offset` (which must be what was received so far);
+    /// the last chunk completes it once its content matches `hash`.
+    async fn attachment_put_chunk(
+        &self,
+        hash: &str,
+        size: i64,
+        offset: i64,
+        data: &[u8],
+        username: &str,
+    ) -> Result<ChunkWrite>;
+    /// Whether a case of `regions` (`None`: any) has this content attached.
+    async fn attachment_visible(&self, hash: &str, regions: Option<&[Region]>) -> Result<bool>;
+    /// The total size and the bytes of a complete attachment from `offset` (to the end of the
+    /// stored chunk holding it); `None` when not (yet) complete.
+    async fn attachment_chunk(&self, hash: &str, offset: i64) -> Result<Option<(i64, Vec<u8>)>>;
     /// Checks the audit log's hash chain.
     async fn audit_verify(&self) -> Result<AuditReport>;
     /// Closes the pool.
     async fn close(&self);
+}
+
+/// What [`Storage::attachment_put_chunk`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkWrite {
+    /// Stored; where the upload stands.
+    Stored(AttachmentStatus),
+    /// The chunk does not start where the server stands.
+    WrongOffset {
+        /// Bytes the server has.
+        expected: i64,
+    },
+    /// The hash was announced with another size.
+    SizeMismatch {
+        /// The size announced first.
+        size: i64,
+    },
+    /// The complete content does not hash to its name: thrown away.
+    HashMismatch,
 }
 
 /// A page of [`Storage::pull`].
@@ -358,6 +397,15 @@ macro_rules! storage_impl {
                 sqlx::query("INSERT INTO id_alias (alias, id) VALUES ($1, $2)")
                     .bind(alias.to_string())
                     .bind(id.to_string())
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn add_attachment_ref(&mut self, hash: &str, region: Region) -> Result<()> {
+                sqlx::query("INSERT INTO attachment_ref (hash, region) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(hash)
+                    .bind(region.code())
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
@@ -727,6 +775,141 @@ macro_rules! storage_impl {
                 ))
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn attachment_status(&self, hash: &str) -> Result<Option<AttachmentStatus>> {
+                let row = sqlx::query("SELECT size, received, complete FROM attachment WHERE hash = $1")
+                    .bind(hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    Ok(AttachmentStatus {
+                        size: r.try_get("size")?,
+                        received: r.try_get("received")?,
+                        complete: r.try_get("complete")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn attachment_put_chunk(
+                &self,
+                hash: &str,
+                size: i64,
+                offset: i64,
+                data: &[u8],
+                username: &str,
+            ) -> Result<ChunkWrite> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                sqlx::query(
+                    "INSERT INTO attachment (hash, size, received, complete, uploaded_by, created_at) \
+                     VALUES ($1, $2, 0, FALSE, $3, $4) ON CONFLICT (hash) DO NOTHING",
+                )
+                .bind(hash)
+                .bind(size)
+                .bind(username)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+                // An UPDATE that changes nothing: it locks the row against a concurrent upload.
+                let r = sqlx::query(
+                    "UPDATE attachment SET size = size WHERE hash = $1 RETURNING size, received, complete",
+                )
+                .bind(hash)
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut status = AttachmentStatus {
+                    size: r.try_get("size")?,
+                    received: r.try_get("received")?,
+                    complete: r.try_get("complete")?,
+                };
+                if status.complete {
+                    return Ok(ChunkWrite::Stored(status));
+                }
+                if status.size != size {
+                    return Ok(ChunkWrite::SizeMismatch { size: status.size });
+                }
+                if status.received != offset {
+                    return Ok(ChunkWrite::WrongOffset { expected: status.received });
+                }
+                sqlx::query("INSERT INTO attachment_chunk (hash, chunk_offset, data) VALUES ($1, $2, $3)")
+                    .bind(hash)
+                    .bind(offset)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?;
+                status.received = offset + data.len() as i64;
+                if status.received == status.size {
+                    let chunks: Vec<Vec<u8>> = sqlx::query_scalar(
+                        "SELECT data FROM attachment_chunk WHERE hash = $1 ORDER BY chunk_offset",
+                    )
+                    .bind(hash)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut h = Sha256::new();
+                    for c in &chunks {
+                        h.update(c);
+                    }
+                    if hex::encode(h.finalize()) != hash {
+                        sqlx::query("DELETE FROM attachment_chunk WHERE hash = $1")
+                            .bind(hash)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM attachment WHERE hash = $1")
+                            .bind(hash)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        return Ok(ChunkWrite::HashMismatch);
+                    }
+                    status.complete = true;
+                }
+                sqlx::query("UPDATE attachment SET received = $1, complete = $2 WHERE hash = $3")
+                    .bind(status.received)
+                    .bind(status.complete)
+                    .bind(hash)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(ChunkWrite::Stored(status))
+            }
+
+            async fn attachment_visible(&self, hash: &str, regions: Option<&[Region]>) -> Result<bool> {
+                let n: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM attachment_ref WHERE hash = $1 AND {}",
+                    region_filter("region", regions)
+                ))
+                .bind(hash)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n > 0)
+            }
+
+            async fn attachment_chunk(&self, hash: &str, offset: i64) -> Result<Option<(i64, Vec<u8>)>> {
+                let row = sqlx::query("SELECT size, complete FROM attachment WHERE hash = $1")
+                    .bind(hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let size: i64 = row.try_get("size")?;
+                if !row.try_get::<bool, _>("complete")? {
+                    return Ok(None);
+                }
+                if offset < 0 || offset >= size {
+                    return Err(StorageError::Corrupt(format!("offset {offset} outside 0..{size}")));
+                }
+                let r = sqlx::query(
+                    "SELECT chunk_offset, data FROM attachment_chunk WHERE hash = $1 AND chunk_offset <= $2 \
+                     ORDER BY chunk_offset DESC LIMIT 1",
+                )
+                .bind(hash)
+                .bind(offset)
+                .fetch_one(&self.pool)
+                .await?;
+                let start: i64 = r.try_get("chunk_offset")?;
+                let data: Vec<u8> = r.try_get("data")?;
+                let from = usize::try_from(offset - start).map_err(corrupt)?;
+                Ok(Some((size, data.get(from..).unwrap_or_default().to_vec())))
             }
 
             async fn audit_verify(&self) -> Result<AuditReport> {

@@ -79,6 +79,8 @@ pub trait DocTx: Send {
     async fn alias(&mut self, id: Uuid) -> Result<Option<Uuid>, StorageError>;
     /// Records that `alias` stands for `id`.
     async fn set_alias(&mut self, alias: Uuid, id: Uuid) -> Result<(), StorageError>;
+    /// Records that the content `hash` is attached to a case of `region`.
+    async fn add_attachment_ref(&mut self, hash: &str, region: Region) -> Result<(), StorageError>;
     /// Next final reference number for a year and region.
     async fn next_reference(&mut self, year: i32, region: Region) -> Result<i64, StorageError>;
 }
@@ -526,6 +528,17 @@ pub async fn apply(
                 )));
             }
             let name = check!(required_text("nom du fichier", name, 255));
+            if i64::try_from(*size).map_or(true, |s| s > crate::attachments::MAX_ATTACHMENT) {
+                return Ok(Err(Rejection::new(
+                    "attachment_too_large",
+                    format!(
+                        "Pièce jointe « {name} » trop volumineuse : la limite est de {} Mo.",
+                        crate::attachments::MAX_ATTACHMENT / (1024 * 1024)
+                    ),
+                )));
+            }
+            tx.add_attachment_ref(&hash.to_ascii_lowercase(), case.case.region)
+                .await?;
             let kind = EventKind::Attachment {
                 hash: hash.to_ascii_lowercase(),
                 name,

@@ -215,4 +215,144 @@ impl Store {
             .ok_or_else(|| StoreError::DamagedAttachment(attachment.name.clone()))?;
         Ok((attachment, content))
     }
+
+    /// Decrypts a stored content by hash, checked against it.
+    async fn blob(&self, hash: &str) -> Result<Vec<u8>> {
+        let file_key: Zeroizing<String> = Zeroizing::new(
+            sqlx::query_scalar("SELECT file_key FROM attachment_blob WHERE hash = ?")
+                .bind(hash)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or_else(|| StoreError::UnknownAttachment(hash.to_owned()))?,
+        );
+        let mut k = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(file_key.as_str(), k.as_mut()).map_err(crate::store::bad_row)?;
+        let sealed = std::fs::read(blob_path(self.dir(), hash))
+            .map_err(|_| StoreError::DamagedAttachment(hash.to_owned()))?;
+        open_sealed(&k, hash, &sealed)
+            .filter(|c| sha256_hex(c) == hash)
+            .ok_or_else(|| StoreError::DamagedAttachment(hash.to_owned()))
+    }
+
+    /// Contents made here that the server does not have yet: hash and size.
+    pub async fn pending_uploads(&self) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT hash, size FROM attachment_blob WHERE uploaded = 0 \
+             AND hash IN (SELECT hash FROM case_attachment) ORDER BY created_at",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(h, s)| (h, u64::try_from(s).unwrap_or_default()))
+            .collect())
+    }
+
+    /// The clear bytes of a content to upload.
+    pub async fn upload_content(&self, hash: &str) -> Result<Vec<u8>> {
+        self.blob(hash).await
+    }
+
+    /// Records that the server has the whole content.
+    pub async fn mark_uploaded(&self, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE attachment_blob SET uploaded = 1 WHERE hash = ?")
+            .bind(hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Contents of attachments received from the server that are not here yet: hash, size.
+    pub async fn missing_contents(&self) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT DISTINCT json_extract(body, '$.hash'), json_extract(body, '$.size') \
+             FROM case_event WHERE kind = 'attachment' AND confirmed = 1 \
+             AND json_extract(body, '$.hash') NOT IN (SELECT hash FROM attachment_blob)",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(h, s)| (h, u64::try_from(s).unwrap_or_default()))
+            .collect())
+    }
+
+    /// Bytes of a content already downloaded (where to resume).
+    pub async fn downloaded(&self, hash: &str) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(chunk_offset + length(data)), 0) FROM attachment_download WHERE hash = ?",
+        )
+        .bind(hash)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// Keeps a downloaded chunk (inside the encrypted database).
+    pub async fn save_download_chunk(&self, hash: &str, offset: u64, data: &[u8]) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO attachment_download (hash, chunk_offset, data) VALUES (?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(hash)
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .bind(data)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Assembles a complete download: checks it against its hash, stores it encrypted like a
+    /// local attachment, and lists it on the cases whose timeline refers to it. A content that
+    /// does not match is thrown away (to be downloaded again).
+    pub async fn finish_download(&self, hash: &str) -> Result<()> {
+        let chunks: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT data FROM attachment_download WHERE hash = ? ORDER BY chunk_offset",
+        )
+        .bind(hash)
+        .fetch_all(self.pool())
+        .await?;
+        let content: Vec<u8> = chunks.concat();
+        if sha256_hex(&content) != hash {
+            sqlx::query("DELETE FROM attachment_download WHERE hash = ?")
+                .bind(hash)
+                .execute(self.pool())
+                .await?;
+            return Err(StoreError::DamagedAttachment(hash.to_owned()));
+        }
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(k.as_mut());
+        std::fs::create_dir_all(self.dir().join(DIR))?;
+        let path = blob_path(self.dir(), hash);
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, seal(&k, hash, &content)?)?;
+        std::fs::rename(&tmp, &path)?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO attachment_blob (hash, file_key, size, created_at, uploaded) \
+             VALUES (?, ?, ?, ?, 1) ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(hash)
+        .bind(hex::encode(k.as_ref()))
+        .bind(i64::try_from(content.len()).unwrap_or(i64::MAX))
+        .bind(Utc::now().to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO case_attachment (event_id, case_id, hash, name, mime, size, added_at) \
+             SELECT id, case_id, ?1, json_extract(body, '$.name'), json_extract(body, '$.mime'), \
+             json_extract(body, '$.size'), at FROM case_event \
+             WHERE kind = 'attachment' AND json_extract(body, '$.hash') = ?1 \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM attachment_download WHERE hash = ?")
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -9,7 +9,9 @@
 use std::time::Duration;
 
 use corridor_model::api::{ApiError, Health, LoginRequest, LoginResponse, ServerStatus};
-use corridor_model::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
+use corridor_model::sync::{
+    AttachmentStatus, PullRequest, PullResponse, PushRequest, PushResponse,
+};
 use corridor_store::{Store, StoreError};
 use serde::Serialize;
 use thiserror::Error;
@@ -167,6 +169,84 @@ impl ServerClient {
         .await
     }
 
+    /// `GET /v1/attachments/{hash}/status`; `None` when the server has none of it.
+    pub async fn attachment_status(
+        &self,
+        token: &str,
+        hash: &str,
+    ) -> Result<Option<AttachmentStatus>, SyncError> {
+        let r = self
+            .retrying(|| async {
+                let resp = self
+                    .http
+                    .get(format!("{}/v1/attachments/{hash}/status", self.base))
+                    .bearer_auth(token)
+                    .send()
+                    .await?;
+                Self::answer::<AttachmentStatus>(resp).await
+            })
+            .await;
+        match r {
+            Err(SyncError::Refused(e)) if e.code == "unknown_attachment" => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    /// `PUT /v1/attachments/{hash}?size=&offset=`: one chunk of an upload.
+    pub async fn upload_chunk(
+        &self,
+        token: &str,
+        hash: &str,
+        size: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<AttachmentStatus, SyncError> {
+        self.retrying(|| async {
+            let resp = self
+                .http
+                .put(format!(
+                    "{}/v1/attachments/{hash}?size={size}&offset={offset}",
+                    self.base
+                ))
+                .bearer_auth(token)
+                .body(bytes.to_vec())
+                .send()
+                .await?;
+            Self::answer(resp).await
+        })
+        .await
+    }
+
+    /// `GET /v1/attachments/{hash}?offset=`: bytes from `offset`; `None` while the content has
+    /// not reached the server.
+    pub async fn download_chunk(
+        &self,
+        token: &str,
+        hash: &str,
+        offset: u64,
+    ) -> Result<Option<Vec<u8>>, SyncError> {
+        self.retrying(|| async {
+            let resp = self
+                .http
+                .get(format!(
+                    "{}/v1/attachments/{hash}?offset={offset}",
+                    self.base
+                ))
+                .bearer_auth(token)
+                .send()
+                .await?;
+            if resp.status().is_success() {
+                return Ok(Some(resp.bytes().await?.to_vec()));
+            }
+            match Self::answer::<()>(resp).await {
+                Err(SyncError::Refused(e)) if e.code == "attachment_not_uploaded" => Ok(None),
+                Err(e) => Err(e),
+                Ok(()) => Ok(None),
+            }
+        })
+        .await
+    }
+
     async fn retrying<T, F, Fut>(&self, mut f: F) -> Result<T, SyncError>
     where
         F: FnMut() -> Fut,
@@ -232,7 +312,16 @@ pub struct SyncReport {
     pub removed: usize,
     /// Conflicts waiting for a person on this device.
     pub open_conflicts: usize,
+    /// Attachment contents sent to the server.
+    pub uploaded: usize,
+    /// Attachment contents received.
+    pub downloaded: usize,
+    /// Attachment contents not on the server yet (their author has not synced them).
+    pub contents_waiting: usize,
 }
+
+/// Bytes per attachment chunk sent.
+pub const UPLOAD_CHUNK: usize = 1024 * 1024;
 
 /// How far a sync is, for progress displays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,6 +392,23 @@ async fn run(
     let client = ServerClient::new(&session.server_url)?.with_backoff(options.backoff.clone());
     let token = session.token.as_str();
     let mut report = SyncReport::default();
+    // Contents first, so that the attachments pushed next can be fetched at once by others.
+    for (hash, size) in store.pending_uploads().await? {
+        match upload(&client, token, store, &hash, size).await {
+            Ok(()) => report.uploaded += 1,
+            // A content the server refuses for good (damaged here, too large): the rest of the
+            // sync goes on; the attachment stays listed here.
+            Err(SyncError::Refused(e))
+                if matches!(
+                    e.code.as_str(),
+                    "hash_mismatch" | "attachment_too_large" | "size_mismatch"
+                ) =>
+            {
+                report.contents_waiting += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
     loop {
         let batch = store.outbox_batch(options.push_batch).await?;
         if batch.is_empty() {
@@ -341,8 +447,86 @@ async fn run(
             break;
         }
     }
+    for (hash, size) in store.missing_contents().await? {
+        if download(&client, token, store, &hash, size).await? {
+            report.downloaded += 1;
+        } else {
+            report.contents_waiting += 1;
+        }
+    }
     report.open_conflicts = store.conflicts(false).await?.len();
     Ok(report)
+}
+
+/// Sends a content from where the server stands.
+async fn upload(
+    client: &ServerClient,
+    token: &str,
+    store: &Store,
+    hash: &str,
+    size: u64,
+) -> Result<(), SyncError> {
+    let mut offset = match client.attachment_status(token, hash).await? {
+        Some(s) if s.complete => {
+            store.mark_uploaded(hash).await?;
+            return Ok(());
+        }
+        Some(s) => u64::try_from(s.received).unwrap_or_default(),
+        None => 0,
+    };
+    let content = store.upload_content(hash).await?;
+    while offset < size {
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(content.len());
+        let end = (start + UPLOAD_CHUNK).min(content.len());
+        let status = match client
+            .upload_chunk(token, hash, size, offset, &content[start..end])
+            .await
+        {
+            Ok(s) => s,
+            // Someone else (or an earlier attempt) moved the upload on: resume from there.
+            Err(SyncError::Refused(e)) if e.code == "wrong_offset" => client
+                .attachment_status(token, hash)
+                .await?
+                .unwrap_or(AttachmentStatus {
+                    size: 0,
+                    received: 0,
+                    complete: false,
+                }),
+            Err(e) => return Err(e),
+        };
+        if status.complete {
+            break;
+        }
+        offset = u64::try_from(status.received).unwrap_or_default();
+    }
+    store.mark_uploaded(hash).await?;
+    Ok(())
+}
+
+/// Fetches a content from where the last attempt stopped; false when the server does not have
+/// it yet.
+async fn download(
+    client: &ServerClient,
+    token: &str,
+    store: &Store,
+    hash: &str,
+    size: u64,
+) -> Result<bool, SyncError> {
+    let mut offset = store.downloaded(hash).await?;
+    while offset < size {
+        let Some(bytes) = client.download_chunk(token, hash, offset).await? else {
+            return Ok(false);
+        };
+        if bytes.is_empty() {
+            break;
+        }
+        store.save_download_chunk(hash, offset, &bytes).await?;
+        offset += bytes.len() as u64;
+    }
+    store.finish_download(hash).await?;
+    Ok(true)
 }
 
 #[cfg(test)]

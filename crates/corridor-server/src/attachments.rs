@@ -1,0 +1,187 @@
+//! Attachment contents, by SHA-256: uploaded in chunks that resume where they stopped, checked
+//! against their hash when complete, downloaded in chunks from any offset.
+//!
+//! - `GET /v1/attachments/{hash}/status`: `{size, received, complete}` (404 when unknown).
+//! - `PUT /v1/attachments/{hash}?size=N&offset=M`: the bytes from `offset` (which must be what
+//!   the server already has); the last chunk completes the upload, and a content that does not
+//!   hash to `hash` is thrown away (422).
+//! - `GET /v1/attachments/{hash}?offset=M`: bytes from `offset` (one stored chunk at most), the
+//!   total size in `x-corridor-size`. Only for users who may see a case the file is attached
+//!   to.
+//!
+//! The timeline event of an attachment (mutation `attach_file`) travels with the sync and does
+//! not wait for the content: a device uploads its files before it pushes, and fetches the files
+//! of the attachments it receives after it pulls.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use corridor_model::api::Role;
+use corridor_model::sync::AttachmentStatus;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::http::{AppState, Caller};
+use crate::storage::{ChunkWrite, StorageError};
+
+/// Largest attachment accepted.
+pub const MAX_ATTACHMENT: i64 = 25 * 1024 * 1024;
+/// Largest chunk accepted in one request (and served in one answer).
+pub const MAX_CHUNK: usize = 4 * 1024 * 1024;
+
+fn valid_hash(hash: &str) -> Result<String, AppError> {
+    let h = hash.to_ascii_lowercase();
+    if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(h)
+    } else {
+        Err(AppError::bad_request(
+            "Empreinte de fichier invalide : 64 caractères hexadécimaux (SHA-256).",
+        ))
+    }
+}
+
+fn unknown() -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_attachment",
+        "Pièce jointe inconnue du serveur, ou d'un dossier qui n'est pas de votre ressort.",
+    )
+}
+
+/// `GET /v1/attachments/{hash}/status`.
+pub(crate) async fn status(
+    State(s): State<AppState>,
+    Caller(_session): Caller,
+    Path(hash): Path<String>,
+) -> Result<Json<AttachmentStatus>, AppError> {
+    let hash = valid_hash(&hash)?;
+    s.storage
+        .attachment_status(&hash)
+        .await?
+        .map(Json)
+        .ok_or_else(unknown)
+}
+
+/// Query of [`upload`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UploadQuery {
+    size: i64,
+    offset: i64,
+}
+
+/// `PUT /v1/attachments/{hash}?size=N&offset=M`.
+pub(crate) async fn upload(
+    State(s): State<AppState>,
+    Caller(session): Caller,
+    Path(hash): Path<String>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Result<Json<AttachmentStatus>, AppError> {
+    let hash = valid_hash(&hash)?;
+    if matches!(session.user.role, Role::Committee | Role::Admin) {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            "Votre rôle permet de consulter les dossiers, pas de les modifier.",
+        ));
+    }
+    if q.size <= 0 || q.size > MAX_ATTACHMENT {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "attachment_too_large",
+            format!(
+                "Pièce jointe refusée : {} octets, la limite est de {} Mo.",
+                q.size,
+                MAX_ATTACHMENT / (1024 * 1024)
+            ),
+        ));
+    }
+    if body.is_empty() || body.len() > MAX_CHUNK {
+        return Err(AppError::bad_request(format!(
+            "Morceau de fichier vide ou trop grand (au plus {} Mo).",
+            MAX_CHUNK / (1024 * 1024)
+        )));
+    }
+    let end = q.offset.saturating_add(body.len() as i64);
+    if q.offset < 0 || end > q.size {
+        return Err(AppError::bad_request(
+            "Morceau de fichier hors des limites annoncées.",
+        ));
+    }
+    match s
+        .storage
+        .attachment_put_chunk(&hash, q.size, q.offset, &body, &session.user.username)
+        .await?
+    {
+        ChunkWrite::Stored(status) => Ok(Json(status)),
+        ChunkWrite::WrongOffset { expected } => Err(AppError::new(
+            StatusCode::CONFLICT,
+            "wrong_offset",
+            format!("Reprise au mauvais endroit : le serveur attend l'octet {expected}."),
+        )),
+        ChunkWrite::SizeMismatch { size } => Err(AppError::new(
+            StatusCode::CONFLICT,
+            "size_mismatch",
+            format!("Ce fichier est déjà annoncé avec une taille de {size} octets."),
+        )),
+        ChunkWrite::HashMismatch => Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "hash_mismatch",
+            "Le contenu reçu ne correspond pas à son empreinte : envoi annulé, recommencez.",
+        )),
+    }
+}
+
+/// Query of [`download`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DownloadQuery {
+    #[serde(default)]
+    offset: i64,
+}
+
+/// `GET /v1/attachments/{hash}?offset=M`.
+pub(crate) async fn download(
+    State(s): State<AppState>,
+    Caller(session): Caller,
+    Path(hash): Path<String>,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response, AppError> {
+    let hash = valid_hash(&hash)?;
+    let scope = match session.user.role {
+        Role::Committee | Role::Admin => None,
+        _ => Some(session.user.regions.clone()),
+    };
+    if !s
+        .storage
+        .attachment_visible(&hash, scope.as_deref())
+        .await?
+    {
+        return Err(unknown());
+    }
+    let (size, bytes) = s
+        .storage
+        .attachment_chunk(&hash, q.offset)
+        .await
+        .map_err(|e| match e {
+            StorageError::Corrupt(_) => AppError::bad_request("Position de lecture invalide."),
+            other => other.into(),
+        })?
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::NOT_FOUND,
+                "attachment_not_uploaded",
+                "Le fichier n'est pas encore arrivé sur le serveur : réessayez après la prochaine synchronisation de son auteur.",
+            )
+        })?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert("x-corridor-size", HeaderValue::from(size));
+    Ok((headers, bytes).into_response())
+}
