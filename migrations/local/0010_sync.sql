@@ -13,9 +13,12 @@ CREATE TABLE sync_state (
 INSERT INTO sync_state (singleton) VALUES (1);
 
 CREATE TABLE server_case (
-    id   TEXT PRIMARY KEY NOT NULL,
-    doc  TEXT NOT NULL
+    id         TEXT PRIMARY KEY NOT NULL,
+    -- The parent the server gives the case (it may arrive after the case).
+    parent_id  TEXT,
+    doc        TEXT NOT NULL
 );
+CREATE INDEX server_case_parent ON server_case (parent_id) WHERE parent_id IS NOT NULL;
 
 -- Documents received before what they depend on (an event before its case): applied as soon
 -- as it arrives.

@@ -8,3 +8,15 @@ CREATE TABLE attachment_download (
     data          BLOB NOT NULL,
     PRIMARY KEY (hash, chunk_offset)
 );
+
+-- Where each case's search row is: rewriting the row of one case finds it by rowid instead of
+-- scanning the search table (case_id is not indexed by FTS5). The search row keeps a fresh
+-- rowid at each rewrite, so rowid order stays "latest activity first".
+CREATE TABLE case_fts_row (
+    case_id    TEXT PRIMARY KEY NOT NULL,
+    fts_rowid  INTEGER NOT NULL
+);
+INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, MAX(rowid) FROM case_fts GROUP BY case_id;
+
+-- The attachments of the timeline, found without scanning every event.
+CREATE INDEX case_event_attachment ON case_event (id) WHERE kind = 'attachment';

@@ -223,6 +223,28 @@ async fn bad_input_to_every_endpoint_gets_a_clear_4xx_and_changes_nothing() {
     let after = w.admin(&["audit", "verify"]);
     assert_eq!(after, audit_before, "no audit entry for refused input");
 
+    // A session unused for more than 30 days has expired.
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&w.db).await.expect("db");
+        sqlx::query("UPDATE device SET last_seen_at = $1 WHERE id = $2")
+            .bind(chrono::Utc::now() - chrono::Duration::days(40))
+            .bind(other_device.to_string())
+            .execute(&mut c)
+            .await
+            .expect("age the session");
+        c.close().await.expect("close");
+    }
+    let resp = post("/v1/sync/pull", Some(&rtoken), b"{}".to_vec())
+        .await
+        .expect("request");
+    assert_eq!(resp.status().as_u16(), 401);
+    assert!(resp
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("Session expirée"));
+
     // A revoked device's token is refused with the reason.
     let id = device.to_string();
     w.admin(&["device", "revoke", &id]);

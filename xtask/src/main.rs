@@ -67,7 +67,18 @@ fn cmd_bench(args: &[String]) -> Result<()> {
             ])
             .args(args),
     )?;
-    println!("==> figures written to target/bench-report.md (see BENCHMARKS.md)");
+    // The sync figures need PostgreSQL (the same one the tests use, or a throwaway cluster).
+    let pg = postgres::ensure()?;
+    run(
+        "cargo bench (sync)",
+        cargo()
+            .args(["bench", "-p", "corridor-e2e", "--bench", "sync"])
+            .env("DATABASE_URL", &pg.url),
+    )?;
+    drop(pg);
+    println!(
+        "==> figures written to target/bench-report.md and target/bench-sync.md (see BENCHMARKS.md)"
+    );
     Ok(())
 }
 

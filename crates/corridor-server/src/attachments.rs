@@ -51,6 +51,13 @@ fn unknown() -> AppError {
 }
 
 /// `GET /v1/attachments/{hash}/status`.
+#[utoipa::path(get, path = "/v1/attachments/{hash}/status", security(("bearer" = [])),
+    params(("hash" = String, Path, description = "SHA-256 of the content, hex")),
+    responses(
+        (status = 200, description = "Size announced, bytes received, complete"),
+        (status = 400, description = "Not a SHA-256"),
+        (status = 404, description = "Unknown content"),
+))]
 pub(crate) async fn status(
     State(s): State<AppState>,
     Caller(_session): Caller,
@@ -73,6 +80,20 @@ pub(crate) struct UploadQuery {
 }
 
 /// `PUT /v1/attachments/{hash}?size=N&offset=M`.
+#[utoipa::path(put, path = "/v1/attachments/{hash}", security(("bearer" = [])),
+    params(
+        ("hash" = String, Path, description = "SHA-256 of the content, hex"),
+        ("size" = i64, Query, description = "Total size in bytes (25 MB at most)"),
+        ("offset" = i64, Query, description = "Where this chunk starts: the bytes received so far"),
+    ),
+    responses(
+        (status = 200, description = "Stored; where the upload stands"),
+        (status = 400, description = "Empty, oversized (4 MB) or out-of-bounds chunk"),
+        (status = 403, description = "Read-only role"),
+        (status = 409, description = "Wrong offset, or another size announced first"),
+        (status = 413, description = "Over 25 MB"),
+        (status = 422, description = "The complete content does not match its hash (thrown away)"),
+))]
 pub(crate) async fn upload(
     State(s): State<AppState>,
     Caller(session): Caller,
@@ -144,6 +165,15 @@ pub(crate) struct DownloadQuery {
 }
 
 /// `GET /v1/attachments/{hash}?offset=M`.
+#[utoipa::path(get, path = "/v1/attachments/{hash}", security(("bearer" = [])),
+    params(
+        ("hash" = String, Path, description = "SHA-256 of the content, hex"),
+        ("offset" = i64, Query, description = "First byte wanted"),
+    ),
+    responses(
+        (status = 200, description = "Bytes from the offset (total size in x-corridor-size)"),
+        (status = 404, description = "Unknown, out of the caller's regions, or not uploaded yet"),
+))]
 pub(crate) async fn download(
     State(s): State<AppState>,
     Caller(session): Caller,

@@ -31,6 +31,9 @@ pub const MAX_LOGIN_FAILURES: i64 = 5;
 /// The window of [`MAX_LOGIN_FAILURES`].
 pub const LOGIN_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
 
+/// A session unused for this long has expired: the device must log in again.
+pub const SESSION_IDLE: chrono::Duration = chrono::Duration::days(30);
+
 /// Shared state of the handlers.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -160,8 +163,8 @@ pub(crate) async fn login(
     }))
 }
 
-/// The caller, from `Authorization: Bearer <token>`: 401 without a valid token, 403 when the
-/// device was revoked.
+/// The caller, from `Authorization: Bearer <token>`: 401 without a valid token or when the
+/// session went unused for [`SESSION_IDLE`], 403 when the device was revoked.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Session);
 
@@ -182,6 +185,13 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(AppError::unauthenticated)?;
         if session.revoked {
             return Err(AppError::revoked());
+        }
+        if Utc::now() - session.last_seen_at > SESSION_IDLE {
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "Session expirée (plus de 30 jours sans connexion) : reconnectez-vous.",
+            ));
         }
         if session.user.disabled {
             return Err(AppError::unauthenticated());

@@ -6,6 +6,7 @@
 //! only in their schema files (`migrations/server/{postgres,sqlite}`) and column types, which
 //! sqlx maps to the same Rust types. The same test scenarios run against both.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -131,6 +132,8 @@ pub struct Session {
     pub device_id: String,
     /// Whether the device was revoked.
     pub revoked: bool,
+    /// When the device last authenticated before this request.
+    pub last_seen_at: DateTime<Utc>,
 }
 
 /// Everything the server keeps.
@@ -241,6 +244,31 @@ pub enum ChunkWrite {
     HashMismatch,
 }
 
+/// A document written during a push, kept until the push writes them all.
+#[derive(Debug, Clone)]
+struct Pending {
+    kind: &'static str,
+    id: uuid::Uuid,
+    region: Option<String>,
+    audience: &'static str,
+    parent: Option<uuid::Uuid>,
+    version: i64,
+    doc: String,
+}
+
+/// The static name of a document kind.
+fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "enterprise" => "enterprise",
+        "case" => "case",
+        "event" => "event",
+        "conflict" => "conflict",
+        "meeting" => "meeting",
+        "roadmap" => "roadmap",
+        _ => "unknown",
+    }
+}
+
 /// A page of [`Storage::pull`].
 #[derive(Debug, Clone)]
 pub struct PullPage {
@@ -324,15 +352,50 @@ const USER_COLUMNS: &str = "id, username, role, regions, created_at, disabled";
 
 macro_rules! storage_impl {
     ($name:ident, $pool:ty, $kind:literal, $txname:ident, $begin:literal) => {
-        /// A push transaction on this engine.
+        /// A push transaction on this engine. Documents written during the push are kept in
+        /// memory (later mutations of the batch read them there) and written at the end, many
+        /// rows per statement.
         struct $txname {
             tx: sqlx::Transaction<'static, <$pool as PoolDb>::Db>,
             version: i64,
+            written: HashMap<(&'static str, uuid::Uuid), Pending>,
+        }
+
+        impl $txname {
+            /// Writes the documents kept in memory.
+            async fn flush(&mut self) -> Result<()> {
+                let mut rows: Vec<Pending> = self.written.drain().map(|(_, p)| p).collect();
+                rows.sort_by_key(|p| p.version);
+                for chunk in rows.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "INSERT INTO sync_doc (kind, id, region, audience, parent_id, version, doc) ",
+                    );
+                    q.push_values(chunk, |mut b, p| {
+                        b.push_bind(p.kind)
+                            .push_bind(p.id.to_string())
+                            .push_bind(p.region.clone())
+                            .push_bind(p.audience)
+                            .push_bind(p.parent.map(|x| x.to_string()))
+                            .push_bind(p.version)
+                            .push_bind(p.doc.clone());
+                    });
+                    q.push(
+                        " ON CONFLICT (kind, id) DO UPDATE SET region = excluded.region, \
+                         audience = excluded.audience, parent_id = excluded.parent_id, \
+                         version = excluded.version, doc = excluded.doc",
+                    );
+                    q.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
+            }
         }
 
         #[async_trait]
         impl DocTx for $txname {
             async fn get_raw(&mut self, kind: &str, id: uuid::Uuid) -> Result<Option<String>> {
+                if let Some(p) = self.written.get(&(kind_name(kind), id)) {
+                    return Ok(Some(p.doc.clone()));
+                }
                 Ok(sqlx::query_scalar("SELECT doc FROM sync_doc WHERE kind = $1 AND id = $2")
                     .bind(kind)
                     .bind(id.to_string())
@@ -342,30 +405,46 @@ macro_rules! storage_impl {
 
             async fn put(&mut self, row: &DocRow) -> Result<()> {
                 self.version += 1;
-                sqlx::query(
-                    "INSERT INTO sync_doc (kind, id, region, audience, parent_id, version, doc) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, id) DO UPDATE SET \
-                     region = excluded.region, audience = excluded.audience, \
-                     parent_id = excluded.parent_id, version = excluded.version, doc = excluded.doc",
-                )
-                .bind(row.doc.kind())
-                .bind(row.doc.id().to_string())
-                .bind(row.region.map(|r| r.code()))
-                .bind(row.audience.code())
-                .bind(row.parent.map(|p| p.to_string()))
-                .bind(self.version)
-                .bind(doc_json(&row.doc)?)
-                .execute(&mut *self.tx)
-                .await?;
+                let kind = row.doc.kind();
+                let id = row.doc.id();
+                self.written.insert(
+                    (kind, id),
+                    Pending {
+                        kind,
+                        id,
+                        region: row.region.map(|r| r.code()),
+                        audience: row.audience.code(),
+                        parent: row.parent,
+                        version: self.version,
+                        doc: doc_json(&row.doc)?,
+                    },
+                );
                 Ok(())
             }
 
             async fn children_raw(&mut self, kind: &str, parent: uuid::Uuid) -> Result<Vec<String>> {
-                Ok(sqlx::query_scalar("SELECT doc FROM sync_doc WHERE parent_id = $1 AND kind = $2")
-                    .bind(parent.to_string())
-                    .bind(kind)
-                    .fetch_all(&mut *self.tx)
-                    .await?)
+                let rows: Vec<(String, String)> =
+                    sqlx::query_as("SELECT id, doc FROM sync_doc WHERE parent_id = $1 AND kind = $2")
+                        .bind(parent.to_string())
+                        .bind(kind)
+                        .fetch_all(&mut *self.tx)
+                        .await?;
+                let kind = kind_name(kind);
+                let mut docs: Vec<String> = rows
+                    .into_iter()
+                    .filter(|(id, _)| {
+                        id.parse()
+                            .map_or(true, |id: uuid::Uuid| !self.written.contains_key(&(kind, id)))
+                    })
+                    .map(|(_, doc)| doc)
+                    .collect();
+                docs.extend(
+                    self.written
+                        .values()
+                        .filter(|p| p.kind == kind && p.parent == Some(parent))
+                        .map(|p| p.doc.clone()),
+                );
+                Ok(docs)
             }
 
             async fn ice_owner(&mut self, ice: &str) -> Result<Option<uuid::Uuid>> {
@@ -537,7 +616,7 @@ macro_rules! storage_impl {
             async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
                 let row = sqlx::query(
                     "SELECT u.id, u.username, u.role, u.regions, u.created_at, u.disabled, \
-                     d.id AS device_id, d.revoked_at FROM device d JOIN app_user u ON u.id = d.user_id \
+                     d.id AS device_id, d.revoked_at, d.last_seen_at FROM device d JOIN app_user u ON u.id = d.user_id \
                      WHERE d.token_hash = $1",
                 )
                 .bind(token_hash)
@@ -548,8 +627,13 @@ macro_rules! storage_impl {
                     user: Self::user_from_row(&r)?,
                     device_id: r.try_get("device_id")?,
                     revoked: r.try_get::<Option<DateTime<Utc>>, _>("revoked_at")?.is_some(),
+                    last_seen_at: r.try_get("last_seen_at")?,
                 };
-                if !session.revoked {
+                // Touched at most once a minute: not a write for every request of a sync.
+                if !session.revoked
+                    && now - session.last_seen_at <= crate::http::SESSION_IDLE
+                    && now - session.last_seen_at > chrono::Duration::minutes(1)
+                {
                     sqlx::query("UPDATE device SET last_seen_at = $1 WHERE id = $2")
                         .bind(now)
                         .bind(&session.device_id)
@@ -647,8 +731,10 @@ macro_rules! storage_impl {
                     None => (0, audit::GENESIS.to_owned()),
                 };
                 let at = audit::truncate(now);
-                let mut dtx = $txname { tx, version: clock };
+                let mut dtx = $txname { tx, version: clock, written: HashMap::new() };
                 let mut results = Vec::with_capacity(mutations.len());
+                let mut answers: Vec<(i64, String)> = Vec::new();
+                let mut entries: Vec<AuditEntry> = Vec::new();
                 for m in mutations {
                     if m.device_seq <= last {
                         let stored: Option<String> = sqlx::query_scalar(
@@ -674,37 +760,45 @@ macro_rules! storage_impl {
                         Err(r) => Outcome::Rejected { code: r.code, message: r.message },
                     };
                     let result = MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome };
-                    sqlx::query("INSERT INTO push_result (device_id, device_seq, result) VALUES ($1, $2, $3)")
-                        .bind(&session.device_id)
-                        .bind(m.device_seq)
-                        .bind(serde_json::to_string(&result).map_err(corrupt)?)
-                        .execute(&mut *dtx.tx)
-                        .await?;
+                    answers.push((m.device_seq, serde_json::to_string(&result).map_err(corrupt)?));
                     if !matches!(result.outcome, Outcome::Rejected { .. }) {
                         audit_seq += 1;
                         let entry = AuditEntry::new(audit_seq, at, &session.user.username, &session.device_id, m, &result.outcome, &prev_hash)?;
-                        sqlx::query(
-                            "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                        )
-                        .bind(entry.seq)
-                        .bind(entry.at)
-                        .bind(&entry.username)
-                        .bind(&entry.device_id)
-                        .bind(&entry.mutation_id)
-                        .bind(&entry.name)
-                        .bind(&entry.outcome)
-                        .bind(&entry.body)
-                        .bind(&entry.prev_hash)
-                        .bind(&entry.hash)
-                        .execute(&mut *dtx.tx)
-                        .await?;
-                        prev_hash = entry.hash;
+                        prev_hash.clone_from(&entry.hash);
+                        entries.push(entry);
                     }
                     last = m.device_seq;
                     results.push(result);
                 }
-                let $txname { mut tx, version } = dtx;
+                dtx.flush().await?;
+                let $txname { mut tx, version, .. } = dtx;
+                for chunk in answers.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "INSERT INTO push_result (device_id, device_seq, result) ",
+                    );
+                    q.push_values(chunk, |mut b, (seq, result)| {
+                        b.push_bind(session.device_id.clone()).push_bind(*seq).push_bind(result.clone());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in entries.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash) ",
+                    );
+                    q.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.seq)
+                            .push_bind(e.at)
+                            .push_bind(e.username.clone())
+                            .push_bind(e.device_id.clone())
+                            .push_bind(e.mutation_id.clone())
+                            .push_bind(e.name.clone())
+                            .push_bind(e.outcome.clone())
+                            .push_bind(e.body.clone())
+                            .push_bind(e.prev_hash.clone())
+                            .push_bind(e.hash.clone());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
                 sqlx::query("UPDATE device SET last_applied_seq = $1 WHERE id = $2")
                     .bind(last)
                     .bind(&session.device_id)

@@ -368,6 +368,12 @@ async fn load(store: &Store, cases: usize) -> (Vec<String>, usize) {
     .execute(&mut *tx)
     .await
     .expect("fts");
+    sqlx::query(
+        "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("fts rows");
     tx.commit().await.expect("commit");
     sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
     (references, rows)

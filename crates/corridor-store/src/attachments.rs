@@ -266,7 +266,8 @@ impl Store {
     pub async fn missing_contents(&self) -> Result<Vec<(String, u64)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT DISTINCT json_extract(body, '$.hash'), json_extract(body, '$.size') \
-             FROM case_event WHERE kind = 'attachment' AND confirmed = 1 \
+             FROM case_event INDEXED BY case_event_attachment \
+             WHERE kind = 'attachment' AND confirmed = 1 \
              AND json_extract(body, '$.hash') NOT IN (SELECT hash FROM attachment_blob)",
         )
         .fetch_all(self.pool())

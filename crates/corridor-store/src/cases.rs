@@ -1097,10 +1097,12 @@ pub(crate) async fn insert_event(
 /// Rewrites the search row of a case from its current state and notes.
 pub(crate) async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Result<()> {
     let id = case_id.to_string();
-    sqlx::query("DELETE FROM case_fts WHERE case_id = ?")
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM case_fts WHERE rowid = (SELECT fts_rowid FROM case_fts_row WHERE case_id = ?)",
+    )
+    .bind(&id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
          SELECT c.id, c.reference, c.title, c.description, \
@@ -1108,6 +1110,13 @@ pub(crate) async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Resul
                      WHERE case_id = c.id AND kind = 'note'), ''), \
            e.name, e.ice \
          FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id WHERE c.id = ?",
+    )
+    .bind(&id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO case_fts_row (case_id, fts_rowid) VALUES (?, (SELECT MAX(rowid) FROM case_fts)) \
+         ON CONFLICT (case_id) DO UPDATE SET fts_rowid = excluded.fts_rowid",
     )
     .bind(&id)
     .execute(&mut *conn)

@@ -198,6 +198,9 @@ impl Store {
         for id in &touched {
             unlock(&mut tx, *id).await?;
         }
+        // Cases known to be here (most events of a page belong to cases of the same page).
+        let mut present: BTreeSet<Uuid> = BTreeSet::new();
+        let mut events: Vec<&CaseEvent> = Vec::new();
         // Dependencies first: enterprises, then cases, then what hangs on cases.
         for pass in 0..3 {
             for d in &docs {
@@ -210,8 +213,28 @@ impl Store {
                         write_roadmap(&mut tx, r).await?;
                         false
                     }
-                    (1, Doc::Case(c)) => !write_case(&mut tx, c, true).await?,
-                    (2, Doc::Event(e)) => !write_event(&mut tx, e).await?,
+                    (1, Doc::Case(c)) => {
+                        let written = write_case(&mut tx, c, true).await?;
+                        if written {
+                            present.insert(c.case.id);
+                        }
+                        !written
+                    }
+                    (2, Doc::Event(e)) => {
+                        if is_present(&mut tx, &mut present, e.case_id).await? {
+                            if matches!(e.kind, EventKind::Attachment { .. }) {
+                                write_event(&mut tx, e).await?;
+                            } else {
+                                events.push(e);
+                                if events.len() == EVENT_BATCH {
+                                    write_events(&mut tx, &std::mem::take(&mut events)).await?;
+                                }
+                            }
+                            false
+                        } else {
+                            true
+                        }
+                    }
                     (2, Doc::Conflict(c)) => !write_conflict(&mut tx, c).await?,
                     (2, Doc::Meeting(m)) => {
                         write_meeting(&mut tx, m).await?;
@@ -233,12 +256,13 @@ impl Store {
                 }
             }
         }
+        write_events(&mut tx, &events).await?;
         // Parents that arrived after their children.
         sqlx::query(
-            "UPDATE case_file SET parent_id = (SELECT json_extract(s.doc, '$.parent_id') \
-             FROM server_case s WHERE s.id = case_file.id) \
-             WHERE parent_id IS NULL AND EXISTS (SELECT 1 FROM server_case s JOIN case_file p \
-             ON p.id = json_extract(s.doc, '$.parent_id') WHERE s.id = case_file.id)",
+            "UPDATE case_file SET parent_id = (SELECT s.parent_id FROM server_case s \
+             WHERE s.id = case_file.id) \
+             WHERE parent_id IS NULL AND id IN (SELECT s.id FROM server_case s \
+             JOIN case_file p ON p.id = s.parent_id WHERE s.parent_id IS NOT NULL)",
         )
         .execute(&mut *tx)
         .await?;
@@ -417,6 +441,21 @@ async fn unlock(conn: &mut SqliteConnection, case: Uuid) -> Result<()> {
     Ok(())
 }
 
+async fn is_present(
+    conn: &mut SqliteConnection,
+    present: &mut BTreeSet<Uuid>,
+    id: Uuid,
+) -> Result<bool> {
+    if present.contains(&id) {
+        return Ok(true);
+    }
+    let here = case_exists(conn, id).await?;
+    if here {
+        present.insert(id);
+    }
+    Ok(here)
+}
+
 async fn case_exists(conn: &mut SqliteConnection, id: Uuid) -> Result<bool> {
     Ok(
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM case_file WHERE id = ?")
@@ -550,9 +589,11 @@ async fn write_case(conn: &mut SqliteConnection, doc: &CaseDoc, shadow: bool) ->
     }
     if shadow {
         sqlx::query(
-            "INSERT INTO server_case (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+            "INSERT INTO server_case (id, parent_id, doc) VALUES (?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, doc = excluded.doc",
         )
         .bind(&id)
+        .bind(c.parent_id.map(|p| p.to_string()))
         .bind(json(doc)?)
         .execute(&mut *conn)
         .await?;
@@ -560,13 +601,48 @@ async fn write_case(conn: &mut SqliteConnection, doc: &CaseDoc, shadow: bool) ->
     Ok(true)
 }
 
-/// Writes a confirmed event (replacing this device's unconfirmed copy). False when its case is
-/// not here yet.
-async fn write_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<bool> {
-    if !case_exists(conn, e.case_id).await? {
-        return Ok(false);
+/// Events written per statement.
+const EVENT_BATCH: usize = 500;
+
+/// Writes confirmed events (replacing this device's unconfirmed copies), many per statement;
+/// their cases are here and unlocked for the page. Not for attachments (see [`write_event`]).
+async fn write_events(conn: &mut SqliteConnection, events: &[&CaseEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
     }
-    unlock(conn, e.case_id).await?;
+    let mut rows = Vec::with_capacity(events.len());
+    for e in events {
+        let body = serde_json::to_value(&e.kind).map_err(std::io::Error::other)?;
+        let kind = body
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("unknown")
+            .to_owned();
+        rows.push((e, kind, body.to_string()));
+    }
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO case_event (id, case_id, at, author, kind, body, confirmed) ",
+    );
+    q.push_values(rows, |mut b, (e, kind, body)| {
+        b.push_bind(e.id.to_string())
+            .push_bind(e.case_id.to_string())
+            .push_bind(e.at.to_rfc3339())
+            .push_bind(e.author.clone())
+            .push_bind(kind)
+            .push_bind(body)
+            .push("1");
+    });
+    q.push(
+        " ON CONFLICT (id) DO UPDATE SET case_id = excluded.case_id, at = excluded.at, \
+         author = excluded.author, kind = excluded.kind, body = excluded.body, confirmed = 1",
+    );
+    q.build().execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Writes a confirmed event (replacing this device's unconfirmed copy); its case is here and
+/// unlocked for the page.
+async fn write_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<bool> {
     let body = serde_json::to_value(&e.kind).map_err(std::io::Error::other)?;
     let kind = body
         .get("kind")
@@ -727,7 +803,8 @@ async fn delete_case(conn: &mut SqliteConnection, id: &str) -> Result<()> {
         "DELETE FROM case_conflict WHERE case_id = ?1",
         "DELETE FROM case_link WHERE case_id = ?1 OR other_id = ?1",
         "DELETE FROM meeting_agenda WHERE case_id = ?1",
-        "DELETE FROM case_fts WHERE case_id = ?1",
+        "DELETE FROM case_fts WHERE rowid = (SELECT fts_rowid FROM case_fts_row WHERE case_id = ?1)",
+        "DELETE FROM case_fts_row WHERE case_id = ?1",
         "DELETE FROM server_case WHERE id = ?1",
         "UPDATE case_file SET parent_id = NULL WHERE parent_id = ?1",
         "DELETE FROM case_file WHERE id = ?1",
