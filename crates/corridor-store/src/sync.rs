@@ -166,10 +166,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let mut docs: Vec<Doc> = Vec::new();
-        let stash = sqlx::query("DELETE FROM sync_stash RETURNING kind, doc")
+        let stashed = sqlx::query("DELETE FROM sync_stash RETURNING kind, doc")
             .fetch_all(&mut *tx)
             .await?;
-        for row in &stash {
+        for row in &stashed {
             let kind: String = row.try_get("kind")?;
             let doc: String = row.try_get("doc")?;
             docs.push(
@@ -195,14 +195,32 @@ impl Store {
                 _ => {}
             }
         }
-        for id in &touched {
-            unlock(&mut tx, *id).await?;
-        }
+        let touched_json = json(&touched.iter().map(Uuid::to_string).collect::<Vec<_>>())?;
+        sqlx::query(
+            "INSERT INTO sync_unlock (case_id) SELECT value FROM json_each(?) WHERE true \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&touched_json)
+        .execute(&mut *tx)
+        .await?;
         // Cases known to be here (most events of a page belong to cases of the same page).
         let mut present: BTreeSet<Uuid> = BTreeSet::new();
         let mut events: Vec<&CaseEvent> = Vec::new();
         // Dependencies first: enterprises, then cases, then what hangs on cases.
         for pass in 0..3 {
+            if pass == 1 {
+                let cases: Vec<&CaseDoc> = docs
+                    .iter()
+                    .filter_map(|d| match d {
+                        Doc::Case(c) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                for waiting in write_cases(&mut tx, &cases, &mut present).await? {
+                    stash(&mut tx, &Doc::Case(waiting.clone())).await?;
+                }
+                continue;
+            }
             for d in &docs {
                 let waits = match (pass, d) {
                     (0, Doc::Enterprise(e)) => {
@@ -212,13 +230,6 @@ impl Store {
                     (0, Doc::Roadmap(r)) => {
                         write_roadmap(&mut tx, r).await?;
                         false
-                    }
-                    (1, Doc::Case(c)) => {
-                        let written = write_case(&mut tx, c, true).await?;
-                        if written {
-                            present.insert(c.case.id);
-                        }
-                        !written
                     }
                     (2, Doc::Event(e)) => {
                         if is_present(&mut tx, &mut present, e.case_id).await? {
@@ -243,16 +254,7 @@ impl Store {
                     _ => false,
                 };
                 if waits {
-                    let v = serde_json::to_value(d).map_err(std::io::Error::other)?;
-                    sqlx::query(
-                        "INSERT INTO sync_stash (kind, id, doc) VALUES (?, ?, ?) \
-                         ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
-                    )
-                    .bind(d.kind())
-                    .bind(d.id().to_string())
-                    .bind(v["doc"].to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                    stash(&mut tx, d).await?;
                 }
             }
         }
@@ -283,11 +285,7 @@ impl Store {
                 }
             }
         }
-        for id in &touched {
-            if case_exists(&mut tx, *id).await? {
-                reindex(&mut tx, *id).await?;
-            }
-        }
+        reindex_unlocked(&mut tx).await?;
         if !page.more {
             let marked: Vec<String> =
                 sqlx::query_scalar("DELETE FROM sync_rebase RETURNING case_id")
@@ -431,6 +429,165 @@ impl Store {
             _ => Ok(()),
         }
     }
+}
+
+/// Keeps a document for later (what it depends on is not here yet).
+async fn stash(conn: &mut SqliteConnection, d: &Doc) -> Result<()> {
+    let v = serde_json::to_value(d).map_err(std::io::Error::other)?;
+    sqlx::query(
+        "INSERT INTO sync_stash (kind, id, doc) VALUES (?, ?, ?) \
+         ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
+    )
+    .bind(d.kind())
+    .bind(d.id().to_string())
+    .bind(v["doc"].to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the search rows of every case of the page (those listed in `sync_unlock`), in
+/// three statements.
+async fn reindex_unlocked(conn: &mut SqliteConnection) -> Result<()> {
+    let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM case_fts")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(
+        "DELETE FROM case_fts WHERE rowid IN (SELECT fts_rowid FROM case_fts_row \
+         WHERE case_id IN (SELECT case_id FROM sync_unlock))",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
+         SELECT c.id, c.reference, c.title, c.description, \
+           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
+                     WHERE case_id = c.id AND kind = 'note'), ''), \
+           e.name, e.ice \
+         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id \
+         WHERE c.id IN (SELECT case_id FROM sync_unlock)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts \
+         WHERE rowid > ? ON CONFLICT (case_id) DO UPDATE SET fts_rowid = excluded.fts_rowid",
+    )
+    .bind(before)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Cases written per statement.
+const CASE_BATCH: usize = 400;
+
+/// Writes the cases of a page whose enterprise is here, many per statement, keeping each
+/// server version in `server_case`; returns those that must wait for their enterprise.
+/// Parents are set afterwards, from `server_case`, once they are here.
+async fn write_cases<'a>(
+    conn: &mut SqliteConnection,
+    docs: &[&'a CaseDoc],
+    present: &mut BTreeSet<Uuid>,
+) -> Result<Vec<&'a CaseDoc>> {
+    if docs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted: BTreeSet<String> = docs
+        .iter()
+        .map(|d| d.case.enterprise_id.to_string())
+        .collect();
+    let here: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT id FROM enterprise WHERE id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(json(&wanted)?)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let (ready, waiting): (Vec<&CaseDoc>, Vec<&CaseDoc>) = docs
+        .iter()
+        .copied()
+        .partition(|d| here.contains(&d.case.enterprise_id.to_string()));
+    for chunk in ready.chunks(CASE_BATCH) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for d in chunk {
+            rows.push((d, json(&d.field_versions)?, json(&d.case.tags)?, json(d)?));
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO case_file (id, reference, enterprise_id, category, title, description, \
+             status, region, opened_at, priority, amount_centimes, cgem_assignee, cnss_assignee, \
+             resolved_at, resolution, parent_id, field_versions, tags) ",
+        );
+        q.push_values(&rows, |mut b, (d, versions, tags, _)| {
+            let c = &d.case;
+            b.push_bind(c.id.to_string())
+                .push_bind(c.reference.clone())
+                .push_bind(c.enterprise_id.to_string())
+                .push_bind(c.category.code())
+                .push_bind(c.title.clone())
+                .push_bind(c.description.clone())
+                .push_bind(c.status.code())
+                .push_bind(c.region.code())
+                .push_bind(c.opened_at.to_rfc3339())
+                .push_bind(c.priority.code())
+                .push_bind(c.amount_centimes)
+                .push_bind(c.cgem_assignee.clone())
+                .push_bind(c.cnss_assignee.clone())
+                .push_bind(c.resolved_at.map(|t| t.to_rfc3339()))
+                .push_bind(c.resolution.clone())
+                .push("NULL")
+                .push_bind(versions.clone())
+                .push_bind(tags.clone());
+        });
+        q.push(
+            " ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, \
+             enterprise_id = excluded.enterprise_id, category = excluded.category, \
+             title = excluded.title, description = excluded.description, status = excluded.status, \
+             region = excluded.region, opened_at = excluded.opened_at, priority = excluded.priority, \
+             amount_centimes = excluded.amount_centimes, cgem_assignee = excluded.cgem_assignee, \
+             cnss_assignee = excluded.cnss_assignee, resolved_at = excluded.resolved_at, \
+             resolution = excluded.resolution, parent_id = NULL, \
+             field_versions = excluded.field_versions, tags = excluded.tags",
+        );
+        q.build().execute(&mut *conn).await?;
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO server_case (id, parent_id, doc) ",
+        );
+        q.push_values(&rows, |mut b, (d, _, _, doc)| {
+            b.push_bind(d.case.id.to_string())
+                .push_bind(d.case.parent_id.map(|p| p.to_string()))
+                .push_bind(doc.clone());
+        });
+        q.push(
+            " ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, doc = excluded.doc",
+        );
+        q.build().execute(&mut *conn).await?;
+        for d in chunk {
+            present.insert(d.case.id);
+            if !d.links.is_empty() {
+                write_links(conn, d).await?;
+            }
+        }
+    }
+    Ok(waiting)
+}
+
+async fn write_links(conn: &mut SqliteConnection, doc: &CaseDoc) -> Result<()> {
+    for other in &doc.links {
+        if case_exists(conn, *other).await? {
+            for (a, b) in [(doc.case.id, *other), (*other, doc.case.id)] {
+                sqlx::query(
+                    "INSERT INTO case_link (case_id, other_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(a.to_string())
+                .bind(b.to_string())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn unlock(conn: &mut SqliteConnection, case: Uuid) -> Result<()> {
