@@ -426,7 +426,12 @@ async fn main() {
     store.close().await;
 
     // 4. 500 simulated devices, each syncing about once a second for 15 s.
-    if want("devices") {
+    // Every device once a second (a burst far beyond the corridor's real rhythm), then every
+    // ten seconds.
+    for (period, rounds) in [(1_000u64, 10u128), (10_000, 3)] {
+        if !want("devices") {
+            break;
+        }
         let mut sims = Vec::new();
         for _ in 0..500 {
             let mut sim = register(&storage, &user.id).await;
@@ -453,8 +458,8 @@ async fn main() {
             let (push_lat, pull_lat) = (push_lat.clone(), pull_lat.clone());
             tasks.push(tokio::spawn(async move {
                 let client = ServerClient::new(&base).expect("client");
-                tokio::time::sleep(Duration::from_millis((i as u64 * 997) % 1000)).await;
-                for round in 0..15u128 {
+                tokio::time::sleep(Duration::from_millis((i as u64 * 997) % period)).await;
+                for round in 0..rounds {
                     let mutations = vec![note(&mut sim, i as u128 * 100 + round)];
                     let t = Instant::now();
                     client
@@ -481,7 +486,7 @@ async fn main() {
                         .expect("lock")
                         .push(t.elapsed().as_secs_f64() * 1000.0);
                     sim.cursor = Some(page.cursor);
-                    tokio::time::sleep(Duration::from_millis(1000)).await;
+                    tokio::time::sleep(Duration::from_millis(period)).await;
                 }
             }));
         }
@@ -494,11 +499,12 @@ async fn main() {
         let (a50, a95, a99) = ms(pushes);
         let (b50, b95, b99) = ms(pull_lat.lock().expect("lock").clone());
         println!(
-        "500 devices, {n} syncs in {secs:.0} s: push p50 {a50:.1} / p95 {a95:.1} / p99 {a99:.1} ms; pull p50 {b50:.1} / p95 {b95:.1} / p99 {b99:.1} ms"
+        "500 devices, one sync every {period} ms each, {n} syncs in {secs:.0} s: push p50 {a50:.1} / p95 {a95:.1} / p99 {a99:.1} ms; pull p50 {b50:.1} / p95 {b95:.1} / p99 {b99:.1} ms"
     );
         report.push_str(&format!(
-        "| 500 devices syncing ~1/s each ({n} syncs in {secs:.0} s) | push p99 {a99:.1} ms (p50 {a50:.1}); pull p99 {b99:.1} ms (p50 {b50:.1}) | p99 ≤ 50 ms |\n"
-    ));
+        "| 500 devices, each syncing every {} s ({n} syncs in {secs:.0} s) | push p99 {a99:.1} ms (p50 {a50:.1}); pull p99 {b99:.1} ms (p50 {b50:.1}) | p99 ≤ 50 ms |\n",
+            period / 1000
+        ));
     }
 
     let _ = stop_tx.send(());

@@ -63,7 +63,8 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .route_layer(axum::middleware::from_fn(crate::observability::track))
         .with_state(AppState { storage })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new())
+        // Fastest level: sync pages are large and both ends pay for every gzip byte.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

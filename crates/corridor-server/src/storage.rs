@@ -359,6 +359,8 @@ macro_rules! storage_impl {
             tx: sqlx::Transaction<'static, <$pool as PoolDb>::Db>,
             version: i64,
             written: HashMap<(&'static str, uuid::Uuid), Pending>,
+            /// Documents read ahead for the batch (`None`: known not to exist).
+            read: HashMap<(&'static str, uuid::Uuid), Option<String>>,
         }
 
         impl $txname {
@@ -395,6 +397,9 @@ macro_rules! storage_impl {
             async fn get_raw(&mut self, kind: &str, id: uuid::Uuid) -> Result<Option<String>> {
                 if let Some(p) = self.written.get(&(kind_name(kind), id)) {
                     return Ok(Some(p.doc.clone()));
+                }
+                if let Some(doc) = self.read.get(&(kind_name(kind), id)) {
+                    return Ok(doc.clone());
                 }
                 Ok(sqlx::query_scalar("SELECT doc FROM sync_doc WHERE kind = $1 AND id = $2")
                     .bind(kind)
@@ -507,6 +512,9 @@ macro_rules! storage_impl {
         #[derive(Debug, Clone)]
         pub struct $name {
             pool: $pool,
+            /// Pushes of this instance queue here before taking a connection: only one at a
+            /// time waits on the database's clock row, the rest of the pool serves pulls.
+            push_gate: Arc<tokio::sync::Mutex<()>>,
         }
 
         impl $name {
@@ -711,6 +719,7 @@ macro_rules! storage_impl {
             }
 
             async fn push(&self, session: &Session, mutations: &[Mutation], now: DateTime<Utc>) -> Result<PushResponse> {
+                let _gate = self.push_gate.lock().await;
                 let mut tx = self.pool.begin_with($begin).await?;
                 // The clock row first: every writer queues here, so versions commit in order
                 // and a mutation is validated against the state the previous one left.
@@ -731,7 +740,33 @@ macro_rules! storage_impl {
                     None => (0, audit::GENESIS.to_owned()),
                 };
                 let at = audit::truncate(now);
-                let mut dtx = $txname { tx, version: clock, written: HashMap::new() };
+                let mut dtx = $txname { tx, version: clock, written: HashMap::new(), read: HashMap::new() };
+                // The cases the batch touches, read in one statement per 500.
+                let ids: Vec<String> = mutations
+                    .iter()
+                    .filter(|m| m.device_seq > last)
+                    .flat_map(|m| engine::cases_of(&m.op))
+                    .map(|id| id.to_string())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                for chunk in ids.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "SELECT id, doc FROM sync_doc WHERE kind = 'case' AND id IN (",
+                    );
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.clone());
+                    }
+                    q.push(")");
+                    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *dtx.tx).await?;
+                    let mut found: HashMap<String, String> = rows.into_iter().collect();
+                    for id in chunk {
+                        if let Ok(uuid) = id.parse::<uuid::Uuid>() {
+                            dtx.read.insert(("case", uuid), found.remove(id));
+                        }
+                    }
+                }
                 let mut results = Vec::with_capacity(mutations.len());
                 let mut answers: Vec<(i64, String)> = Vec::new();
                 let mut entries: Vec<AuditEntry> = Vec::new();
@@ -1073,7 +1108,10 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
             .connect_with(opts)
             .await?;
         POSTGRES_MIGRATOR.run(&pool).await?;
-        Ok(Arc::new(PgStorage { pool }))
+        Ok(Arc::new(PgStorage {
+            pool,
+            push_gate: Arc::default(),
+        }))
     } else if url.starts_with("sqlite:") {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -1085,7 +1123,10 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
             .connect_with(opts)
             .await?;
         SQLITE_MIGRATOR.run(&pool).await?;
-        Ok(Arc::new(SqliteStorage { pool }))
+        Ok(Arc::new(SqliteStorage {
+            pool,
+            push_gate: Arc::default(),
+        }))
     } else {
         Err(StorageError::UnsupportedScheme)
     }
