@@ -8,7 +8,9 @@ CREATE TABLE sync_state (
     singleton         INTEGER PRIMARY KEY NOT NULL CHECK (singleton = 1),
     cursor            TEXT,
     last_applied_seq  INTEGER NOT NULL DEFAULT 0,
-    last_sync_at      TEXT
+    last_sync_at      TEXT,
+    -- A first pull is under way: the search index is built once, when it completes.
+    search_stale      INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO sync_state (singleton) VALUES (1);
 

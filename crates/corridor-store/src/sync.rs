@@ -165,6 +165,18 @@ impl Store {
         sqlx::query("PRAGMA defer_foreign_keys = ON")
             .execute(&mut *tx)
             .await?;
+        // A device's first pull builds its search index once, at the end, rather than page
+        // by page (the flag survives an interrupted first pull).
+        let (cursor_before, stale): (Option<String>, bool) =
+            sqlx::query_as("SELECT cursor, search_stale FROM sync_state")
+                .fetch_one(&mut *tx)
+                .await?;
+        let stale = stale || cursor_before.is_none();
+        if stale {
+            sqlx::query("UPDATE sync_state SET search_stale = 1")
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut docs: Vec<Doc> = Vec::new();
         let stashed = sqlx::query("DELETE FROM sync_stash RETURNING kind, doc")
             .fetch_all(&mut *tx)
@@ -285,7 +297,15 @@ impl Store {
                 }
             }
         }
-        reindex_unlocked(&mut tx).await?;
+        if !stale {
+            reindex_unlocked(&mut tx).await?;
+        }
+        if !page.more && stale {
+            rebuild_search(&mut tx).await?;
+            sqlx::query("UPDATE sync_state SET search_stale = 0")
+                .execute(&mut *tx)
+                .await?;
+        }
         if !page.more {
             let marked: Vec<String> =
                 sqlx::query_scalar("DELETE FROM sync_rebase RETURNING case_id")
@@ -443,6 +463,24 @@ async fn stash(conn: &mut SqliteConnection, d: &Doc) -> Result<()> {
     .bind(v["doc"].to_string())
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Rebuilds the whole search index (end of a first pull).
+async fn rebuild_search(conn: &mut SqliteConnection) -> Result<()> {
+    for sql in [
+        "DELETE FROM case_fts",
+        "DELETE FROM case_fts_row",
+        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
+         SELECT c.id, c.reference, c.title, c.description, \
+           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
+                     WHERE case_id = c.id AND kind = 'note'), ''), \
+           e.name, e.ice \
+         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id",
+        "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

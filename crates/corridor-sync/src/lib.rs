@@ -428,12 +428,27 @@ async fn run(
             break;
         }
     }
+    // Pages are fetched one ahead: the next page travels while this one is written (each
+    // page commits with its own cursor, so an interruption still resumes in order).
+    let mut page = client
+        .pull(
+            token,
+            &PullRequest {
+                cursor: store.sync_cursor().await?,
+                limit: Some(options.pull_page),
+            },
+        )
+        .await?;
     loop {
-        let req = PullRequest {
-            cursor: store.sync_cursor().await?,
-            limit: Some(options.pull_page),
-        };
-        let page = client.pull(token, &req).await?;
+        let next = page.more.then(|| {
+            let client = client.clone();
+            let token = token.to_owned();
+            let req = PullRequest {
+                cursor: Some(page.cursor.clone()),
+                limit: Some(options.pull_page),
+            };
+            tokio::spawn(async move { client.pull(&token, &req).await })
+        });
         let tally = store.apply_pull(&page).await?;
         report.pulled += tally.pulled;
         report.removed += tally.removed_cases;
@@ -443,8 +458,13 @@ async fn run(
             done: report.pulled,
             behind,
         });
-        if !page.more {
-            break;
+        match next {
+            Some(fetch) => {
+                page = fetch.await.map_err(|e| {
+                    SyncError::Store(StoreError::Io(std::io::Error::other(e.to_string())))
+                })??;
+            }
+            None => break,
         }
     }
     for (hash, size) in store.missing_contents().await? {
