@@ -136,12 +136,19 @@ async fn two_officers_and_a_representative_converge(postgres: bool) {
     }
     // What came through the sync is searchable on every device, notes included.
     for dev in [&b, &c] {
-        let hits = dev.store().search("indemnites partagee", 10).await.expect("search");
+        let hits = dev
+            .store()
+            .search("indemnites partagee", 10)
+            .await
+            .expect("search");
         assert_eq!(hits.len(), 1, "found by title and note on {}", dev.user);
         assert_eq!(hits[0].case.reference, reference);
     }
     let hits = c.store().search("interne CGEM", 10).await.expect("search");
-    assert!(hits.is_empty(), "nothing of the CGEM's internal notes, even in the index");
+    assert!(
+        hits.is_empty(),
+        "nothing of the CGEM's internal notes, even in the index"
+    );
     let case_a = a.store().case(&case).await.expect("case");
     assert_eq!(case_a.status, CaseStatus::Submitted);
     assert_eq!(case_a.cnss_assignee.as_deref(), Some("rep-2"));

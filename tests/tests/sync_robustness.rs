@@ -372,6 +372,13 @@ async fn concurrent_pushers_and_a_puller(postgres: bool) {
         "both instances serve the same state"
     );
     drop(second);
+    // Pushes grouped into shared transactions still chain one audit entry per mutation.
+    let audit = w.admin(&["audit", "verify"]);
+    let mutations = PUSHERS * ROUNDS as usize * (2 + NOTES);
+    assert!(
+        audit.contains(&format!("intact: {mutations} entries")),
+        "{audit}"
+    );
     w.finish().await;
 }
 

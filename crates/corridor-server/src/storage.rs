@@ -56,6 +56,9 @@ pub enum StorageError {
         /// The one it got.
         got: i64,
     },
+    /// A grouped push failed as a whole (nothing of it was written).
+    #[error("push not written: {0}")]
+    Batch(String),
     /// No such user.
     #[error("unknown user {0:?}")]
     UnknownUser(String),
@@ -242,6 +245,14 @@ pub enum ChunkWrite {
     },
     /// The complete content does not hash to its name: thrown away.
     HashMismatch,
+}
+
+/// A push waiting for the gate, and where its answer goes.
+#[derive(Debug)]
+struct PushJob {
+    session: Session,
+    mutations: Vec<Mutation>,
+    reply: tokio::sync::oneshot::Sender<Result<PushResponse>>,
 }
 
 /// A document written during a push, kept until the push writes them all.
@@ -515,9 +526,172 @@ macro_rules! storage_impl {
             /// Pushes of this instance queue here before taking a connection: only one at a
             /// time waits on the database's clock row, the rest of the pool serves pulls.
             push_gate: Arc<tokio::sync::Mutex<()>>,
+            /// Pushes waiting for the gate.
+            push_queue: Arc<std::sync::Mutex<Vec<PushJob>>>,
         }
 
         impl $name {
+            /// Applies the pushes of several requests in one transaction.
+            async fn push_group(&self, jobs: &[PushJob], now: DateTime<Utc>) -> Result<Vec<Result<PushResponse>>> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                // The clock row first: every writer queues here, so versions commit in order
+                // and a mutation is validated against the state the previous one left.
+                let clock: i64 = sqlx::query_scalar(
+                    "UPDATE sync_clock SET version = version WHERE singleton = 1 RETURNING version",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                let tail = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (mut audit_seq, mut prev_hash) = match tail {
+                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+                    None => (0, audit::GENESIS.to_owned()),
+                };
+                let at = audit::truncate(now);
+                let mut dtx = $txname { tx, version: clock, written: HashMap::new(), read: HashMap::new() };
+                // The cases the batch touches, read in one statement per 500.
+                let ids: Vec<String> = jobs
+                    .iter()
+                    .flat_map(|j| j.mutations.iter())
+                    .flat_map(|m| engine::cases_of(&m.op))
+                    .map(|id| id.to_string())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                for chunk in ids.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "SELECT id, doc FROM sync_doc WHERE kind = 'case' AND id IN (",
+                    );
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.clone());
+                    }
+                    q.push(")");
+                    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *dtx.tx).await?;
+                    let mut found: HashMap<String, String> = rows.into_iter().collect();
+                    for id in chunk {
+                        if let Ok(uuid) = id.parse::<uuid::Uuid>() {
+                            dtx.read.insert(("case", uuid), found.remove(id));
+                        }
+                    }
+                }
+                let mut out = Vec::with_capacity(jobs.len());
+                let mut lasts: HashMap<String, i64> = HashMap::new();
+                let mut given: HashMap<(String, i64), MutationResult> = HashMap::new();
+                let mut answers: Vec<(String, i64, String)> = Vec::new();
+                let mut entries: Vec<AuditEntry> = Vec::new();
+                for job in jobs {
+                    let session = &job.session;
+                    let device = session.device_id.clone();
+                    let mut last = match lasts.get(&device) {
+                        Some(l) => *l,
+                        None => sqlx::query_scalar("SELECT last_applied_seq FROM device WHERE id = $1")
+                            .bind(&device)
+                            .fetch_one(&mut *dtx.tx)
+                            .await?,
+                    };
+                    // Mutations not seen yet must follow the last one applied, without gaps:
+                    // otherwise nothing of this request is applied.
+                    let mut expected = last + 1;
+                    let mut gap = None;
+                    for m in job.mutations.iter().filter(|m| m.device_seq > last) {
+                        if m.device_seq != expected {
+                            gap = Some(StorageError::SequenceGap { expected, got: m.device_seq });
+                            break;
+                        }
+                        expected += 1;
+                    }
+                    if let Some(e) = gap {
+                        out.push(Err(e));
+                        continue;
+                    }
+                    let mut results = Vec::with_capacity(job.mutations.len());
+                    for m in &job.mutations {
+                        if m.device_seq <= last {
+                            let outcome = if let Some(r) = given.get(&(device.clone(), m.device_seq)) {
+                                r.outcome.clone()
+                            } else {
+                                let stored: Option<String> = sqlx::query_scalar(
+                                    "SELECT result FROM push_result WHERE device_id = $1 AND device_seq = $2",
+                                )
+                                .bind(&device)
+                                .bind(m.device_seq)
+                                .fetch_optional(&mut *dtx.tx)
+                                .await?;
+                                match stored {
+                                    Some(s) => serde_json::from_str::<MutationResult>(&s).map_err(corrupt)?.outcome,
+                                    None => Outcome::Applied,
+                                }
+                            };
+                            results.push(MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome });
+                            continue;
+                        }
+                        let outcome = match engine::apply(&mut dtx, session, m, now).await? {
+                            Ok(a) if a.conflicts.is_empty() => Outcome::Applied,
+                            Ok(a) => Outcome::Conflict { conflicts: a.conflicts },
+                            Err(r) => Outcome::Rejected { code: r.code, message: r.message },
+                        };
+                        let result = MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome };
+                        answers.push((device.clone(), m.device_seq, serde_json::to_string(&result).map_err(corrupt)?));
+                        if !matches!(result.outcome, Outcome::Rejected { .. }) {
+                            audit_seq += 1;
+                            let entry = AuditEntry::new(audit_seq, at, &session.user.username, &device, m, &result.outcome, &prev_hash)?;
+                            prev_hash.clone_from(&entry.hash);
+                            entries.push(entry);
+                        }
+                        given.insert((device.clone(), m.device_seq), result.clone());
+                        last = m.device_seq;
+                        results.push(result);
+                    }
+                    lasts.insert(device, last);
+                    out.push(Ok(PushResponse { results, last_applied_seq: last }));
+                }
+                dtx.flush().await?;
+                let $txname { mut tx, version, .. } = dtx;
+                for chunk in answers.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "INSERT INTO push_result (device_id, device_seq, result) ",
+                    );
+                    q.push_values(chunk, |mut b, (device, seq, result)| {
+                        b.push_bind(device.clone()).push_bind(*seq).push_bind(result.clone());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in entries.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash) ",
+                    );
+                    q.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.seq)
+                            .push_bind(e.at)
+                            .push_bind(e.username.clone())
+                            .push_bind(e.device_id.clone())
+                            .push_bind(e.mutation_id.clone())
+                            .push_bind(e.name.clone())
+                            .push_bind(e.outcome.clone())
+                            .push_bind(e.body.clone())
+                            .push_bind(e.prev_hash.clone())
+                            .push_bind(e.hash.clone());
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                for (device, last) in &lasts {
+                    sqlx::query("UPDATE device SET last_applied_seq = $1 WHERE id = $2 AND last_applied_seq < $1")
+                        .bind(*last)
+                        .bind(device)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("UPDATE sync_clock SET version = $1 WHERE singleton = 1")
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+
+
             fn user_from_row(r: &<<$pool as PoolDb>::Db as sqlx::Database>::Row) -> Result<User> {
                 Ok(User {
                     id: r.try_get("id")?,
@@ -719,132 +893,38 @@ macro_rules! storage_impl {
             }
 
             async fn push(&self, session: &Session, mutations: &[Mutation], now: DateTime<Utc>) -> Result<PushResponse> {
-                let _gate = self.push_gate.lock().await;
-                let mut tx = self.pool.begin_with($begin).await?;
-                // The clock row first: every writer queues here, so versions commit in order
-                // and a mutation is validated against the state the previous one left.
-                let clock: i64 = sqlx::query_scalar(
-                    "UPDATE sync_clock SET version = version WHERE singleton = 1 RETURNING version",
-                )
-                .fetch_one(&mut *tx)
-                .await?;
-                let mut last: i64 = sqlx::query_scalar("SELECT last_applied_seq FROM device WHERE id = $1")
-                    .bind(&session.device_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let tail = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let (mut audit_seq, mut prev_hash) = match tail {
-                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-                    None => (0, audit::GENESIS.to_owned()),
-                };
-                let at = audit::truncate(now);
-                let mut dtx = $txname { tx, version: clock, written: HashMap::new(), read: HashMap::new() };
-                // The cases the batch touches, read in one statement per 500.
-                let ids: Vec<String> = mutations
-                    .iter()
-                    .filter(|m| m.device_seq > last)
-                    .flat_map(|m| engine::cases_of(&m.op))
-                    .map(|id| id.to_string())
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                for chunk in ids.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
-                        "SELECT id, doc FROM sync_doc WHERE kind = 'case' AND id IN (",
+                // Group commit: pushes that arrive while one is being written queue here; the
+                // next one through the gate writes them all in one transaction (one commit,
+                // one wait for the disk), and each gets its own answer.
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                self.push_queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(PushJob { session: session.clone(), mutations: mutations.to_vec(), reply });
+                {
+                    let _gate = self.push_gate.lock().await;
+                    let jobs = std::mem::take(
+                        &mut *self.push_queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
                     );
-                    let mut sep = q.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(id.clone());
-                    }
-                    q.push(")");
-                    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *dtx.tx).await?;
-                    let mut found: HashMap<String, String> = rows.into_iter().collect();
-                    for id in chunk {
-                        if let Ok(uuid) = id.parse::<uuid::Uuid>() {
-                            dtx.read.insert(("case", uuid), found.remove(id));
+                    if !jobs.is_empty() {
+                        match self.push_group(&jobs, now).await {
+                            Ok(answers) => {
+                                for (job, a) in jobs.into_iter().zip(answers) {
+                                    let _ = job.reply.send(a);
+                                }
+                            }
+                            Err(e) => {
+                                let message = e.to_string();
+                                for job in jobs {
+                                    let _ = job.reply.send(Err(StorageError::Batch(message.clone())));
+                                }
+                            }
                         }
                     }
                 }
-                let mut results = Vec::with_capacity(mutations.len());
-                let mut answers: Vec<(i64, String)> = Vec::new();
-                let mut entries: Vec<AuditEntry> = Vec::new();
-                for m in mutations {
-                    if m.device_seq <= last {
-                        let stored: Option<String> = sqlx::query_scalar(
-                            "SELECT result FROM push_result WHERE device_id = $1 AND device_seq = $2",
-                        )
-                        .bind(&session.device_id)
-                        .bind(m.device_seq)
-                        .fetch_optional(&mut *dtx.tx)
-                        .await?;
-                        let outcome = match stored {
-                            Some(s) => serde_json::from_str::<MutationResult>(&s).map_err(corrupt)?.outcome,
-                            None => Outcome::Applied,
-                        };
-                        results.push(MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome });
-                        continue;
-                    }
-                    if m.device_seq != last + 1 {
-                        return Err(StorageError::SequenceGap { expected: last + 1, got: m.device_seq });
-                    }
-                    let outcome = match engine::apply(&mut dtx, session, m, now).await? {
-                        Ok(a) if a.conflicts.is_empty() => Outcome::Applied,
-                        Ok(a) => Outcome::Conflict { conflicts: a.conflicts },
-                        Err(r) => Outcome::Rejected { code: r.code, message: r.message },
-                    };
-                    let result = MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome };
-                    answers.push((m.device_seq, serde_json::to_string(&result).map_err(corrupt)?));
-                    if !matches!(result.outcome, Outcome::Rejected { .. }) {
-                        audit_seq += 1;
-                        let entry = AuditEntry::new(audit_seq, at, &session.user.username, &session.device_id, m, &result.outcome, &prev_hash)?;
-                        prev_hash.clone_from(&entry.hash);
-                        entries.push(entry);
-                    }
-                    last = m.device_seq;
-                    results.push(result);
-                }
-                dtx.flush().await?;
-                let $txname { mut tx, version, .. } = dtx;
-                for chunk in answers.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
-                        "INSERT INTO push_result (device_id, device_seq, result) ",
-                    );
-                    q.push_values(chunk, |mut b, (seq, result)| {
-                        b.push_bind(session.device_id.clone()).push_bind(*seq).push_bind(result.clone());
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
-                for chunk in entries.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
-                        "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash) ",
-                    );
-                    q.push_values(chunk, |mut b, e| {
-                        b.push_bind(e.seq)
-                            .push_bind(e.at)
-                            .push_bind(e.username.clone())
-                            .push_bind(e.device_id.clone())
-                            .push_bind(e.mutation_id.clone())
-                            .push_bind(e.name.clone())
-                            .push_bind(e.outcome.clone())
-                            .push_bind(e.body.clone())
-                            .push_bind(e.prev_hash.clone())
-                            .push_bind(e.hash.clone());
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
-                sqlx::query("UPDATE device SET last_applied_seq = $1 WHERE id = $2")
-                    .bind(last)
-                    .bind(&session.device_id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE sync_clock SET version = $1 WHERE singleton = 1")
-                    .bind(version)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(PushResponse { results, last_applied_seq: last })
+                answer
+                    .await
+                    .unwrap_or_else(|_| Err(StorageError::Batch("push abandoned".to_owned())))
             }
 
             async fn pull(
@@ -1111,6 +1191,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
         Ok(Arc::new(PgStorage {
             pool,
             push_gate: Arc::default(),
+            push_queue: Arc::default(),
         }))
     } else if url.starts_with("sqlite:") {
         let opts = SqliteConnectOptions::from_str(url)?
@@ -1126,6 +1207,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
         Ok(Arc::new(SqliteStorage {
             pool,
             push_gate: Arc::default(),
+            push_queue: Arc::default(),
         }))
     } else {
         Err(StorageError::UnsupportedScheme)
