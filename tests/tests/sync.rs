@@ -215,13 +215,23 @@ async fn concurrent_edits_become_a_conflict_a_person_resolves(postgres: bool) {
     assert_eq!(conflict.proposed, "Titre de B", "nothing was lost");
     assert_eq!(conflict.author, "b.officier");
 
-    // A person settles it, taking B's value; everyone converges.
+    // Two people settle it offline, differently: the first to reach the server decides (B's
+    // value), the second decision is refused with its reason; everyone converges.
     a.store()
         .resolve_conflict(&conflict.id.to_string(), ConflictChoice::Proposed)
         .await
         .expect("resolve");
+    b.store()
+        .resolve_conflict(&conflict.id.to_string()[..13], ConflictChoice::Current)
+        .await
+        .expect("resolve on b too");
     a.sync().await.expect("a");
-    b.sync().await.expect("b");
+    let rb = b.sync().await.expect("b");
+    assert_eq!(rb.rejected, 1, "{rb:?}");
+    assert_eq!(
+        b.store().rejections().await.expect("rejections")[0].code,
+        "already_resolved"
+    );
     for dev in [&a, &b] {
         assert_eq!(
             dev.store().case(&case).await.expect("case").title,
@@ -230,7 +240,6 @@ async fn concurrent_edits_become_a_conflict_a_person_resolves(postgres: bool) {
         assert!(dev.store().conflicts(false).await.expect("c").is_empty());
     }
     assert_eq!(a.snapshot().await, b.snapshot().await);
-    // A second resolution of the same conflict is refused by the server.
     w.finish().await;
 }
 
