@@ -1,33 +1,11 @@
 //! Accounts end to end: the real server binary's admin commands, the real `corridor` CLI
 //! logging in from a fresh encrypted store, and revocation seen by the device.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
+use corridor_e2e::devices::admin;
 use corridor_e2e::{binary, ServerProcess};
-
-fn admin(db_url: &str, cwd: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(binary("corridor-server", "corridor-server"))
-        .args(["--database-url", db_url])
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("admin command");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write");
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("wait")
-}
 
 fn corridor(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(binary("corridor-cli", "corridor"));

@@ -322,6 +322,26 @@ pub enum Op {
 }
 
 impl Op {
+    /// The cases the operation reads or writes, the one it is about first.
+    pub fn cases(&self) -> Vec<Uuid> {
+        match self {
+            Op::CreateCase(c) => vec![c.id],
+            Op::EditCase { case_id, .. }
+            | Op::TransitionCase { case_id, .. }
+            | Op::AssignCase { case_id, .. }
+            | Op::AddNote { case_id, .. }
+            | Op::TagCase { case_id, .. }
+            | Op::AttachFile { case_id, .. }
+            | Op::RecordDecision { case_id, .. }
+            | Op::ResolveConflict { case_id, .. }
+            | Op::AddAgendaCase { case_id, .. } => vec![*case_id],
+            Op::LinkCases {
+                case_id, other_id, ..
+            } => vec![*case_id, *other_id],
+            _ => Vec::new(),
+        }
+    }
+
     /// The mutation's name, as on the wire.
     pub fn name(&self) -> &'static str {
         match self {

@@ -554,7 +554,7 @@ macro_rules! storage_impl {
                 let ids: Vec<String> = jobs
                     .iter()
                     .flat_map(|j| j.mutations.iter())
-                    .flat_map(|m| engine::cases_of(&m.op))
+                    .flat_map(|m| m.op.cases())
                     .map(|id| id.to_string())
                     .collect::<std::collections::BTreeSet<_>>()
                     .into_iter()

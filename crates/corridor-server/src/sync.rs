@@ -252,26 +252,6 @@ macro_rules! check {
     };
 }
 
-/// The cases a mutation reads or writes (read ahead by a push).
-pub fn cases_of(op: &Op) -> Vec<Uuid> {
-    match op {
-        Op::EditCase { case_id, .. }
-        | Op::TransitionCase { case_id, .. }
-        | Op::AssignCase { case_id, .. }
-        | Op::AddNote { case_id, .. }
-        | Op::TagCase { case_id, .. }
-        | Op::AttachFile { case_id, .. }
-        | Op::RecordDecision { case_id, .. }
-        | Op::ResolveConflict { case_id, .. }
-        | Op::AddAgendaCase { case_id, .. } => vec![*case_id],
-        Op::LinkCases {
-            case_id, other_id, ..
-        } => vec![*case_id, *other_id],
-        Op::CreateCase(c) => vec![c.id],
-        _ => Vec::new(),
-    }
-}
-
 /// Applies one mutation of `session`'s device, `now` being the server's clock.
 pub async fn apply(
     tx: &mut dyn DocTx,

@@ -628,21 +628,9 @@ async fn create_case_op(
     }))
 }
 
-/// The case an operation changes, if any.
-pub(crate) fn case_of(op: &Op) -> Option<Uuid> {
-    match op {
-        Op::CreateCase(c) => Some(c.id),
-        Op::EditCase { case_id, .. }
-        | Op::TransitionCase { case_id, .. }
-        | Op::AssignCase { case_id, .. }
-        | Op::AddNote { case_id, .. }
-        | Op::AttachFile { case_id, .. }
-        | Op::TagCase { case_id, .. }
-        | Op::RecordDecision { case_id, .. }
-        | Op::ResolveConflict { case_id, .. }
-        | Op::LinkCases { case_id, .. } => Some(*case_id),
-        _ => None,
-    }
+/// The case an operation is about, if any.
+fn case_of(op: &Op) -> Option<Uuid> {
+    op.cases().first().copied()
 }
 
 fn case_id_of(op: &Op) -> Uuid {

@@ -30,7 +30,7 @@ use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
-use crate::cases::{apply, case_of, field_versions, reindex};
+use crate::cases::{apply, field_versions, reindex};
 use crate::meetings::{owner_code, status_code};
 use crate::store::{bad_row, load_device};
 use crate::{Result, Store, StoreError};
@@ -74,15 +74,6 @@ fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| std::io::Error::other(e).into())
 }
 
-/// The cases a mutation touches.
-fn cases_of(op: &Op) -> Vec<Uuid> {
-    let mut v: Vec<Uuid> = case_of(op).into_iter().collect();
-    if let Op::LinkCases { other_id, .. } = op {
-        v.push(*other_id);
-    }
-    v
-}
-
 impl Store {
     /// Up to `limit` mutations waiting to be pushed, oldest first.
     pub async fn outbox_batch(&self, limit: usize) -> Result<Vec<Mutation>> {
@@ -115,7 +106,7 @@ impl Store {
                     .await?;
             let Some(body) = body else { continue };
             let m: Mutation = serde_json::from_str(&body).map_err(bad_row)?;
-            for case in cases_of(&m.op) {
+            for case in m.op.cases() {
                 sqlx::query("INSERT INTO sync_rebase (case_id) VALUES (?) ON CONFLICT DO NOTHING")
                     .bind(case.to_string())
                     .execute(&mut *tx)
@@ -286,7 +277,7 @@ impl Store {
         // Cases with changes still pending here get them re-applied once everything is in.
         let pending = pending_ops(&mut tx).await?;
         for (_, m) in &pending {
-            for case in cases_of(&m.op) {
+            for case in m.op.cases() {
                 if touched.contains(&case) {
                     sqlx::query(
                         "INSERT INTO sync_rebase (case_id) VALUES (?) ON CONFLICT DO NOTHING",
@@ -838,26 +829,7 @@ async fn write_events(conn: &mut SqliteConnection, events: &[&CaseEvent]) -> Res
 /// Writes a confirmed event (replacing this device's unconfirmed copy); its case is here and
 /// unlocked for the page.
 async fn write_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<bool> {
-    let body = serde_json::to_value(&e.kind).map_err(std::io::Error::other)?;
-    let kind = body
-        .get("kind")
-        .and_then(|k| k.as_str())
-        .unwrap_or("unknown")
-        .to_owned();
-    sqlx::query(
-        "INSERT INTO case_event (id, case_id, at, author, kind, body, confirmed) \
-         VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO UPDATE SET case_id = excluded.case_id, \
-         at = excluded.at, author = excluded.author, kind = excluded.kind, body = excluded.body, \
-         confirmed = 1",
-    )
-    .bind(e.id.to_string())
-    .bind(e.case_id.to_string())
-    .bind(e.at.to_rfc3339())
-    .bind(&e.author)
-    .bind(kind)
-    .bind(body.to_string())
-    .execute(&mut *conn)
-    .await?;
+    write_events(conn, &[e]).await?;
     if let EventKind::Attachment {
         hash,
         name,
@@ -1070,7 +1042,7 @@ async fn rebase(
         None => delete_case(conn, &key).await?,
     }
     for (_, m) in pending {
-        if !cases_of(&m.op).contains(&id) {
+        if !m.op.cases().contains(&id) {
             continue;
         }
         sqlx::query("SAVEPOINT reapply").execute(&mut *conn).await?;

@@ -141,27 +141,27 @@ impl ServerClient {
     /// `POST /v1/sync/push` (retried on transient failures: the server applies a mutation once
     /// however many times it is pushed).
     pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse, SyncError> {
-        self.retrying(|| async {
-            let resp = self
-                .http
-                .post(format!("{}/v1/sync/push", self.base))
-                .bearer_auth(token)
-                .json(req)
-                .send()
-                .await?;
-            Self::answer(resp).await
-        })
-        .await
+        self.post_json(token, "/v1/sync/push", req).await
     }
 
     /// `POST /v1/sync/pull` (retried on transient failures).
     pub async fn pull(&self, token: &str, req: &PullRequest) -> Result<PullResponse, SyncError> {
+        self.post_json(token, "/v1/sync/pull", req).await
+    }
+
+    /// An authenticated JSON `POST`, retried on transient failures.
+    async fn post_json<B: Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<T, SyncError> {
         self.retrying(|| async {
             let resp = self
                 .http
-                .post(format!("{}/v1/sync/pull", self.base))
+                .post(format!("{}{path}", self.base))
                 .bearer_auth(token)
-                .json(req)
+                .json(body)
                 .send()
                 .await?;
             Self::answer(resp).await
