@@ -10,6 +10,12 @@ use corridor_model::Region;
 use corridor_server::auth::{self, Role};
 use tokio::net::TcpListener;
 
+/// mimalloc rather than glibc's allocator: the server allocates many small buffers per request
+/// on several threads, where glibc's allocator took about a tenth of the processor under load
+/// (BENCHMARKS.md, 500 devices).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Central corridor server of the CGEM–CNSS mediation corridor.
 #[derive(Debug, Parser)]
 #[command(version, about)]

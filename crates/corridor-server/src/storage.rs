@@ -20,9 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::Row;
 
 use corridor_model::mutation::Mutation;
-use corridor_model::sync::{
-    AttachmentStatus, Doc, MutationResult, Outcome, PushResponse, VersionedDoc,
-};
+use corridor_model::sync::{AttachmentStatus, Doc, MutationResult, Outcome, PushResponse};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditEntry, AuditReport};
@@ -280,11 +278,24 @@ fn kind_name(kind: &str) -> &'static str {
     }
 }
 
+/// A document as stored, sent on as it is: the wire form of a
+/// [`VersionedDoc`](corridor_model::sync::VersionedDoc) (`{"version", "kind", "doc"}`) without
+/// parsing and rebuilding every document of every page.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawChange {
+    /// Change version.
+    pub version: i64,
+    /// Document kind (the tag of [`Doc`](corridor_model::sync::Doc)).
+    pub kind: String,
+    /// The document's JSON, as written by the server.
+    pub doc: Box<serde_json::value::RawValue>,
+}
+
 /// A page of [`Storage::pull`].
 #[derive(Debug, Clone)]
 pub struct PullPage {
     /// The documents, in version order.
-    pub docs: Vec<VersionedDoc>,
+    pub docs: Vec<RawChange>,
     /// Whether more documents follow.
     pub more: bool,
     /// The device's last applied sequence number.
@@ -325,12 +336,6 @@ fn doc_json(doc: &Doc) -> Result<String> {
     // The stored text is the inner document; the kind is its own column.
     let v = serde_json::to_value(doc).map_err(corrupt)?;
     Ok(v.get("doc").map(|d| d.to_string()).unwrap_or_default())
-}
-
-fn versioned(kind: &str, version: i64, doc: &str) -> Result<VersionedDoc> {
-    let doc: Doc =
-        serde_json::from_str(&format!("{{\"kind\":\"{kind}\",\"doc\":{doc}}}")).map_err(corrupt)?;
-    Ok(VersionedDoc { version, doc })
 }
 
 fn regions_text(regions: &[Region]) -> String {
@@ -523,6 +528,8 @@ macro_rules! storage_impl {
         #[derive(Debug, Clone)]
         pub struct $name {
             pool: $pool,
+            /// The push groups' own connection: a push never waits behind reads for one.
+            writer: $pool,
             /// Pushes of this instance queue here before taking a connection: only one at a
             /// time waits on the database's clock row, the rest of the pool serves pulls.
             push_gate: Arc<tokio::sync::Mutex<()>>,
@@ -533,7 +540,7 @@ macro_rules! storage_impl {
         impl $name {
             /// Applies the pushes of several requests in one transaction.
             async fn push_group(&self, jobs: &[PushJob], now: DateTime<Utc>) -> Result<Vec<Result<PushResponse>>> {
-                let mut tx = self.pool.begin_with($begin).await?;
+                let mut tx = self.writer.begin_with($begin).await?;
                 // The clock row first: every writer queues here, so versions commit in order
                 // and a mutation is validated against the state the previous one left.
                 let clock: i64 = sqlx::query_scalar(
@@ -576,6 +583,19 @@ macro_rules! storage_impl {
                         }
                     }
                 }
+                // Where each device of the batch stands, in one statement.
+                let devices: std::collections::BTreeSet<&str> =
+                    jobs.iter().map(|j| j.session.device_id.as_str()).collect();
+                let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                    "SELECT id, last_applied_seq FROM device WHERE id IN (",
+                );
+                let mut sep = q.separated(", ");
+                for d in &devices {
+                    sep.push_bind(d.to_string());
+                }
+                q.push(")");
+                let stand: HashMap<String, i64> =
+                    q.build_query_as().fetch_all(&mut *dtx.tx).await?.into_iter().collect();
                 let mut out = Vec::with_capacity(jobs.len());
                 let mut lasts: HashMap<String, i64> = HashMap::new();
                 let mut given: HashMap<(String, i64), MutationResult> = HashMap::new();
@@ -584,12 +604,9 @@ macro_rules! storage_impl {
                 for job in jobs {
                     let session = &job.session;
                     let device = session.device_id.clone();
-                    let mut last = match lasts.get(&device) {
+                    let mut last = match lasts.get(&device).or_else(|| stand.get(&device)) {
                         Some(l) => *l,
-                        None => sqlx::query_scalar("SELECT last_applied_seq FROM device WHERE id = $1")
-                            .bind(&device)
-                            .fetch_one(&mut *dtx.tx)
-                            .await?,
+                        None => return Err(StorageError::Corrupt(format!("unknown device {device}"))),
                     };
                     // Mutations not seen yet must follow the last one applied, without gaps:
                     // otherwise nothing of this request is applied.
@@ -676,12 +693,24 @@ macro_rules! storage_impl {
                     });
                     q.build().execute(&mut *tx).await?;
                 }
-                for (device, last) in &lasts {
-                    sqlx::query("UPDATE device SET last_applied_seq = $1 WHERE id = $2 AND last_applied_seq < $1")
-                        .bind(*last)
-                        .bind(device)
-                        .execute(&mut *tx)
-                        .await?;
+                // Every device that moved on, in one statement (read above under the clock
+                // lock, so nobody else moved them meanwhile).
+                let moved: Vec<(&String, &i64)> =
+                    lasts.iter().filter(|(d, l)| stand.get(*d) != Some(*l)).collect();
+                if !moved.is_empty() {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "UPDATE device SET last_applied_seq = CASE id",
+                    );
+                    for (device, last) in &moved {
+                        q.push(" WHEN ").push_bind((*device).clone()).push(" THEN ").push_bind(**last);
+                    }
+                    q.push(" ELSE last_applied_seq END WHERE id IN (");
+                    let mut sep = q.separated(", ");
+                    for (device, _) in &moved {
+                        sep.push_bind((*device).clone());
+                    }
+                    q.push(")");
+                    q.build().execute(&mut *tx).await?;
                 }
                 sqlx::query("UPDATE sync_clock SET version = $1 WHERE singleton = 1")
                     .bind(version)
@@ -901,27 +930,31 @@ macro_rules! storage_impl {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push(PushJob { session: session.clone(), mutations: mutations.to_vec(), reply });
-                {
-                    let _gate = self.push_gate.lock().await;
+                // In a task of its own: a request given up by its client never cancels the
+                // group it happens to be writing for others.
+                let this = self.clone();
+                tokio::spawn(async move {
+                    let _gate = this.push_gate.lock().await;
                     let jobs = std::mem::take(
-                        &mut *self.push_queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+                        &mut *this.push_queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
                     );
-                    if !jobs.is_empty() {
-                        match self.push_group(&jobs, now).await {
-                            Ok(answers) => {
-                                for (job, a) in jobs.into_iter().zip(answers) {
-                                    let _ = job.reply.send(a);
-                                }
+                    if jobs.is_empty() {
+                        return;
+                    }
+                    match this.push_group(&jobs, now).await {
+                        Ok(answers) => {
+                            for (job, a) in jobs.into_iter().zip(answers) {
+                                let _ = job.reply.send(a);
                             }
-                            Err(e) => {
-                                let message = e.to_string();
-                                for job in jobs {
-                                    let _ = job.reply.send(Err(StorageError::Batch(message.clone())));
-                                }
+                        }
+                        Err(e) => {
+                            let message = e.to_string();
+                            for job in jobs {
+                                let _ = job.reply.send(Err(StorageError::Batch(message.clone())));
                             }
                         }
                     }
-                }
+                });
                 answer
                     .await
                     .unwrap_or_else(|_| Err(StorageError::Batch("push abandoned".to_owned())))
@@ -935,36 +968,41 @@ macro_rules! storage_impl {
                 audiences: &[&str],
                 limit: usize,
             ) -> Result<PullPage> {
-                let mut conn = self.pool.acquire().await?;
-                let last_applied_seq: i64 = sqlx::query_scalar("SELECT last_applied_seq FROM device WHERE id = $1")
-                    .bind(&session.device_id)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                let head: i64 = sqlx::query_scalar("SELECT version FROM sync_clock WHERE singleton = 1")
-                    .fetch_one(&mut *conn)
-                    .await?;
+                // One statement, hence one snapshot: the head is read with the page, and
+                // every version up to it is committed (writers commit in version order).
                 let rows = sqlx::query(&format!(
-                    "SELECT kind, version, doc FROM sync_doc WHERE version > $1 AND {} AND {} \
-                     ORDER BY version LIMIT $2",
+                    "SELECT h.seq, h.head, d.kind, d.version, d.doc FROM \
+                     (SELECT (SELECT last_applied_seq FROM device WHERE id = $3) AS seq, \
+                     (SELECT version FROM sync_clock WHERE singleton = 1) AS head) h \
+                     LEFT JOIN (SELECT kind, version, doc FROM sync_doc \
+                     WHERE version > $1 AND {} AND {} ORDER BY version LIMIT $2) d ON TRUE \
+                     ORDER BY d.version",
                     region_filter("region", regions),
                     audience_filter(audiences),
                 ))
                 .bind(after)
                 .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-                .fetch_all(&mut *conn)
+                .bind(&session.device_id)
+                .fetch_all(&self.pool)
                 .await?;
-                let more = rows.len() > limit;
-                let docs = rows
-                    .iter()
-                    .take(limit)
-                    .map(|r| {
-                        versioned(
-                            &r.try_get::<String, _>("kind")?,
-                            r.try_get("version")?,
-                            &r.try_get::<String, _>("doc")?,
-                        )
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let first = rows.first().ok_or_else(|| corrupt("pull: no row"))?;
+                let last_applied_seq: i64 =
+                    first.try_get::<Option<i64>, _>("seq")?.unwrap_or_default();
+                let head: i64 = first.try_get::<Option<i64>, _>("head")?.unwrap_or_default();
+                let mut docs = Vec::with_capacity(rows.len().min(limit));
+                for r in rows {
+                    let Some(version) = r.try_get::<Option<i64>, _>("version")? else {
+                        break;
+                    };
+                    docs.push(RawChange {
+                        version,
+                        kind: r.try_get("kind")?,
+                        doc: serde_json::value::RawValue::from_string(r.try_get("doc")?)
+                            .map_err(corrupt)?,
+                    });
+                }
+                let more = docs.len() > limit;
+                docs.truncate(limit);
                 Ok(PullPage { docs, more, last_applied_seq, head })
             }
 
@@ -1150,6 +1188,7 @@ macro_rules! storage_impl {
 
             async fn close(&self) {
                 self.pool.close().await;
+                self.writer.close().await;
             }
         }
     };
@@ -1183,13 +1222,19 @@ storage_impl!(
 pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let opts = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect_with(opts)
-            .await?;
+        // No ping before each use (a round trip per request): a connection lost with a
+        // restarted database fails its request, which the devices retry.
+        let pool_with = |size: u32| {
+            PgPoolOptions::new()
+                .max_connections(size)
+                .test_before_acquire(false)
+                .connect_with(opts.clone())
+        };
+        let pool = pool_with(pool_size()).await?;
         POSTGRES_MIGRATOR.run(&pool).await?;
         Ok(Arc::new(PgStorage {
             pool,
+            writer: pool_with(1).await?,
             push_gate: Arc::default(),
             push_queue: Arc::default(),
         }))
@@ -1199,17 +1244,67 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await?;
+        let pool_with = |size: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(size)
+                .connect_with(opts.clone())
+        };
+        let pool = pool_with(pool_size()).await?;
         SQLITE_MIGRATOR.run(&pool).await?;
         Ok(Arc::new(SqliteStorage {
             pool,
+            writer: pool_with(1).await?,
             push_gate: Arc::default(),
             push_queue: Arc::default(),
         }))
     } else {
         Err(StorageError::UnsupportedScheme)
+    }
+}
+
+/// Connections for requests: `CORRIDOR_DB_CONNECTIONS`, else twice the processors plus one
+/// (PostgreSQL's own rule of thumb). More only queue work inside the database, where it waits
+/// for a processor anyway and delays the push being committed (BENCHMARKS.md, 500 devices).
+fn pool_size() -> u32 {
+    std::env::var("CORRIDOR_DB_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+            u32::try_from(cores * 2 + 1).unwrap_or(16)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corridor_model::sync::VersionedDoc;
+    use corridor_model::timeline::{CaseEvent, EventKind, Visibility};
+
+    /// Pull pages pass stored documents through unparsed: what goes out must read back, on the
+    /// device, as the very document that was stored.
+    #[test]
+    fn a_stored_document_passed_through_reads_back_as_itself() {
+        let doc = Doc::Event(CaseEvent {
+            id: uuid::Uuid::now_v7(),
+            case_id: uuid::Uuid::now_v7(),
+            at: Utc::now(),
+            author: "s.alaoui".into(),
+            kind: EventKind::Note {
+                visibility: Visibility::Cgem,
+                text: "Relance « urgente » \"citée\" — مراسلة".into(),
+            },
+        });
+        let raw = RawChange {
+            version: 42,
+            kind: "event".into(),
+            doc: serde_json::value::RawValue::from_string(doc_json(&doc).expect("stored form"))
+                .expect("JSON"),
+        };
+        let wire = serde_json::to_string(&raw).expect("serialise");
+        let back: VersionedDoc = serde_json::from_str(&wire).expect("a versioned document");
+        assert_eq!(back.version, 42);
+        assert_eq!(back.doc, doc);
     }
 }

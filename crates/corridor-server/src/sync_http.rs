@@ -11,8 +11,7 @@ use chrono::Utc;
 use corridor_model::api::Role;
 use corridor_model::sla::{self, SlaPolicy, SlaState};
 use corridor_model::sync::{
-    CaseDoc, Cursor, PullRequest, PullResponse, PushRequest, PushResponse, MAX_PULL_PAGE,
-    MAX_PUSH_BATCH,
+    CaseDoc, Cursor, PullRequest, PushRequest, PushResponse, MAX_PULL_PAGE, MAX_PUSH_BATCH,
 };
 use corridor_model::timeline::{CaseEvent, EventKind};
 use corridor_model::{workflow, CaseStatus, Region};
@@ -20,7 +19,7 @@ use serde::Serialize;
 
 use crate::error::AppError;
 use crate::http::{json_body, AppState, Caller};
-use crate::storage::StorageError;
+use crate::storage::{RawChange, StorageError};
 use crate::sync::audiences;
 
 /// Default size of a pull page.
@@ -94,6 +93,19 @@ pub(crate) async fn push(
     Ok(Json(response))
 }
 
+/// The answer of a pull as sent: the wire form of
+/// [`PullResponse`](corridor_model::sync::PullResponse), with the stored documents passed
+/// through unparsed.
+#[derive(Debug, Serialize)]
+pub(crate) struct PullAnswer {
+    changes: Vec<RawChange>,
+    removed_regions: Vec<Region>,
+    cursor: String,
+    more: bool,
+    last_applied_seq: i64,
+    head: i64,
+}
+
 /// `POST /v1/sync/pull`: the documents changed since the cursor that the user may see.
 #[utoipa::path(post, path = "/v1/sync/pull", security(("bearer" = [])), responses(
     (status = 200, description = "A page of changes, the next cursor, removed regions, the device's last applied sequence number"),
@@ -105,7 +117,7 @@ pub(crate) async fn pull(
     State(s): State<AppState>,
     Caller(session): Caller,
     body: Result<Json<PullRequest>, JsonRejection>,
-) -> Result<Json<PullResponse>, AppError> {
+) -> Result<Json<PullAnswer>, AppError> {
     let req = json_body(body)?;
     let limit = req.limit.unwrap_or(DEFAULT_PULL_PAGE);
     if limit == 0 || limit > MAX_PULL_PAGE {
@@ -147,7 +159,7 @@ pub(crate) async fn pull(
     // and was either returned or not visible: the cursor can move to it.
     let version = if page.more { last } else { last.max(page.head) };
     metrics::counter!("corridor_sync_pulled_total").increment(page.docs.len() as u64);
-    Ok(Json(PullResponse {
+    Ok(Json(PullAnswer {
         changes: page.docs,
         removed_regions,
         cursor: Cursor {
