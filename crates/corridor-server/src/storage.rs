@@ -245,11 +245,18 @@ pub enum ChunkWrite {
     HashMismatch,
 }
 
+/// Mutations written in one group commit at most (beyond one request of up to
+/// [`MAX_PUSH_BATCH`](corridor_model::sync::MAX_PUSH_BATCH)): bounds the transaction and the
+/// statements' parameter lists.
+const GROUP_MUTATIONS: usize = 2_000;
+
 /// A push waiting for the gate, and where its answer goes.
 #[derive(Debug)]
 struct PushJob {
     session: Session,
     mutations: Vec<Mutation>,
+    /// When the request arrived (the group may be written a little later).
+    now: DateTime<Utc>,
     reply: tokio::sync::oneshot::Sender<Result<PushResponse>>,
 }
 
@@ -280,7 +287,9 @@ fn kind_name(kind: &str) -> &'static str {
 
 /// A document as stored, sent on as it is: the wire form of a
 /// [`VersionedDoc`](corridor_model::sync::VersionedDoc) (`{"version", "kind", "doc"}`) without
-/// parsing and rebuilding every document of every page.
+/// parsing and rebuilding every document of every page. Stored documents are therefore sent in
+/// the shape they were written in: a change to [`Doc`](corridor_model::sync::Doc) that old
+/// documents do not read as needs a migration of `sync_doc`, not only new code.
 #[derive(Debug, Clone, Serialize)]
 pub struct RawChange {
     /// Change version.
@@ -300,7 +309,7 @@ pub struct PullPage {
     pub more: bool,
     /// The device's last applied sequence number.
     pub last_applied_seq: i64,
-    /// The latest change version.
+    /// The latest change version, read in the same snapshot as the page.
     pub head: i64,
 }
 
@@ -530,8 +539,9 @@ macro_rules! storage_impl {
             pool: $pool,
             /// The push groups' own connection: a push never waits behind reads for one.
             writer: $pool,
-            /// Pushes of this instance queue here before taking a connection: only one at a
-            /// time waits on the database's clock row, the rest of the pool serves pulls.
+            /// Pushes of this instance are written one group at a time, by the task holding
+            /// this gate, on the `writer` connection: only one waits on the database's clock
+            /// row, and the request pool serves pulls.
             push_gate: Arc<tokio::sync::Mutex<()>>,
             /// Pushes waiting for the gate.
             push_queue: Arc<std::sync::Mutex<Vec<PushJob>>>,
@@ -539,7 +549,7 @@ macro_rules! storage_impl {
 
         impl $name {
             /// Applies the pushes of several requests in one transaction.
-            async fn push_group(&self, jobs: &[PushJob], now: DateTime<Utc>) -> Result<Vec<Result<PushResponse>>> {
+            async fn push_group(&self, jobs: &[PushJob]) -> Result<Vec<Result<PushResponse>>> {
                 let mut tx = self.writer.begin_with($begin).await?;
                 // The clock row first: every writer queues here, so versions commit in order
                 // and a mutation is validated against the state the previous one left.
@@ -555,7 +565,6 @@ macro_rules! storage_impl {
                     Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
                     None => (0, audit::GENESIS.to_owned()),
                 };
-                let at = audit::truncate(now);
                 let mut dtx = $txname { tx, version: clock, written: HashMap::new(), read: HashMap::new() };
                 // The cases the batch touches, read in one statement per 500.
                 let ids: Vec<String> = jobs
@@ -606,7 +615,11 @@ macro_rules! storage_impl {
                     let device = session.device_id.clone();
                     let mut last = match lasts.get(&device).or_else(|| stand.get(&device)) {
                         Some(l) => *l,
-                        None => return Err(StorageError::Corrupt(format!("unknown device {device}"))),
+                        // Revoked and deleted meanwhile: only this request fails.
+                        None => {
+                            out.push(Err(StorageError::Corrupt(format!("unknown device {device}"))));
+                            continue;
+                        }
                     };
                     // Mutations not seen yet must follow the last one applied, without gaps:
                     // otherwise nothing of this request is applied.
@@ -644,7 +657,7 @@ macro_rules! storage_impl {
                             results.push(MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome });
                             continue;
                         }
-                        let outcome = match engine::apply(&mut dtx, session, m, now).await? {
+                        let outcome = match engine::apply(&mut dtx, session, m, job.now).await? {
                             Ok(a) if a.conflicts.is_empty() => Outcome::Applied,
                             Ok(a) => Outcome::Conflict { conflicts: a.conflicts },
                             Err(r) => Outcome::Rejected { code: r.code, message: r.message },
@@ -653,7 +666,7 @@ macro_rules! storage_impl {
                         answers.push((device.clone(), m.device_seq, serde_json::to_string(&result).map_err(corrupt)?));
                         if !matches!(result.outcome, Outcome::Rejected { .. }) {
                             audit_seq += 1;
-                            let entry = AuditEntry::new(audit_seq, at, &session.user.username, &device, m, &result.outcome, &prev_hash)?;
+                            let entry = AuditEntry::new(audit_seq, audit::truncate(job.now), &session.user.username, &device, m, &result.outcome, &prev_hash)?;
                             prev_hash.clone_from(&entry.hash);
                             entries.push(entry);
                         }
@@ -923,25 +936,38 @@ macro_rules! storage_impl {
 
             async fn push(&self, session: &Session, mutations: &[Mutation], now: DateTime<Utc>) -> Result<PushResponse> {
                 // Group commit: pushes that arrive while one is being written queue here; the
-                // next one through the gate writes them all in one transaction (one commit,
+                // next task through the gate writes them all in one transaction (one commit,
                 // one wait for the disk), and each gets its own answer.
                 let (reply, answer) = tokio::sync::oneshot::channel();
                 self.push_queue
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(PushJob { session: session.clone(), mutations: mutations.to_vec(), reply });
+                    .push(PushJob { session: session.clone(), mutations: mutations.to_vec(), now, reply });
                 // In a task of its own: a request given up by its client never cancels the
                 // group it happens to be writing for others.
                 let this = self.clone();
                 tokio::spawn(async move {
                     let _gate = this.push_gate.lock().await;
-                    let jobs = std::mem::take(
-                        &mut *this.push_queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-                    );
+                    // Whole requests, up to GROUP_MUTATIONS mutations (at least one request);
+                    // every request has its own task, so whatever stays is taken by a later one.
+                    let jobs: Vec<PushJob> = {
+                        let mut queue =
+                            this.push_queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        let mut total = 0;
+                        let take = queue
+                            .iter()
+                            .take_while(|j| {
+                                let fits = total == 0 || total + j.mutations.len() <= GROUP_MUTATIONS;
+                                total += j.mutations.len();
+                                fits
+                            })
+                            .count();
+                        queue.drain(..take).collect()
+                    };
                     if jobs.is_empty() {
                         return;
                     }
-                    match this.push_group(&jobs, now).await {
+                    match this.push_group(&jobs).await {
                         Ok(answers) => {
                             for (job, a) in jobs.into_iter().zip(answers) {
                                 let _ = job.reply.send(a);
@@ -975,8 +1001,7 @@ macro_rules! storage_impl {
                      (SELECT (SELECT last_applied_seq FROM device WHERE id = $3) AS seq, \
                      (SELECT version FROM sync_clock WHERE singleton = 1) AS head) h \
                      LEFT JOIN (SELECT kind, version, doc FROM sync_doc \
-                     WHERE version > $1 AND {} AND {} ORDER BY version LIMIT $2) d ON TRUE \
-                     ORDER BY d.version",
+                     WHERE version > $1 AND {} AND {} ORDER BY version LIMIT $2) d ON TRUE",
                     region_filter("region", regions),
                     audience_filter(audiences),
                 ))
@@ -986,13 +1011,17 @@ macro_rules! storage_impl {
                 .fetch_all(&self.pool)
                 .await?;
                 let first = rows.first().ok_or_else(|| corrupt("pull: no row"))?;
-                let last_applied_seq: i64 =
-                    first.try_get::<Option<i64>, _>("seq")?.unwrap_or_default();
-                let head: i64 = first.try_get::<Option<i64>, _>("head")?.unwrap_or_default();
+                let last_applied_seq: i64 = first
+                    .try_get::<Option<i64>, _>("seq")?
+                    .ok_or_else(|| corrupt("pull: unknown device"))?;
+                let head: i64 = first
+                    .try_get::<Option<i64>, _>("head")?
+                    .ok_or_else(|| corrupt("pull: no clock"))?;
                 let mut docs = Vec::with_capacity(rows.len().min(limit));
                 for r in rows {
+                    // An empty page is one row without a document.
                     let Some(version) = r.try_get::<Option<i64>, _>("version")? else {
-                        break;
+                        continue;
                     };
                     docs.push(RawChange {
                         version,
@@ -1001,6 +1030,9 @@ macro_rules! storage_impl {
                             .map_err(corrupt)?,
                     });
                 }
+                // A join keeps no order by itself; sorting here spares the database a sort
+                // of whole documents.
+                docs.sort_unstable_by_key(|d| d.version);
                 let more = docs.len() > limit;
                 docs.truncate(limit);
                 Ok(PullPage { docs, more, last_applied_seq, head })
@@ -1262,18 +1294,24 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
     }
 }
 
-/// Connections for requests: `CORRIDOR_DB_CONNECTIONS`, else twice the processors plus one
-/// (PostgreSQL's own rule of thumb). More only queue work inside the database, where it waits
-/// for a processor anyway and delays the push being committed (BENCHMARKS.md, 500 devices).
+/// Connections for requests, per server instance: `CORRIDOR_DB_CONNECTIONS`, else twice this
+/// machine's processors plus one (PostgreSQL's rule of thumb for its own processors, right
+/// when both run on one machine; set it for a database of its own). More only queue work
+/// inside the database, where it waits for a processor anyway and delays the push being
+/// committed (BENCHMARKS.md, 500 devices).
 fn pool_size() -> u32 {
-    std::env::var("CORRIDOR_DB_CONNECTIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or_else(|| {
-            let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-            u32::try_from(cores * 2 + 1).unwrap_or(16)
-        })
+    let set = std::env::var("CORRIDOR_DB_CONNECTIONS").ok();
+    let parsed = set
+        .as_deref()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| *n > 0);
+    if let (Some(v), None) = (&set, parsed) {
+        tracing::warn!(value = %v, "CORRIDOR_DB_CONNECTIONS ignored: not a positive number");
+    }
+    parsed.unwrap_or_else(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        u32::try_from(cores * 2 + 1).unwrap_or(16)
+    })
 }
 
 #[cfg(test)]

@@ -155,8 +155,8 @@ pub(crate) async fn pull(
         )
         .await?;
     let last = page.docs.last().map_or(after, |d| d.version);
-    // Without more to read, every version up to the head read before the page is committed
-    // and was either returned or not visible: the cursor can move to it.
+    // Without more to read, every version up to the head (read in the page's snapshot) is
+    // committed and was either returned or not visible: the cursor can move to it.
     let version = if page.more { last } else { last.max(page.head) };
     metrics::counter!("corridor_sync_pulled_total").increment(page.docs.len() as u64);
     Ok(Json(PullAnswer {
