@@ -250,6 +250,20 @@ pub enum ChunkWrite {
 /// statements' parameter lists.
 const GROUP_MUTATIONS: usize = 2_000;
 
+/// How many of the queued requests (their sizes in mutations, in arrival order) one group
+/// takes: the first always, then the following ones while the group stays within
+/// [`GROUP_MUTATIONS`].
+fn group_size(sizes: impl Iterator<Item = usize>) -> usize {
+    let mut total = 0;
+    sizes
+        .take_while(|n| {
+            let fits = total == 0 || total + n <= GROUP_MUTATIONS;
+            total += n;
+            fits
+        })
+        .count()
+}
+
 /// A push waiting for the gate, and where its answer goes.
 #[derive(Debug)]
 struct PushJob {
@@ -953,15 +967,7 @@ macro_rules! storage_impl {
                     let jobs: Vec<PushJob> = {
                         let mut queue =
                             this.push_queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                        let mut total = 0;
-                        let take = queue
-                            .iter()
-                            .take_while(|j| {
-                                let fits = total == 0 || total + j.mutations.len() <= GROUP_MUTATIONS;
-                                total += j.mutations.len();
-                                fits
-                            })
-                            .count();
+                        let take = group_size(queue.iter().map(|j| j.mutations.len()));
                         queue.drain(..take).collect()
                     };
                     if jobs.is_empty() {
@@ -1319,6 +1325,21 @@ mod tests {
     use super::*;
     use corridor_model::sync::VersionedDoc;
     use corridor_model::timeline::{CaseEvent, EventKind, Visibility};
+
+    #[test]
+    fn a_group_takes_whole_requests_up_to_its_bound_and_always_one() {
+        assert_eq!(group_size(std::iter::empty()), 0);
+        assert_eq!(
+            group_size([500; 5].into_iter()),
+            4,
+            "4 × 500 = 2,000 fit, not 5"
+        );
+        assert_eq!(group_size([1, 2, 3].into_iter()), 3);
+        assert_eq!(group_size([1_999, 1, 1].into_iter()), 2);
+        // A request alone above the bound (not possible through HTTP) still goes through.
+        assert_eq!(group_size([3_000, 1].into_iter()), 1);
+        assert_eq!(group_size([0, 0, 2_000, 1].into_iter()), 3);
+    }
 
     /// Pull pages pass stored documents through unparsed: what goes out must read back, on the
     /// device, as the very document that was stored.
