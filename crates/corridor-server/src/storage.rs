@@ -593,11 +593,7 @@ macro_rules! storage_impl {
                     let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
                         "SELECT id, doc FROM sync_doc WHERE kind = 'case' AND id IN (",
                     );
-                    let mut sep = q.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(id.clone());
-                    }
-                    q.push(")");
+                    push_list(&mut q, chunk.iter().cloned());
                     let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *dtx.tx).await?;
                     let mut found: HashMap<String, String> = rows.into_iter().collect();
                     for id in chunk {
@@ -612,22 +608,19 @@ macro_rules! storage_impl {
                 let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
                     "SELECT id, last_applied_seq FROM device WHERE id IN (",
                 );
-                let mut sep = q.separated(", ");
-                for d in &devices {
-                    sep.push_bind(d.to_string());
-                }
-                q.push(")");
+                push_list(&mut q, devices.iter().map(|d| d.to_string()));
                 let stand: HashMap<String, i64> =
                     q.build_query_as().fetch_all(&mut *dtx.tx).await?.into_iter().collect();
                 let mut out = Vec::with_capacity(jobs.len());
-                let mut lasts: HashMap<String, i64> = HashMap::new();
+                // Where each device stands as the batch goes on.
+                let mut lasts = stand.clone();
                 let mut given: HashMap<(String, i64), MutationResult> = HashMap::new();
                 let mut answers: Vec<(String, i64, String)> = Vec::new();
                 let mut entries: Vec<AuditEntry> = Vec::new();
                 for job in jobs {
                     let session = &job.session;
                     let device = session.device_id.clone();
-                    let mut last = match lasts.get(&device).or_else(|| stand.get(&device)) {
+                    let mut last = match lasts.get(&device) {
                         Some(l) => *l,
                         // Revoked and deleted meanwhile: only this request fails.
                         None => {
@@ -732,11 +725,7 @@ macro_rules! storage_impl {
                         q.push(" WHEN ").push_bind((*device).clone()).push(" THEN ").push_bind(**last);
                     }
                     q.push(" ELSE last_applied_seq END WHERE id IN (");
-                    let mut sep = q.separated(", ");
-                    for (device, _) in &moved {
-                        sep.push_bind((*device).clone());
-                    }
-                    q.push(")");
+                    push_list(&mut q, moved.iter().map(|(d, _)| (*d).clone()));
                     q.build().execute(&mut *tx).await?;
                 }
                 sqlx::query("UPDATE sync_clock SET version = $1 WHERE singleton = 1")
@@ -1230,6 +1219,19 @@ macro_rules! storage_impl {
             }
         }
     };
+}
+
+/// Binds `items` as a parenthesised list closing an `IN (` the query ends with.
+fn push_list<'a, DB>(q: &mut sqlx::QueryBuilder<'a, DB>, items: impl Iterator<Item = String>)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut sep = q.separated(", ");
+    for item in items {
+        sep.push_bind(item);
+    }
+    q.push(")");
 }
 
 /// Maps a pool type to its database (for the macro's row type).
