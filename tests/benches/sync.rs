@@ -180,6 +180,7 @@ async fn seed(url: &str) -> i64 {
                 tags: vec![],
             },
             field_versions: BTreeMap::new(),
+            field_writers: BTreeMap::new(),
             links: vec![],
         };
         rows.push((

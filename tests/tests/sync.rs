@@ -261,8 +261,10 @@ async fn refused_changes_lost_regions_and_revocation(postgres: bool) {
     let w = World::new(postgres).await;
     w.user("e.multi", "cgem_officer", "MA-06,MA-04");
     w.user("c.cnss", "cnss_rep", "MA-06");
+    w.user("d.casa", "cgem_officer", "MA-06");
     let mut e = Device::login(&w.server.url, "e.multi").await;
     let mut c = Device::login(&w.server.url, "c.cnss").await;
+    let mut d = Device::login(&w.server.url, "d.casa").await;
     let casa = open_case(&e, 3, "MA-06", "Dossier de Casablanca").await;
     let rabat = open_case(&e, 4, "MA-04", "Dossier de Rabat").await;
     e.store()
@@ -289,38 +291,54 @@ async fn refused_changes_lost_regions_and_revocation(postgres: bool) {
     );
     assert_eq!(blob_files(c.dir.path()), 1);
 
-    // Both submit the draft offline: the second transition no longer applies on the server.
+    // The representative may not submit a draft: refused on the device, nothing queued.
+    let err = c
+        .store()
+        .transition(&casa, CaseStatus::Submitted, None)
+        .await
+        .expect_err("a CGEM step");
+    assert_eq!(err.code(), "forbidden_role");
     e.store()
         .transition(&casa, CaseStatus::Submitted, None)
         .await
         .expect("submit e");
-    c.store()
-        .transition(&casa, CaseStatus::Submitted, None)
+    e.sync().await.expect("e");
+    d.sync().await.expect("d");
+    // Two officers move the submitted case offline: the second move no longer applies.
+    e.store()
+        .transition(&casa, CaseStatus::Qualified, None)
         .await
-        .expect("submit c");
-    c.store()
+        .expect("qualify e");
+    d.store()
+        .transition(&casa, CaseStatus::Rejected, Some("Hors champ".into()))
+        .await
+        .expect("reject d");
+    d.store()
         .add_note(&casa, Visibility::Shared, "Pièces reçues")
         .await
         .expect("note");
     e.sync().await.expect("e");
-    let r = c.sync().await.expect("c");
+    let r = d.sync().await.expect("d");
     assert_eq!((r.rejected, r.pushed), (1, 1), "{r:?}");
-    let refused = c.store().rejections().await.expect("rejections");
-    assert_eq!(refused[0].code, "forbidden_transition");
+    let refused = d.store().rejections().await.expect("rejections");
+    assert_eq!(refused[0].code, "stale_status");
     assert!(
-        refused[0].message.contains("Passage interdit"),
+        refused[0]
+            .message
+            .contains("est passé entre-temps à « Qualifié »"),
         "{}",
         refused[0].message
     );
     // The refused change is undone here; the rest of the sync stands.
-    let detail = c.store().case_detail(&casa).await.expect("detail");
+    let detail = d.store().case_detail(&casa).await.expect("detail");
+    assert_eq!(detail.case.status, CaseStatus::Qualified);
     let changes: Vec<_> = detail
         .timeline
         .iter()
         .filter(|ev| matches!(ev.kind, EventKind::StatusChanged { .. }))
         .collect();
-    assert_eq!(changes.len(), 1, "only the transition the server applied");
-    assert_eq!(changes[0].author, "e.multi");
+    assert_eq!(changes.len(), 2, "only the transitions the server applied");
+    assert!(changes.iter().all(|ev| ev.author == "e.multi"));
     assert!(detail
         .timeline
         .iter()

@@ -867,25 +867,45 @@ async fn seeded_demo_data_syncs_to_each_role_within_its_rights() {
         "every region"
     );
     assert!(!snap.to_string().contains("Note interne CGEM"));
-    // The committee reads; its changes are refused.
+    // The committee reads; its changes are refused on its device, by the same rule the
+    // server applies...
     let any = snap["cases"][0]["case"]["id"]
         .as_str()
         .expect("id")
         .to_owned();
-    committee
+    let err = committee
         .store()
         .add_note(&any, Visibility::Shared, "Avis du comité")
         .await
-        .expect("local note");
-    let r = committee.sync().await.expect("sync");
-    assert_eq!(r.rejected, 1);
-    assert_eq!(
-        committee.store().rejections().await.expect("r")[0].code,
-        "read_only"
-    );
+        .expect_err("read only");
+    assert_eq!(err.code(), "read_only");
+    assert!(committee.store().outbox().await.expect("outbox").is_empty());
+    // ...and by the server, to a client that skips the device's check.
+    let token = committee.token().await;
+    let device = committee.store().device().await.expect("device").id;
+    let crafted = serde_json::json!({"mutations": [{
+        "mutation_id": uuid::Uuid::now_v7(),
+        "device_id": device,
+        "device_seq": 1,
+        "name": "add_note",
+        "args": {"case_id": any, "event_id": uuid::Uuid::now_v7(), "visibility": "shared",
+                 "text": "Avis du comité"},
+        "authored_at": chrono::Utc::now(),
+        "author": "demo.comite",
+    }]});
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v1/sync/push", w.server.url))
+        .bearer_auth(&token)
+        .json(&crafted)
+        .send()
+        .await
+        .expect("push")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer["results"][0]["code"], "read_only", "{answer}");
 
     // Figures for the committee.
-    let token = committee.token().await;
     let stats: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/v1/stats", w.server.url))
         .bearer_auth(&token)

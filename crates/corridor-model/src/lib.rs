@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod case;
+pub mod engine;
 pub mod enterprise;
 pub mod error;
 pub mod meeting;

@@ -26,6 +26,12 @@ pub struct Meeting {
     pub agenda: Vec<AgendaItem>,
     /// Minutes.
     pub minutes: Option<String>,
+    /// Version of the minutes, counted by the server (for stale edits).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub minutes_version: i64,
+    /// The device that wrote that version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes_writer: Option<Uuid>,
     /// Action items.
     pub actions: Vec<ActionItem>,
 }
@@ -143,8 +149,18 @@ pub struct RoadmapItem {
     pub status: RoadmapStatus,
     /// Progress, 0 to 100.
     pub progress: u8,
+    /// Version of the status and progress, counted by the server (for stale edits).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub version: i64,
+    /// The device that wrote that version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer: Option<Uuid>,
     /// Milestones, in order.
     pub milestones: Vec<Milestone>,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// Parses a meeting time typed in Morocco's legal time (`2026-12-03 10:00`, or RFC 3339 with an

@@ -342,6 +342,46 @@ impl Op {
         }
     }
 
+    /// Every document the operation may write, by kind and id (for undoing it on a device).
+    pub fn documents(&self) -> Vec<(crate::engine::DocKind, Uuid)> {
+        use crate::engine::DocKind;
+        let mut docs: Vec<(DocKind, Uuid)> = self
+            .cases()
+            .into_iter()
+            .map(|c| (DocKind::Case, c))
+            .collect();
+        match self {
+            Op::CreateEnterprise(c) => docs.push((DocKind::Enterprise, c.id)),
+            Op::CreateMeeting { id, .. } => docs.push((DocKind::Meeting, *id)),
+            Op::AddParticipant { meeting_id, .. }
+            | Op::AddAgendaCase { meeting_id, .. }
+            | Op::RecordDecision { meeting_id, .. }
+            | Op::SetMinutes { meeting_id, .. }
+            | Op::AddAction { meeting_id, .. }
+            | Op::CompleteAction { meeting_id, .. } => docs.push((DocKind::Meeting, *meeting_id)),
+            Op::CreateRoadmapItem { id, .. } | Op::UpdateRoadmapItem { id, .. } => {
+                docs.push((DocKind::Roadmap, *id));
+            }
+            Op::AddMilestone { item_id, .. } | Op::CompleteMilestone { item_id, .. } => {
+                docs.push((DocKind::Roadmap, *item_id));
+            }
+            _ => {}
+        }
+        docs
+    }
+
+    /// Whether the operation creates the document `(kind, id)`.
+    pub fn creates(&self, kind: crate::engine::DocKind, id: Uuid) -> bool {
+        use crate::engine::DocKind;
+        match self {
+            Op::CreateEnterprise(c) => kind == DocKind::Enterprise && c.id == id,
+            Op::CreateCase(c) => kind == DocKind::Case && c.id == id,
+            Op::CreateMeeting { id: m, .. } => kind == DocKind::Meeting && *m == id,
+            Op::CreateRoadmapItem { id: r, .. } => kind == DocKind::Roadmap && *r == id,
+            _ => false,
+        }
+    }
+
     /// The mutation's name, as on the wire.
     pub fn name(&self) -> &'static str {
         match self {

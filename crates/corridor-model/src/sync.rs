@@ -29,9 +29,13 @@ pub struct CaseDoc {
     /// The case.
     #[serde(flatten)]
     pub case: Case,
-    /// Version of each editable field (`title`, `description`, `amount_centimes`, `priority`).
+    /// Version of each editable field (`title`, `description`, `amount_centimes`, `priority`,
+    /// `cgem_assignee`, `cnss_assignee`), counted by the server.
     #[serde(default)]
     pub field_versions: BTreeMap<String, i64>,
+    /// The device that wrote each field's current version.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub field_writers: BTreeMap<String, Uuid>,
     /// Related cases (both directions are recorded on both cases).
     #[serde(default)]
     pub links: Vec<Uuid>,

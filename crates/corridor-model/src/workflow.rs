@@ -96,6 +96,21 @@ pub fn sla_clock_runs(status: CaseStatus) -> bool {
     is_open(status) && status != AwaitingEmployer
 }
 
+/// The institution whose step a transition is (`None`: either side may make it). The CGEM
+/// officer prepares, qualifies and transmits a case and closes it with the employer; the CNSS
+/// representative takes up a transmitted case (or declares it inadmissible).
+pub fn side_of(from: CaseStatus, to: CaseStatus) -> Option<crate::timeline::Institution> {
+    use crate::timeline::Institution::{Cgem, Cnss};
+    match (from, to) {
+        (Draft, Submitted)
+        | (Submitted, Qualified | Rejected)
+        | (Qualified, TransmittedToCnss | Rejected)
+        | (Resolved | Rejected, Closed) => Some(Cgem),
+        (TransmittedToCnss, InProgress | Rejected) => Some(Cnss),
+        _ => None,
+    }
+}
+
 /// Checks a transition. `open_children` is the number of open child cases.
 pub fn check(
     from: CaseStatus,

@@ -256,6 +256,7 @@ pub async fn seed(storage: &dyn Storage, password_hash: &str) -> Result<DemoSumm
             },
             day,
         );
+        let mut from = CaseStatus::Draft;
         for (step, (to, reason)) in path_to(*status).into_iter().enumerate() {
             let from_cnss = matches!(to, CaseStatus::InProgress | CaseStatus::AwaitingEmployer);
             push(
@@ -263,12 +264,13 @@ pub async fn seed(storage: &dyn Storage, password_hash: &str) -> Result<DemoSumm
                 Op::TransitionCase {
                     case_id,
                     event_id: Uuid::now_v7(),
-                    from: CaseStatus::Draft,
+                    from,
                     to,
                     reason: reason.map(str::to_owned),
                 },
                 day + 1 + step as i64 * 2,
             );
+            from = to;
         }
         push(
             officer,

@@ -25,7 +25,9 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditEntry, AuditReport};
 use crate::auth::Role;
-use crate::sync::{self as engine, DocRow, DocTx};
+use corridor_model::engine::Write;
+
+use crate::sync::{self as engine, DocTx};
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator =
@@ -447,7 +449,7 @@ macro_rules! storage_impl {
                     .await?)
             }
 
-            async fn put(&mut self, row: &DocRow) -> Result<()> {
+            async fn put(&mut self, row: &Write) -> Result<()> {
                 self.version += 1;
                 let kind = row.doc.kind();
                 let id = row.doc.id();
@@ -532,6 +534,24 @@ macro_rules! storage_impl {
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
+            }
+
+            async fn content(
+                &mut self,
+                hash: &str,
+                username: &str,
+                regions: Option<&[Region]>,
+            ) -> Result<Option<u64>> {
+                let size: Option<i64> = sqlx::query_scalar(&format!(
+                    "SELECT size FROM attachment WHERE hash = $1 AND complete AND (uploaded_by = $2 \
+                     OR EXISTS (SELECT 1 FROM attachment_ref r WHERE r.hash = attachment.hash AND {}))",
+                    region_filter("r.region", regions)
+                ))
+                .bind(hash)
+                .bind(username)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                Ok(size.and_then(|s| u64::try_from(s).ok()))
             }
 
             async fn next_reference(&mut self, year: i32, region: Region) -> Result<i64> {
@@ -667,7 +687,7 @@ macro_rules! storage_impl {
                         let outcome = match engine::apply(&mut dtx, session, m, job.now).await? {
                             Ok(a) if a.conflicts.is_empty() => Outcome::Applied,
                             Ok(a) => Outcome::Conflict { conflicts: a.conflicts },
-                            Err(r) => Outcome::Rejected { code: r.code, message: r.message },
+                            Err(r) => Outcome::Rejected { code: r.code.as_str().to_owned(), message: r.message },
                         };
                         let result = MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome };
                         answers.push((device.clone(), m.device_seq, serde_json::to_string(&result).map_err(corrupt)?));

@@ -14,10 +14,11 @@ use corridor_model::case::{casablanca_year, format_provisional_reference};
 use corridor_model::error::required_text;
 use corridor_model::mutation::{CaseEdit, CreateCase, CreateEnterprise, Mutation, Op};
 use corridor_model::sla::{self, SlaPolicy, SlaReport, SlaState};
+use corridor_model::sync::CaseDoc;
 use corridor_model::timeline::{CaseEvent, EventKind, Institution, Visibility};
 use corridor_model::{
-    workflow, Case, CaseCategory, CaseStatus, Enterprise, EnterpriseDetails, NewCase,
-    NewEnterprise, Priority, Region, SizeClass, ValidationError,
+    Case, CaseCategory, CaseStatus, Enterprise, EnterpriseDetails, NewCase, NewEnterprise,
+    Priority, Region, ValidationError,
 };
 use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
@@ -29,8 +30,7 @@ use crate::{Result, Store, StoreError};
 
 type Tx<'a> = sqlx::Transaction<'a, Sqlite>;
 
-/// Longest note or description, in characters.
-pub const MAX_TEXT: usize = 20_000;
+pub use corridor_model::engine::MAX_TEXT;
 
 /// Filters of the case list. Empty filters match everything.
 #[derive(Debug, Clone, Default)]
@@ -194,9 +194,7 @@ impl Store {
         device: &Device,
         op: Op,
     ) -> Result<()> {
-        let now = Utc::now();
-        let base = apply(&mut tx, &device.user, &op, now).await?;
-        queue(&mut tx, device, op, base, now).await?;
+        apply_and_queue(&mut tx, device, op, Utc::now()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -210,8 +208,7 @@ impl Store {
     ) -> Result<()> {
         let now = Utc::now();
         for op in ops {
-            let base = apply(&mut tx, &device.user, &op, now).await?;
-            queue(&mut tx, device, op, base, now).await?;
+            apply_and_queue(&mut tx, device, op, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -242,13 +239,12 @@ impl Store {
         let count = rows.len();
         for (line, e) in rows {
             let op = create_enterprise_op(Uuid::now_v7(), e);
-            let base = apply(&mut tx, &device.user, &op, now)
+            apply_and_queue(&mut tx, &device, op, now)
                 .await
                 .map_err(|err| StoreError::ImportLine {
                     line,
                     message: err.to_string(),
                 })?;
-            queue(&mut tx, &device, op, base, now).await?;
         }
         tx.commit().await?;
         Ok(count)
@@ -318,9 +314,7 @@ impl Store {
                 )?;
                 let id = Uuid::now_v7();
                 let op = create_enterprise_op(id, ne);
-                let now = Utc::now();
-                let base = apply(&mut tx, &device.user, &op, now).await?;
-                queue(&mut tx, &device, op, base, now).await?;
+                apply_and_queue(&mut tx, &device, op, Utc::now()).await?;
                 enterprise_by_ice(&mut tx, new.ice.as_str())
                     .await?
                     .ok_or_else(|| StoreError::UnknownEnterprise(new.ice.to_string()))?
@@ -558,35 +552,22 @@ impl Store {
     }
 }
 
-/// Appends a mutation to the outbox inside `tx` (for a transaction holding several).
-async fn queue(
-    tx: &mut Tx<'_>,
+/// Applies `op` through the rule engine inside `tx` and appends it to the outbox.
+pub(crate) async fn apply_and_queue(
+    tx: &mut SqliteConnection,
     device: &Device,
     op: Op,
-    base: BTreeMap<String, i64>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let seq: i64 =
-        sqlx::query_scalar("UPDATE device SET next_seq = next_seq + 1 RETURNING next_seq - 1")
-            .fetch_one(&mut **tx)
-            .await?;
-    let m = Mutation {
-        mutation_id: Uuid::now_v7(),
-        device_id: device.id,
-        device_seq: seq,
-        op,
-        base,
-        authored_at: now,
-        author: device.user.clone(),
-    };
+    let m = crate::rules::author(tx, device, op, now).await?;
     let body = serde_json::to_string(&m).map_err(std::io::Error::other)?;
     sqlx::query("INSERT INTO outbox (device_seq, mutation_id, name, body, authored_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(seq)
+        .bind(m.device_seq)
         .bind(m.mutation_id.to_string())
         .bind(m.op.name())
         .bind(body)
         .bind(now.to_rfc3339())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
@@ -637,381 +618,6 @@ fn case_id_of(op: &Op) -> Uuid {
     case_of(op).unwrap_or_default()
 }
 
-/// Validates `op` against the current state and writes its effects. Returns the field versions
-/// the change was based on (the `base` of the sync contract).
-pub(crate) async fn apply(
-    tx: &mut SqliteConnection,
-    author: &str,
-    op: &Op,
-    at: DateTime<Utc>,
-) -> Result<BTreeMap<String, i64>> {
-    let mut base = BTreeMap::new();
-    match op {
-        Op::CreateEnterprise(CreateEnterprise { id, enterprise: e }) => {
-            if enterprise_by_ice(tx, e.ice.as_str()).await?.is_some() {
-                return Err(StoreError::DuplicateIce(e.ice.to_string()));
-            }
-            required_text("nom de l'entreprise", &e.name, 200)?;
-            sqlx::query(
-                "INSERT INTO enterprise (id, name, ice, cnss, city, region, created_at, rc, \
-                 legal_form, sector, size, cgem_member, contacts) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(id.to_string())
-            .bind(&e.name)
-            .bind(e.ice.as_str())
-            .bind(e.cnss.as_ref().map(|c| c.as_str().to_owned()))
-            .bind(&e.city)
-            .bind(e.region.code())
-            .bind(at.to_rfc3339())
-            .bind(&e.details.rc)
-            .bind(&e.details.legal_form)
-            .bind(&e.details.sector)
-            .bind(e.details.size.map(SizeClass::code))
-            .bind(e.details.cgem_member)
-            .bind(serde_json::to_string(&e.details.contacts).map_err(std::io::Error::other)?)
-            .execute(&mut *tx)
-            .await?;
-        }
-        Op::CreateCase(c) => {
-            required_text("titre", &c.title, 200)?;
-            check_len("description", &c.description)?;
-            sqlx::query(
-                "INSERT INTO case_file (id, reference, enterprise_id, category, title, description, \
-                 status, region, opened_at, priority, amount_centimes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(c.id.to_string())
-            .bind(&c.reference)
-            .bind(c.enterprise_id.to_string())
-            .bind(c.category.code())
-            .bind(&c.title)
-            .bind(&c.description)
-            .bind(CaseStatus::Draft.code())
-            .bind(c.region.code())
-            .bind(at.to_rfc3339())
-            .bind(c.priority.code())
-            .bind(c.amount_centimes)
-            .execute(&mut *tx)
-            .await?;
-            // The creation event takes the case's own id: deterministic wherever it is replayed.
-            insert_event(tx, c.id, c.id, author, at, &EventKind::Created).await?;
-        }
-        Op::EditCase {
-            case_id,
-            event_id,
-            edit,
-        } => {
-            let case = load_case(tx, &case_id.to_string()).await?;
-            let mut versions = field_versions(tx, *case_id).await?;
-            let mut changed = Vec::new();
-            let mut q = QueryBuilder::<Sqlite>::new("UPDATE case_file SET id = id");
-            if let Some(t) = &edit.title {
-                let t = required_text("titre", t, 200)?;
-                if t != case.title {
-                    q.push(", title = ").push_bind(t);
-                    changed.push("title");
-                }
-            }
-            if let Some(d) = &edit.description {
-                check_len("description", d)?;
-                if *d != case.description {
-                    q.push(", description = ").push_bind(d.clone());
-                    changed.push("description");
-                }
-            }
-            if let Some(a) = edit.amount_centimes {
-                if a.is_some_and(|a| a < 0) {
-                    return Err(ValidationError::Amount(a.unwrap_or_default().to_string()).into());
-                }
-                if a != case.amount_centimes {
-                    q.push(", amount_centimes = ").push_bind(a);
-                    changed.push("amount_centimes");
-                }
-            }
-            if let Some(p) = edit.priority {
-                if p != case.priority {
-                    q.push(", priority = ").push_bind(p.code());
-                    changed.push("priority");
-                }
-            }
-            if changed.is_empty() {
-                return Err(StoreError::NothingToChange);
-            }
-            for f in &changed {
-                let v = versions.entry((*f).to_owned()).or_insert(0);
-                base.insert((*f).to_owned(), *v);
-                *v += 1;
-            }
-            let versions = serde_json::to_string(&versions).map_err(std::io::Error::other)?;
-            q.push(", field_versions = ").push_bind(versions);
-            q.push(" WHERE id = ").push_bind(case_id.to_string());
-            q.build().execute(&mut *tx).await?;
-            let fields = changed.iter().map(|f| (*f).to_owned()).collect();
-            insert_event(
-                tx,
-                *event_id,
-                *case_id,
-                author,
-                at,
-                &EventKind::Edited { fields },
-            )
-            .await?;
-        }
-        Op::TransitionCase {
-            case_id,
-            event_id,
-            to,
-            reason,
-            ..
-        } => {
-            let case = load_case(tx, &case_id.to_string()).await?;
-            let children: Vec<String> =
-                sqlx::query_scalar("SELECT status FROM case_file WHERE parent_id = ?")
-                    .bind(case_id.to_string())
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let open = children
-                .iter()
-                .filter(|s| s.parse::<CaseStatus>().map_or(true, workflow::is_open))
-                .count();
-            workflow::check(case.status, *to, reason.as_deref(), open)?;
-            if let Some(r) = reason {
-                check_len("motif", r)?;
-            }
-            let (resolved_at, resolution) = match to {
-                CaseStatus::Resolved | CaseStatus::Rejected => {
-                    (Some(at.to_rfc3339()), reason.clone())
-                }
-                CaseStatus::Closed => (
-                    case.resolved_at.map(|t| t.to_rfc3339()),
-                    case.resolution.clone(),
-                ),
-                _ => (None, None),
-            };
-            sqlx::query(
-                "UPDATE case_file SET status = ?, resolved_at = ?, resolution = ? WHERE id = ?",
-            )
-            .bind(to.code())
-            .bind(resolved_at)
-            .bind(resolution)
-            .bind(case_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-            let kind = EventKind::StatusChanged {
-                from: case.status,
-                to: *to,
-                reason: reason.clone(),
-            };
-            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
-        }
-        Op::AssignCase {
-            case_id,
-            event_id,
-            institution,
-            assignee,
-        } => {
-            let case = load_case(tx, &case_id.to_string()).await?;
-            let (column, current) = match institution {
-                Institution::Cgem => ("cgem_assignee", case.cgem_assignee),
-                Institution::Cnss => ("cnss_assignee", case.cnss_assignee),
-            };
-            if current == *assignee {
-                return Err(StoreError::NothingToChange);
-            }
-            sqlx::query(&format!("UPDATE case_file SET {column} = ? WHERE id = ?"))
-                .bind(assignee)
-                .bind(case_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-            let kind = EventKind::Assigned {
-                institution: *institution,
-                from: current,
-                to: assignee.clone(),
-            };
-            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
-        }
-        Op::AddNote {
-            case_id,
-            event_id,
-            visibility,
-            text,
-        } => {
-            load_case(tx, &case_id.to_string()).await?;
-            let text = required_text("note", text, MAX_TEXT)?;
-            let kind = EventKind::Note {
-                visibility: *visibility,
-                text,
-            };
-            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
-        }
-        Op::TagCase {
-            case_id,
-            event_id,
-            add,
-            remove,
-        } => {
-            let case = load_case(tx, &case_id.to_string()).await?;
-            let add: Vec<String> = add
-                .iter()
-                .map(|t| corridor_model::case::parse_tag(t))
-                .collect::<std::result::Result<_, _>>()?;
-            let remove: Vec<String> = remove
-                .iter()
-                .map(|t| corridor_model::case::parse_tag(t))
-                .collect::<std::result::Result<_, _>>()?;
-            let mut tags: std::collections::BTreeSet<String> = case.tags.iter().cloned().collect();
-            let added: Vec<String> = add.into_iter().filter(|t| tags.insert(t.clone())).collect();
-            let removed: Vec<String> = remove.into_iter().filter(|t| tags.remove(t)).collect();
-            if added.is_empty() && removed.is_empty() {
-                return Err(StoreError::NothingToChange);
-            }
-            let tags: Vec<String> = tags.into_iter().collect();
-            sqlx::query("UPDATE case_file SET tags = ? WHERE id = ?")
-                .bind(serde_json::to_string(&tags).map_err(std::io::Error::other)?)
-                .bind(case_id.to_string())
-                .execute(&mut *tx)
-                .await?;
-            insert_event(
-                tx,
-                *event_id,
-                *case_id,
-                author,
-                at,
-                &EventKind::Tagged { added, removed },
-            )
-            .await?;
-        }
-        Op::AttachFile {
-            case_id,
-            event_id,
-            hash,
-            name,
-            mime,
-            size,
-        } => {
-            load_case(tx, &case_id.to_string()).await?;
-            let known: Option<i64> =
-                sqlx::query_scalar("SELECT size FROM attachment_blob WHERE hash = ?")
-                    .bind(hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if known != i64::try_from(*size).ok() {
-                return Err(StoreError::UnknownAttachment(hash.clone()));
-            }
-            sqlx::query(
-                "INSERT INTO case_attachment (event_id, case_id, hash, name, mime, size, added_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(event_id.to_string())
-            .bind(case_id.to_string())
-            .bind(hash)
-            .bind(name)
-            .bind(mime)
-            .bind(known)
-            .bind(at.to_rfc3339())
-            .execute(&mut *tx)
-            .await?;
-            let kind = EventKind::Attachment {
-                hash: hash.clone(),
-                name: name.clone(),
-                mime: mime.clone(),
-                size: *size,
-            };
-            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
-        }
-        Op::RecordDecision {
-            meeting_id,
-            case_id,
-            event_id,
-            text,
-        } => {
-            crate::meetings::record_decision(tx, *meeting_id, *case_id, text).await?;
-            let kind = EventKind::Decision {
-                meeting_id: *meeting_id,
-                text: text.trim().to_owned(),
-            };
-            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
-        }
-        Op::CreateMeeting { .. }
-        | Op::AddParticipant { .. }
-        | Op::AddAgendaCase { .. }
-        | Op::SetMinutes { .. }
-        | Op::AddAction { .. }
-        | Op::CompleteAction { .. }
-        | Op::CreateRoadmapItem { .. }
-        | Op::UpdateRoadmapItem { .. }
-        | Op::AddMilestone { .. }
-        | Op::CompleteMilestone { .. } => crate::meetings::apply(tx, op).await?,
-        Op::ResolveConflict {
-            case_id,
-            event_id,
-            conflict_id,
-            choice,
-        } => {
-            let kind = crate::sync::resolve_conflict_locally(
-                tx,
-                *case_id,
-                *conflict_id,
-                *choice,
-                &mut base,
-            )
-            .await?;
-            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
-        }
-        Op::LinkCases {
-            case_id,
-            event_id,
-            other_id,
-            parent,
-        } => {
-            if case_id == other_id {
-                return Err(StoreError::SelfLink);
-            }
-            load_case(tx, &case_id.to_string()).await?;
-            let other = load_case(tx, &other_id.to_string()).await?;
-            if *parent {
-                // Walk up from the new parent: meeting this case would make a cycle.
-                let mut up = Some(other.id);
-                while let Some(id) = up {
-                    if id == *case_id {
-                        return Err(StoreError::LinkCycle);
-                    }
-                    up = sqlx::query_scalar::<_, Option<String>>(
-                        "SELECT parent_id FROM case_file WHERE id = ?",
-                    )
-                    .bind(id.to_string())
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .map(|p| p.parse().map_err(bad_row))
-                    .transpose()?;
-                }
-                sqlx::query("UPDATE case_file SET parent_id = ? WHERE id = ?")
-                    .bind(other_id.to_string())
-                    .bind(case_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            } else {
-                for (a, b) in [(case_id, other_id), (other_id, case_id)] {
-                    sqlx::query("INSERT INTO case_link (case_id, other_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                        .bind(a.to_string())
-                        .bind(b.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            let kind = EventKind::Linked {
-                other: *other_id,
-                parent: *parent,
-            };
-            insert_event(tx, *event_id, *case_id, author, at, &kind).await?;
-        }
-    }
-    if let Some(case_id) = case_of(op) {
-        reindex(tx, case_id).await?;
-    }
-    Ok(base)
-}
-
 /// Evaluates the deadlines of `case` at `now` from its status history.
 async fn sla_of(conn: &mut SqliteConnection, case: &Case, now: DateTime<Utc>) -> Result<SlaReport> {
     let rows = sqlx::query(
@@ -1034,24 +640,6 @@ async fn sla_of(conn: &mut SqliteConnection, case: &Case, now: DateTime<Utc>) ->
         &history,
         now,
     ))
-}
-
-fn check_len(field: &'static str, text: &str) -> Result<()> {
-    if text.chars().count() > MAX_TEXT {
-        return Err(ValidationError::TooLong(field, MAX_TEXT).into());
-    }
-    Ok(())
-}
-
-pub(crate) async fn field_versions(
-    conn: &mut SqliteConnection,
-    id: Uuid,
-) -> Result<BTreeMap<String, i64>> {
-    let s: String = sqlx::query_scalar("SELECT field_versions FROM case_file WHERE id = ?")
-        .bind(id.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
-    serde_json::from_str(&s).map_err(bad_row)
 }
 
 pub(crate) async fn insert_event(
@@ -1121,6 +709,56 @@ pub(crate) async fn load_case(conn: &mut SqliteConnection, key: &str) -> Result<
         .await?
         .ok_or_else(|| StoreError::UnknownCase(key.to_owned()))?;
     case_from_row(&row)
+}
+
+/// A case as the engine sees it: the case, its field versions and writers, its links.
+pub(crate) async fn load_case_doc(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<CaseDoc>> {
+    let Some(row) = sqlx::query(&format!("{CASE_SELECT_VERSIONS} WHERE c.id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let links: Vec<String> =
+        sqlx::query_scalar("SELECT other_id FROM case_link WHERE case_id = ? ORDER BY other_id")
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(Some(CaseDoc {
+        case: case_from_row(&row)?,
+        field_versions: serde_json::from_str(&row.try_get::<String, _>("field_versions")?)
+            .map_err(bad_row)?,
+        field_writers: serde_json::from_str(&row.try_get::<String, _>("field_writers")?)
+            .map_err(bad_row)?,
+        links: links
+            .iter()
+            .map(|l| l.parse().map_err(bad_row))
+            .collect::<Result<_>>()?,
+    }))
+}
+
+/// The case list's columns plus the field versions and writers.
+const CASE_SELECT_VERSIONS: &str =
+    "SELECT c.id, c.reference, c.enterprise_id, e.name AS enterprise_name, \
+     e.ice, c.category, c.title, c.description, c.status, c.region, c.opened_at, c.priority, \
+     c.amount_centimes, c.cgem_assignee, c.cnss_assignee, c.resolved_at, c.resolution, \
+     c.parent_id, c.tags, c.field_versions, c.field_writers FROM case_file c \
+     JOIN enterprise e ON e.id = c.enterprise_id";
+
+/// An enterprise by id.
+pub(crate) async fn enterprise_by_id(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+) -> Result<Option<Enterprise>> {
+    let row = sqlx::query(&format!("{ENTERPRISE_SELECT} WHERE id = ?"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(enterprise_from_row).transpose()
 }
 
 const ENTERPRISE_SELECT: &str =

@@ -11,6 +11,9 @@ pub enum StoreError {
     /// The input was refused by the domain rules; nothing was written.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// The change was refused by the corridor's rules (the engine); nothing was written.
+    #[error(transparent)]
+    Rule(corridor_model::engine::Rejection),
     /// The passphrase does not unlock this store; nothing was modified.
     #[error(
         "Phrase de passe incorrecte : le coffre local n'a pas été ouvert et rien n'a été modifié."
@@ -40,9 +43,6 @@ pub enum StoreError {
     /// The database file does not open with its key (corrupt, or not Corridor's).
     #[error("Le fichier {0} n'est pas un coffre Corridor lisible (endommagé ou d'une autre origine) : il n'a pas été modifié.")]
     CorruptDatabase(PathBuf),
-    /// An enterprise with this ICE is already recorded.
-    #[error("Une entreprise avec l'ICE {0} existe déjà.")]
-    DuplicateIce(String),
     /// No enterprise with this ICE.
     #[error("Aucune entreprise avec l'ICE {0} : enregistrez-la d'abord.")]
     UnknownEnterprise(String),
@@ -55,12 +55,6 @@ pub enum StoreError {
     /// The change would change nothing.
     #[error("Aucune modification : les valeurs saisies sont celles du dossier.")]
     NothingToChange,
-    /// A case linked to itself.
-    #[error("Un dossier ne peut pas être lié à lui-même.")]
-    SelfLink,
-    /// A parent link that would make a cycle.
-    #[error("Lien refusé : ce dossier deviendrait son propre ancêtre.")]
-    LinkCycle,
     /// An attachment over the size limit.
     #[error("Le fichier « {name} » est trop volumineux ({} Mo) : la limite est de {} Mo.", .size.div_ceil(1024 * 1024), .max / (1024 * 1024))]
     AttachmentTooLarge {
@@ -102,19 +96,6 @@ pub enum StoreError {
     /// An id prefix that matches several items.
     #[error("L'identifiant « {0} » désigne plusieurs éléments : saisissez-en davantage.")]
     AmbiguousId(String),
-    /// A case that is not on the meeting's agenda.
-    #[error("Ce dossier n'est pas à l'ordre du jour de la réunion : ajoutez-le d'abord.")]
-    NotOnAgenda,
-    /// A case of another region than the meeting's.
-    #[error("Le dossier {reference} ({case}) n'est pas de la région de la réunion ({meeting}).")]
-    OtherRegion {
-        /// The case.
-        reference: String,
-        /// Its region.
-        case: corridor_model::Region,
-        /// The meeting's.
-        meeting: corridor_model::Region,
-    },
     /// No such conflict, or one already settled.
     #[error("Aucun conflit en attente « {0} » : il n'existe pas ou a déjà été tranché.")]
     UnknownConflict(String),
@@ -134,6 +115,7 @@ impl StoreError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Validation(v) => v.code(),
+            Self::Rule(r) => r.code.as_str(),
             Self::WrongPassphrase => "wrong_passphrase",
             Self::PassphraseRequired => "passphrase_required",
             Self::PassphraseTooShort(_) => "passphrase_too_short",
@@ -143,13 +125,10 @@ impl StoreError {
             Self::NotInitialized(_) => "not_initialized",
             Self::CorruptKeyFile(_) => "corrupt_key_file",
             Self::CorruptDatabase(_) => "corrupt_database",
-            Self::DuplicateIce(_) => "duplicate_ice",
             Self::UnknownEnterprise(_) => "unknown_enterprise",
             Self::UnknownCase(_) => "unknown_case",
             Self::Transition(t) => t.code(),
             Self::NothingToChange => "nothing_to_change",
-            Self::SelfLink => "self_link",
-            Self::LinkCycle => "link_cycle",
             Self::AttachmentTooLarge { .. } => "attachment_too_large",
             Self::EmptyAttachment(_) => "empty_attachment",
             Self::UnknownAttachment(_) => "unknown_attachment",
@@ -159,8 +138,6 @@ impl StoreError {
             Self::File(_) => "file",
             Self::UnknownItem(..) => "unknown_item",
             Self::AmbiguousId(_) => "ambiguous_id",
-            Self::NotOnAgenda => "not_on_agenda",
-            Self::OtherRegion { .. } => "other_region",
             Self::UnknownConflict(_) => "unknown_conflict",
             Self::Database(_) | Self::Migration(_) => "database",
             Self::Io(_) => "io",

@@ -20,6 +20,7 @@ pub mod error;
 mod exchange;
 pub mod keys;
 mod meetings;
+mod rules;
 mod search;
 mod session;
 mod store;

@@ -15,24 +15,24 @@
 //!
 //! Every step is one transaction: a sync interrupted anywhere is completed by the next one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::Utc;
+use corridor_model::engine::DocKind;
 use corridor_model::meeting::{Meeting, RoadmapItem};
 use corridor_model::mutation::{Mutation, Op};
 use corridor_model::sync::{
-    CaseDoc, Conflict, ConflictChoice, ConflictResolution, Doc, MutationResult, Outcome,
-    PullResponse,
+    CaseDoc, Conflict, ConflictChoice, Doc, MutationResult, Outcome, PullResponse,
 };
 use corridor_model::timeline::{CaseEvent, EventKind};
-use corridor_model::{Enterprise, Priority, Region, SizeClass};
+use corridor_model::{Enterprise, Region, SizeClass};
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
-use crate::cases::{apply, field_versions, reindex};
+use crate::cases::reindex;
 use crate::meetings::{owner_code, status_code};
-use crate::store::{bad_row, load_device};
+use crate::store::bad_row;
 use crate::{Result, Store, StoreError};
 
 /// What a push did to the outbox.
@@ -106,11 +106,8 @@ impl Store {
                     .await?;
             let Some(body) = body else { continue };
             let m: Mutation = serde_json::from_str(&body).map_err(bad_row)?;
-            for case in m.op.cases() {
-                sqlx::query("INSERT INTO sync_rebase (case_id) VALUES (?) ON CONFLICT DO NOTHING")
-                    .bind(case.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+            for (kind, id) in m.op.documents() {
+                mark_for_rebase(&mut tx, kind, id).await?;
             }
             match &r.outcome {
                 Outcome::Applied => tally.applied += 1,
@@ -183,22 +180,18 @@ impl Store {
         docs.extend(page.changes.iter().map(|c| c.doc.clone()));
         tally.pulled = page.changes.len();
 
-        let mut touched: BTreeSet<Uuid> = BTreeSet::new();
-        for d in &docs {
-            match d {
-                Doc::Case(c) => {
-                    touched.insert(c.case.id);
-                }
-                Doc::Event(e) => {
-                    touched.insert(e.case_id);
-                }
-                Doc::Conflict(c) => {
-                    touched.insert(c.case_id);
-                }
-                _ => {}
-            }
-        }
-        let touched_json = json(&touched.iter().map(Uuid::to_string).collect::<Vec<_>>())?;
+        let touched: BTreeSet<(DocKind, Uuid)> = docs.iter().map(doc_key).collect();
+        let touched_cases: BTreeSet<Uuid> = touched
+            .iter()
+            .filter(|(k, _)| *k == DocKind::Case)
+            .map(|(_, id)| *id)
+            .collect();
+        let touched_json = json(
+            &touched_cases
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>(),
+        )?;
         sqlx::query(
             "INSERT INTO sync_unlock (case_id) SELECT value FROM json_each(?) WHERE true \
              ON CONFLICT DO NOTHING",
@@ -228,10 +221,12 @@ impl Store {
                 let waits = match (pass, d) {
                     (0, Doc::Enterprise(e)) => {
                         write_enterprise(&mut tx, e).await?;
+                        shadow_doc(&mut tx, d).await?;
                         false
                     }
                     (0, Doc::Roadmap(r)) => {
                         write_roadmap(&mut tx, r).await?;
+                        shadow_doc(&mut tx, d).await?;
                         false
                     }
                     (2, Doc::Event(e)) => {
@@ -252,6 +247,7 @@ impl Store {
                     (2, Doc::Conflict(c)) => !write_conflict(&mut tx, c).await?,
                     (2, Doc::Meeting(m)) => {
                         write_meeting(&mut tx, m).await?;
+                        shadow_doc(&mut tx, d).await?;
                         false
                     }
                     _ => false,
@@ -274,17 +270,13 @@ impl Store {
         if !page.removed_regions.is_empty() {
             tally.removed_cases = purge_regions(&mut tx, &page.removed_regions).await?;
         }
-        // Cases with changes still pending here get them re-applied once everything is in.
+        // Documents with changes still pending here get them re-applied once everything is in.
         let pending = pending_ops(&mut tx).await?;
         for (_, m) in &pending {
-            for case in m.op.cases() {
-                if touched.contains(&case) {
-                    sqlx::query(
-                        "INSERT INTO sync_rebase (case_id) VALUES (?) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(case.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+            let docs = m.op.documents();
+            if docs.iter().any(|d| touched.contains(d)) {
+                for (kind, id) in docs {
+                    mark_for_rebase(&mut tx, kind, id).await?;
                 }
             }
         }
@@ -298,15 +290,7 @@ impl Store {
                 .await?;
         }
         if !page.more {
-            let marked: Vec<String> =
-                sqlx::query_scalar("DELETE FROM sync_rebase RETURNING case_id")
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let device = load_device(&mut tx).await?;
-            for id in marked {
-                let id: Uuid = id.parse().map_err(bad_row)?;
-                rebase(&mut tx, id, &pending, &device.user).await?;
-            }
+            rebase(&mut tx, &pending).await?;
         }
         sqlx::query(
             "UPDATE sync_state SET cursor = ?, last_applied_seq = MAX(last_applied_seq, ?), \
@@ -577,7 +561,8 @@ async fn write_cases<'a>(
              amount_centimes = excluded.amount_centimes, cgem_assignee = excluded.cgem_assignee, \
              cnss_assignee = excluded.cnss_assignee, resolved_at = excluded.resolved_at, \
              resolution = excluded.resolution, parent_id = NULL, \
-             field_versions = excluded.field_versions, tags = excluded.tags",
+             field_versions = excluded.field_versions, tags = excluded.tags, \
+         field_writers = excluded.field_writers",
         );
         q.build().execute(&mut *conn).await?;
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -662,7 +647,7 @@ async fn pending_ops(conn: &mut SqliteConnection) -> Result<Vec<(i64, Mutation)>
         .collect()
 }
 
-async fn write_enterprise(conn: &mut SqliteConnection, e: &Enterprise) -> Result<()> {
+pub(crate) async fn write_enterprise(conn: &mut SqliteConnection, e: &Enterprise) -> Result<()> {
     let id = e.id.to_string();
     // The same enterprise recorded here under another id (merged by the server): take the
     // server's id; cases follow (foreign keys are deferred to the commit).
@@ -712,7 +697,11 @@ async fn write_enterprise(conn: &mut SqliteConnection, e: &Enterprise) -> Result
 
 /// Writes a case row from the server's document (and, with `shadow`, keeps that document as
 /// the case's server version). False when its enterprise is not here yet.
-async fn write_case(conn: &mut SqliteConnection, doc: &CaseDoc, shadow: bool) -> Result<bool> {
+pub(crate) async fn write_case(
+    conn: &mut SqliteConnection,
+    doc: &CaseDoc,
+    shadow: bool,
+) -> Result<bool> {
     let c = &doc.case;
     let enterprise: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enterprise WHERE id = ?")
         .bind(c.enterprise_id.to_string())
@@ -729,8 +718,8 @@ async fn write_case(conn: &mut SqliteConnection, doc: &CaseDoc, shadow: bool) ->
     sqlx::query(
         "INSERT INTO case_file (id, reference, enterprise_id, category, title, description, status, \
          region, opened_at, priority, amount_centimes, cgem_assignee, cnss_assignee, resolved_at, \
-         resolution, parent_id, field_versions, tags) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         resolution, parent_id, field_versions, tags, field_writers) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, \
          enterprise_id = excluded.enterprise_id, category = excluded.category, \
          title = excluded.title, description = excluded.description, status = excluded.status, \
@@ -738,7 +727,8 @@ async fn write_case(conn: &mut SqliteConnection, doc: &CaseDoc, shadow: bool) ->
          amount_centimes = excluded.amount_centimes, cgem_assignee = excluded.cgem_assignee, \
          cnss_assignee = excluded.cnss_assignee, resolved_at = excluded.resolved_at, \
          resolution = excluded.resolution, parent_id = excluded.parent_id, \
-         field_versions = excluded.field_versions, tags = excluded.tags",
+         field_versions = excluded.field_versions, tags = excluded.tags, \
+         field_writers = excluded.field_writers",
     )
     .bind(&id)
     .bind(&c.reference)
@@ -758,6 +748,7 @@ async fn write_case(conn: &mut SqliteConnection, doc: &CaseDoc, shadow: bool) ->
     .bind(parent)
     .bind(json(&doc.field_versions)?)
     .bind(json(&c.tags)?)
+    .bind(json(&doc.field_writers)?)
     .execute(&mut *conn)
     .await?;
     for other in &doc.links {
@@ -856,7 +847,7 @@ async fn write_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<bool>
     Ok(true)
 }
 
-async fn write_conflict(conn: &mut SqliteConnection, c: &Conflict) -> Result<bool> {
+pub(crate) async fn write_conflict(conn: &mut SqliteConnection, c: &Conflict) -> Result<bool> {
     if !case_exists(conn, c.case_id).await? {
         return Ok(false);
     }
@@ -873,13 +864,15 @@ async fn write_conflict(conn: &mut SqliteConnection, c: &Conflict) -> Result<boo
     Ok(true)
 }
 
-async fn write_meeting(conn: &mut SqliteConnection, m: &Meeting) -> Result<()> {
+pub(crate) async fn write_meeting(conn: &mut SqliteConnection, m: &Meeting) -> Result<()> {
     let id = m.id.to_string();
     sqlx::query(
-        "INSERT INTO meeting (id, region, title, at, place, participants, minutes) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET region = excluded.region, \
+        "INSERT INTO meeting (id, region, title, at, place, participants, minutes, \
+         minutes_version, minutes_writer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET region = excluded.region, \
          title = excluded.title, at = excluded.at, place = excluded.place, \
-         participants = excluded.participants, minutes = excluded.minutes",
+         participants = excluded.participants, minutes = excluded.minutes, \
+         minutes_version = excluded.minutes_version, minutes_writer = excluded.minutes_writer",
     )
     .bind(&id)
     .bind(m.region.code())
@@ -888,8 +881,15 @@ async fn write_meeting(conn: &mut SqliteConnection, m: &Meeting) -> Result<()> {
     .bind(&m.place)
     .bind(json(&m.participants)?)
     .bind(&m.minutes)
+    .bind(m.minutes_version)
+    .bind(m.minutes_writer.map(|w| w.to_string()))
     .execute(&mut *conn)
     .await?;
+    // The document is the whole meeting: agenda and actions are replaced by its lists.
+    sqlx::query("DELETE FROM meeting_action WHERE meeting_id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM meeting_agenda WHERE meeting_id = ?")
         .bind(&id)
         .execute(&mut *conn)
@@ -909,9 +909,9 @@ async fn write_meeting(conn: &mut SqliteConnection, m: &Meeting) -> Result<()> {
     }
     for a in &m.actions {
         sqlx::query(
+            // An action id of another meeting stays that meeting's.
             "INSERT INTO meeting_action (id, meeting_id, text, owner, due, done) VALUES (?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET text = excluded.text, owner = excluded.owner, \
-             due = excluded.due, done = excluded.done",
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(a.id.to_string())
         .bind(&id)
@@ -925,13 +925,14 @@ async fn write_meeting(conn: &mut SqliteConnection, m: &Meeting) -> Result<()> {
     Ok(())
 }
 
-async fn write_roadmap(conn: &mut SqliteConnection, r: &RoadmapItem) -> Result<()> {
+pub(crate) async fn write_roadmap(conn: &mut SqliteConnection, r: &RoadmapItem) -> Result<()> {
     let id = r.id.to_string();
     sqlx::query(
-        "INSERT INTO roadmap_item (id, title, description, owner, status, progress) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
-         description = excluded.description, owner = excluded.owner, status = excluded.status, \
-         progress = excluded.progress",
+        "INSERT INTO roadmap_item (id, title, description, owner, status, progress, version, \
+         writer) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET \
+         title = excluded.title, description = excluded.description, owner = excluded.owner, \
+         status = excluded.status, progress = excluded.progress, version = excluded.version, \
+         writer = excluded.writer",
     )
     .bind(&id)
     .bind(&r.title)
@@ -939,13 +940,19 @@ async fn write_roadmap(conn: &mut SqliteConnection, r: &RoadmapItem) -> Result<(
     .bind(owner_code(r.owner))
     .bind(status_code(r.status))
     .bind(i64::from(r.progress))
+    .bind(r.version)
+    .bind(r.writer.map(|w| w.to_string()))
     .execute(&mut *conn)
     .await?;
+    // The document is the whole item: its milestones are replaced by its list.
+    sqlx::query("DELETE FROM roadmap_milestone WHERE item_id = ?")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
     for m in &r.milestones {
         sqlx::query(
             "INSERT INTO roadmap_milestone (id, item_id, title, due, done) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET title = excluded.title, due = excluded.due, \
-             done = excluded.done",
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(m.id.to_string())
         .bind(&id)
@@ -1000,6 +1007,8 @@ async fn purge_regions(conn: &mut SqliteConnection, regions: &[Region]) -> Resul
             "DELETE FROM meeting_action WHERE meeting_id IN (SELECT id FROM meeting WHERE region = ?1)",
             "DELETE FROM meeting WHERE region = ?1",
             "DELETE FROM enterprise WHERE region = ?1 AND id NOT IN (SELECT enterprise_id FROM case_file)",
+            "DELETE FROM server_doc WHERE kind = 'meeting' AND id NOT IN (SELECT id FROM meeting)",
+            "DELETE FROM server_doc WHERE kind = 'enterprise' AND id NOT IN (SELECT id FROM enterprise)",
         ] {
             sqlx::query(sql).bind(&code).execute(&mut *conn).await?;
         }
@@ -1007,137 +1016,192 @@ async fn purge_regions(conn: &mut SqliteConnection, regions: &[Region]) -> Resul
     Ok(removed)
 }
 
-/// Rebuilds a case: its server version, its confirmed events, and the mutations still pending
-/// here re-applied on top (each inside a savepoint: one that no longer applies is skipped here
-/// and left for the server to answer).
-async fn rebase(
-    conn: &mut SqliteConnection,
-    id: Uuid,
-    pending: &[(i64, Mutation)],
-    author: &str,
-) -> Result<()> {
-    let key = id.to_string();
-    unlock(conn, id).await?;
+/// The document a pulled change is, or hangs on (events and conflicts: their case).
+fn doc_key(d: &Doc) -> (DocKind, Uuid) {
+    match d {
+        Doc::Enterprise(e) => (DocKind::Enterprise, e.id),
+        Doc::Case(c) => (DocKind::Case, c.case.id),
+        Doc::Event(e) => (DocKind::Case, e.case_id),
+        Doc::Conflict(c) => (DocKind::Case, c.case_id),
+        Doc::Meeting(m) => (DocKind::Meeting, m.id),
+        Doc::Roadmap(r) => (DocKind::Roadmap, r.id),
+    }
+}
+
+/// Keeps the server's version of an enterprise, meeting or roadmap item.
+async fn shadow_doc(conn: &mut SqliteConnection, d: &Doc) -> Result<()> {
+    let v = serde_json::to_value(d).map_err(std::io::Error::other)?;
     sqlx::query(
-        "DELETE FROM case_attachment WHERE event_id IN \
-         (SELECT id FROM case_event WHERE case_id = ? AND confirmed = 0)",
+        "INSERT INTO server_doc (kind, id, doc) VALUES (?, ?, ?) \
+         ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
     )
-    .bind(&key)
+    .bind(d.kind())
+    .bind(d.id().to_string())
+    .bind(v.to_string())
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM case_event WHERE case_id = ? AND confirmed = 0")
-        .bind(&key)
-        .execute(&mut *conn)
+    Ok(())
+}
+
+/// Marks a document to rebuild from the server's version once the pull completes.
+async fn mark_for_rebase(conn: &mut SqliteConnection, kind: DocKind, id: Uuid) -> Result<()> {
+    let q = if kind == DocKind::Case {
+        sqlx::query("INSERT INTO sync_rebase (case_id) VALUES (?) ON CONFLICT DO NOTHING")
+            .bind(id.to_string())
+    } else {
+        sqlx::query("INSERT INTO sync_rebase_doc (kind, id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(kind.code())
+            .bind(id.to_string())
+    };
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Rebuilds every marked document: its server version restored (or, when the server never
+/// confirmed it, removed), then the mutations still pending here re-applied on top, in order,
+/// each inside a savepoint: one the engine refuses now is skipped here and left for the
+/// server to answer. A change the server refused therefore leaves no trace, whatever the
+/// document kind, and a change it merged differently shows the server's result.
+async fn rebase(conn: &mut SqliteConnection, pending: &[(i64, Mutation)]) -> Result<()> {
+    let mut marked: BTreeSet<(DocKind, Uuid)> = BTreeSet::new();
+    let cases: Vec<String> = sqlx::query_scalar("DELETE FROM sync_rebase RETURNING case_id")
+        .fetch_all(&mut *conn)
         .await?;
-    let shadow: Option<String> = sqlx::query_scalar("SELECT doc FROM server_case WHERE id = ?")
-        .bind(&key)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match shadow {
-        Some(doc) => {
-            let doc: CaseDoc = serde_json::from_str(&doc).map_err(bad_row)?;
-            write_case(conn, &doc, false).await?;
-        }
-        // Never confirmed by the server: only pending mutations can bring it back.
-        None => delete_case(conn, &key).await?,
+    for id in cases {
+        marked.insert((DocKind::Case, id.parse().map_err(bad_row)?));
     }
+    let docs: Vec<(String, String)> =
+        sqlx::query_as("DELETE FROM sync_rebase_doc RETURNING kind, id")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (kind, id) in docs {
+        let kind = match kind.as_str() {
+            "enterprise" => DocKind::Enterprise,
+            "meeting" => DocKind::Meeting,
+            "roadmap" => DocKind::Roadmap,
+            other => return Err(bad_row(format!("unknown document kind {other}"))),
+        };
+        marked.insert((kind, id.parse().map_err(bad_row)?));
+    }
+    if marked.is_empty() {
+        return Ok(());
+    }
+    // A pending change that touches a marked document is re-applied whole: everything it
+    // touches is rebuilt too.
+    loop {
+        let before = marked.len();
+        for (_, m) in pending {
+            let docs = m.op.documents();
+            if docs.iter().any(|d| marked.contains(d)) {
+                marked.extend(docs);
+            }
+        }
+        if marked.len() == before {
+            break;
+        }
+    }
+    let created_here =
+        |kind: DocKind, id: Uuid| pending.iter().any(|(_, m)| m.op.creates(kind, id));
+    // Enterprises before the cases that refer to them.
+    for (kind, id) in &marked {
+        restore(conn, *kind, *id, created_here(*kind, *id)).await?;
+    }
+    let actor = crate::rules::current_actor(conn).await?;
     for (_, m) in pending {
-        if !m.op.cases().contains(&id) {
+        if !m.op.documents().iter().any(|d| marked.contains(d)) {
             continue;
         }
         sqlx::query("SAVEPOINT reapply").execute(&mut *conn).await?;
-        match apply(conn, author, &m.op, m.authored_at).await {
-            Ok(_) => {
-                sqlx::query("RELEASE reapply").execute(&mut *conn).await?;
-            }
-            Err(_) => {
-                sqlx::query("ROLLBACK TO reapply")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("RELEASE reapply").execute(&mut *conn).await?;
-            }
+        let kept = match crate::rules::replay(conn, &actor, m).await {
+            Ok(applied) => applied,
+            Err(StoreError::Database(_)) => false,
+            Err(e) => return Err(e),
+        };
+        if !kept {
+            sqlx::query("ROLLBACK TO reapply")
+                .execute(&mut *conn)
+                .await?;
         }
+        sqlx::query("RELEASE reapply").execute(&mut *conn).await?;
     }
-    if case_exists(conn, id).await? {
-        reindex(conn, id).await?;
+    for (kind, id) in &marked {
+        if *kind == DocKind::Case && case_exists(conn, *id).await? {
+            reindex(conn, *id).await?;
+        }
     }
     Ok(())
 }
 
-/// Applies [`Op::ResolveConflict`] to the local copy: the chosen value, the conflict settled.
-pub(crate) async fn resolve_conflict_locally(
+/// Puts back the server's version of a document. One the server never confirmed is removed
+/// when a pending change creates it here (re-applying it brings it back) and kept otherwise.
+async fn restore(
     conn: &mut SqliteConnection,
-    case_id: Uuid,
-    conflict_id: Uuid,
-    choice: ConflictChoice,
-    base: &mut BTreeMap<String, i64>,
-) -> Result<EventKind> {
-    let doc: Option<String> = sqlx::query_scalar(
-        "SELECT doc FROM case_conflict WHERE id = ? AND case_id = ? AND resolved = 0",
-    )
-    .bind(conflict_id.to_string())
-    .bind(case_id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let mut conflict: Conflict = serde_json::from_str(
-        &doc.ok_or_else(|| StoreError::UnknownConflict(conflict_id.to_string()))?,
-    )
-    .map_err(bad_row)?;
-    let field = conflict.field.clone();
-    let column = match field.as_str() {
-        "title" | "description" | "amount_centimes" | "priority" => field.as_str(),
-        other => return Err(StoreError::UnknownConflict(other.to_owned())),
-    };
-    let current: serde_json::Value = {
-        let row = sqlx::query(&format!("SELECT {column} AS v FROM case_file WHERE id = ?"))
-            .bind(case_id.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
-        if column == "amount_centimes" {
-            row.try_get::<Option<i64>, _>("v")?.into()
-        } else {
-            row.try_get::<String, _>("v")?.into()
-        }
-    };
-    let value = match choice {
-        ConflictChoice::Current => current.clone(),
-        ConflictChoice::Proposed => conflict.proposed.clone(),
-    };
-    if value != current {
-        let mut versions = field_versions(conn, case_id).await?;
-        let v = versions.entry(field.clone()).or_insert(0);
-        base.insert(field.clone(), *v);
-        *v += 1;
-        let q = format!("UPDATE case_file SET {column} = ?, field_versions = ? WHERE id = ?");
-        let q = sqlx::query(&q);
-        let q = match column {
-            "amount_centimes" => q.bind(value.as_i64()),
-            "priority" => q.bind(
-                value
-                    .as_str()
-                    .and_then(|p| p.parse::<Priority>().ok())
-                    .map(Priority::code),
-            ),
-            _ => q.bind(value.as_str().map(str::to_owned)),
-        };
-        q.bind(json(&versions)?)
-            .bind(case_id.to_string())
-            .execute(&mut *conn)
-            .await?;
-    }
-    conflict.resolution = Some(ConflictResolution {
-        choice,
-        by: load_device(conn).await?.user,
-        at: Utc::now(),
-    });
-    sqlx::query("UPDATE case_conflict SET resolved = 1, doc = ? WHERE id = ?")
-        .bind(json(&conflict)?)
-        .bind(conflict_id.to_string())
+    kind: DocKind,
+    id: Uuid,
+    created_here: bool,
+) -> Result<()> {
+    let key = id.to_string();
+    if kind == DocKind::Case {
+        unlock(conn, id).await?;
+        sqlx::query(
+            "DELETE FROM case_attachment WHERE event_id IN \
+             (SELECT id FROM case_event WHERE case_id = ? AND confirmed = 0)",
+        )
+        .bind(&key)
         .execute(&mut *conn)
         .await?;
-    Ok(EventKind::ConflictResolved {
-        field,
-        choice,
-        value,
-    })
+        sqlx::query("DELETE FROM case_event WHERE case_id = ? AND confirmed = 0")
+            .bind(&key)
+            .execute(&mut *conn)
+            .await?;
+        let shadow: Option<String> = sqlx::query_scalar("SELECT doc FROM server_case WHERE id = ?")
+            .bind(&key)
+            .fetch_optional(&mut *conn)
+            .await?;
+        return match shadow {
+            Some(doc) => {
+                let doc: CaseDoc = serde_json::from_str(&doc).map_err(bad_row)?;
+                write_case(conn, &doc, false).await?;
+                Ok(())
+            }
+            // Never confirmed by the server: only pending mutations can bring it back.
+            None => delete_case(conn, &key).await,
+        };
+    }
+    let shadow: Option<String> =
+        sqlx::query_scalar("SELECT doc FROM server_doc WHERE kind = ? AND id = ?")
+            .bind(kind.code())
+            .bind(&key)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(doc) = shadow {
+        match serde_json::from_str::<Doc>(&doc).map_err(bad_row)? {
+            Doc::Enterprise(e) => write_enterprise(conn, &e).await?,
+            Doc::Meeting(m) => write_meeting(conn, &m).await?,
+            Doc::Roadmap(r) => write_roadmap(conn, &r).await?,
+            _ => {}
+        }
+        return Ok(());
+    }
+    if !created_here {
+        return Ok(());
+    }
+    let deletes: &[&str] = match kind {
+        DocKind::Meeting => &[
+            "DELETE FROM meeting_agenda WHERE meeting_id = ?1",
+            "DELETE FROM meeting_action WHERE meeting_id = ?1",
+            "DELETE FROM meeting WHERE id = ?1",
+        ],
+        DocKind::Roadmap => &[
+            "DELETE FROM roadmap_milestone WHERE item_id = ?1",
+            "DELETE FROM roadmap_item WHERE id = ?1",
+        ],
+        // Cases that refer to it are rebuilt too (foreign keys are checked at the commit).
+        DocKind::Enterprise => &["DELETE FROM enterprise WHERE id = ?1"],
+        DocKind::Case | DocKind::Event => &[],
+    };
+    for sql in deletes {
+        sqlx::query(sql).bind(&key).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
