@@ -17,9 +17,11 @@ CREATE TABLE server_doc (
     PRIMARY KEY (kind, id)
 );
 
--- Enterprises, meetings and roadmap items to rebuild once the pull completes.
+-- Enterprises, meetings and roadmap items to rebuild once the pull completes; `created`: a
+-- change made here created it (one the server never confirmed is then removed).
 CREATE TABLE sync_rebase_doc (
-    kind  TEXT NOT NULL,
-    id    TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    created  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (kind, id)
 );

@@ -77,6 +77,14 @@ pub struct Device {
 impl Device {
     /// A fresh passphrase-protected store, logged in as `user`.
     pub async fn login(server_url: &str, user: &str) -> Device {
+        let mut d = Device::unsigned(user).await;
+        d.sign_in(server_url).await;
+        d
+    }
+
+    /// A fresh passphrase-protected store that has not signed in yet (its user works before
+    /// the first sign-in).
+    pub async fn unsigned(user: &str) -> Device {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::create(
             dir.path(),
@@ -84,6 +92,17 @@ impl Device {
         )
         .await
         .expect("store");
+        Device {
+            store: Some(store),
+            dir,
+            user: user.to_owned(),
+        }
+    }
+
+    /// Signs in as this device's user.
+    pub async fn sign_in(&mut self, server_url: &str) {
+        let user = self.user.clone();
+        let store = self.store();
         let client = ServerClient::new(server_url).expect("client");
         let device = store.device().await.expect("device");
         let resp = client
@@ -105,11 +124,6 @@ impl Device {
             })
             .await
             .expect("session");
-        Device {
-            store: Some(store),
-            dir,
-            user: user.to_owned(),
-        }
     }
 
     /// The store.
@@ -146,8 +160,8 @@ impl Device {
             .to_string()
     }
 
-    /// Everything a user sees of the cases on this device, in a canonical form: cases (by id)
-    /// with their timeline and conflicts.
+    /// Everything a user sees on this device, in a canonical form: cases (by id) with their
+    /// timeline and conflicts, meetings, the roadmap and enterprises.
     pub async fn snapshot(&self) -> serde_json::Value {
         let store = self.store();
         let mut cases = store.list_cases().await.expect("cases");
@@ -177,7 +191,21 @@ impl Device {
             .map(|(_, c)| serde_json::to_value(c).expect("json"))
             .collect();
         conflicts.sort_by_key(|c| c["id"].as_str().unwrap_or_default().to_owned());
-        serde_json::json!({ "cases": out, "conflicts": conflicts })
+        let mut meetings = Vec::new();
+        for m in store.list_meetings().await.expect("meetings") {
+            let m = store.meeting(&m.id.to_string()).await.expect("meeting");
+            meetings.push(serde_json::to_value(m).expect("json"));
+        }
+        meetings.sort_by_key(|m| m["id"].as_str().unwrap_or_default().to_owned());
+        let mut enterprises = store.list_enterprises().await.expect("enterprises");
+        enterprises.sort_by_key(|e| e.id);
+        serde_json::json!({
+            "cases": out,
+            "conflicts": conflicts,
+            "meetings": meetings,
+            "roadmap": store.roadmap().await.expect("roadmap"),
+            "enterprises": enterprises,
+        })
     }
 }
 

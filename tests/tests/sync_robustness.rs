@@ -489,6 +489,16 @@ enum Step {
     Note(usize, usize, bool),
     Tag(usize, usize, u8),
     Assign(usize, usize, u8),
+    /// A meeting scheduled by a device (officers and the representative).
+    Meeting(usize),
+    /// Minutes written on a device's first meeting.
+    Minutes(usize, u8),
+    /// A case put on a device's first meeting's agenda.
+    Agenda(usize, usize),
+    /// An action added to a device's first meeting.
+    Action(usize),
+    /// The committee member (device 3) adds a roadmap item or moves its first one.
+    Roadmap(u8),
     Sync(usize),
 }
 
@@ -506,9 +516,14 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(d, c, s)| Step::Move(d, c, s)),
         (dev.clone(), case.clone(), any::<bool>()).prop_map(|(d, c, s)| Step::Note(d, c, s)),
         (dev.clone(), case.clone(), 0..4u8).prop_map(|(d, c, t)| Step::Tag(d, c, t)),
-        (dev.clone(), case, 0..3u8).prop_map(|(d, c, a)| Step::Assign(d, c, a)),
+        (dev.clone(), case.clone(), 0..3u8).prop_map(|(d, c, a)| Step::Assign(d, c, a)),
+        dev.clone().prop_map(Step::Meeting),
+        (dev.clone(), 0..3u8).prop_map(|(d, t)| Step::Minutes(d, t)),
+        (dev.clone(), case).prop_map(|(d, c)| Step::Agenda(d, c)),
+        dev.clone().prop_map(Step::Action),
+        (0..4u8).prop_map(Step::Roadmap),
         dev.prop_map(Step::Sync),
-        (0..3usize).prop_map(Step::Sync),
+        (0..4usize).prop_map(Step::Sync),
     ]
 }
 
@@ -531,10 +546,12 @@ async fn random_scenario(steps: Vec<Step>) {
     w.user("o1", "cgem_officer", "MA-06");
     w.user("o2", "cgem_officer", "MA-06");
     w.user("r1", "cnss_rep", "MA-06");
+    w.user("c1", "committee", "");
     let mut devices = vec![
         Device::login(&w.server.url, "o1").await,
         Device::login(&w.server.url, "o2").await,
         Device::login(&w.server.url, "r1").await,
+        Device::login(&w.server.url, "c1").await,
     ];
     let mut pushed = 0;
     let mut enterprises = 0u64;
@@ -549,6 +566,60 @@ async fn random_scenario(steps: Vec<Step>) {
             Step::Sync(d) => {
                 let r = devices[d].sync().await.expect("sync");
                 pushed += r.pushed;
+            }
+            Step::Meeting(d) => {
+                let when = corridor_model::meeting::parse_local_datetime("2026-12-03 10:00")
+                    .expect("time");
+                let _ = devices[d]
+                    .store()
+                    .create_meeting("MA-06".parse().expect("region"), "Réunion", when, None)
+                    .await;
+            }
+            Step::Minutes(..) | Step::Agenda(..) | Step::Action(_) => {
+                let d = match s {
+                    Step::Minutes(d, _) | Step::Agenda(d, _) | Step::Action(d) => d,
+                    _ => continue,
+                };
+                let store = devices[d].store();
+                let Some(meeting) = store
+                    .list_meetings()
+                    .await
+                    .expect("meetings")
+                    .first()
+                    .map(|m| m.id.to_string())
+                else {
+                    continue;
+                };
+                let _ = match s {
+                    Step::Minutes(_, t) => store
+                        .set_minutes(&meeting, &format!("Compte rendu {t}"))
+                        .await
+                        .map(|_| ()),
+                    Step::Agenda(_, c) => {
+                        let ids = known(&devices[d]).await;
+                        let Some(id) = ids.get(c % ids.len().max(1)) else {
+                            continue;
+                        };
+                        store.add_agenda_case(&meeting, id).await.map(|_| ())
+                    }
+                    _ => store
+                        .add_action(&meeting, "Relancer l'employeur", "K. Alaoui", None)
+                        .await
+                        .map(|_| ()),
+                };
+            }
+            Step::Roadmap(p) => {
+                let store = devices[3].store();
+                let _ = match store.roadmap().await.expect("roadmap").first() {
+                    None => store
+                        .add_roadmap_item("Chantier", "", corridor_model::meeting::Owner::Joint)
+                        .await
+                        .map(|_| ()),
+                    Some(item) => store
+                        .update_roadmap_item(&item.id.to_string(), None, Some(p * 25), None, None)
+                        .await
+                        .map(|_| ()),
+                };
             }
             Step::Title(d, c, _)
             | Step::Move(d, c, _)
@@ -629,6 +700,13 @@ async fn random_scenario(steps: Vec<Step>) {
         devices[2].snapshot().await,
         fresh_rep.snapshot().await,
         "the representative equals the server"
+    );
+    let mut fresh_committee = Device::login(&w.server.url, "c1").await;
+    fresh_committee.sync().await.expect("fresh committee");
+    assert_eq!(
+        devices[3].snapshot().await,
+        fresh_committee.snapshot().await,
+        "the committee member equals the server"
     );
     for d in &devices {
         assert!(d.store().outbox().await.expect("outbox").is_empty());

@@ -107,7 +107,7 @@ impl Store {
             let Some(body) = body else { continue };
             let m: Mutation = serde_json::from_str(&body).map_err(bad_row)?;
             for (kind, id) in m.op.documents() {
-                mark_for_rebase(&mut tx, kind, id).await?;
+                mark_for_rebase(&mut tx, kind, id, m.op.creates(kind, id)).await?;
             }
             match &r.outcome {
                 Outcome::Applied => tally.applied += 1,
@@ -276,7 +276,7 @@ impl Store {
             let docs = m.op.documents();
             if docs.iter().any(|d| touched.contains(d)) {
                 for (kind, id) in docs {
-                    mark_for_rebase(&mut tx, kind, id).await?;
+                    mark_for_rebase(&mut tx, kind, id, m.op.creates(kind, id)).await?;
                 }
             }
         }
@@ -1043,15 +1043,25 @@ async fn shadow_doc(conn: &mut SqliteConnection, d: &Doc) -> Result<()> {
     Ok(())
 }
 
-/// Marks a document to rebuild from the server's version once the pull completes.
-async fn mark_for_rebase(conn: &mut SqliteConnection, kind: DocKind, id: Uuid) -> Result<()> {
+/// Marks a document to rebuild from the server's version once the pull completes
+/// (`created`: by a change made here).
+async fn mark_for_rebase(
+    conn: &mut SqliteConnection,
+    kind: DocKind,
+    id: Uuid,
+    created: bool,
+) -> Result<()> {
     let q = if kind == DocKind::Case {
         sqlx::query("INSERT INTO sync_rebase (case_id) VALUES (?) ON CONFLICT DO NOTHING")
             .bind(id.to_string())
     } else {
-        sqlx::query("INSERT INTO sync_rebase_doc (kind, id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(kind.code())
-            .bind(id.to_string())
+        sqlx::query(
+            "INSERT INTO sync_rebase_doc (kind, id, created) VALUES (?, ?, ?) \
+             ON CONFLICT DO UPDATE SET created = MAX(created, excluded.created)",
+        )
+        .bind(kind.code())
+        .bind(id.to_string())
+        .bind(created)
     };
     q.execute(&mut *conn).await?;
     Ok(())
@@ -1070,18 +1080,23 @@ async fn rebase(conn: &mut SqliteConnection, pending: &[(i64, Mutation)]) -> Res
     for id in cases {
         marked.insert((DocKind::Case, id.parse().map_err(bad_row)?));
     }
-    let docs: Vec<(String, String)> =
-        sqlx::query_as("DELETE FROM sync_rebase_doc RETURNING kind, id")
+    let docs: Vec<(String, String, bool)> =
+        sqlx::query_as("DELETE FROM sync_rebase_doc RETURNING kind, id, created")
             .fetch_all(&mut *conn)
             .await?;
-    for (kind, id) in docs {
+    let mut created: BTreeSet<(DocKind, Uuid)> = BTreeSet::new();
+    for (kind, id, made_here) in docs {
         let kind = match kind.as_str() {
             "enterprise" => DocKind::Enterprise,
             "meeting" => DocKind::Meeting,
             "roadmap" => DocKind::Roadmap,
             other => return Err(bad_row(format!("unknown document kind {other}"))),
         };
-        marked.insert((kind, id.parse().map_err(bad_row)?));
+        let id = id.parse().map_err(bad_row)?;
+        marked.insert((kind, id));
+        if made_here {
+            created.insert((kind, id));
+        }
     }
     if marked.is_empty() {
         return Ok(());
@@ -1100,8 +1115,9 @@ async fn rebase(conn: &mut SqliteConnection, pending: &[(i64, Mutation)]) -> Res
             break;
         }
     }
-    let created_here =
-        |kind: DocKind, id: Uuid| pending.iter().any(|(_, m)| m.op.creates(kind, id));
+    let created_here = |kind: DocKind, id: Uuid| {
+        created.contains(&(kind, id)) || pending.iter().any(|(_, m)| m.op.creates(kind, id))
+    };
     // Enterprises before the cases that refer to them.
     for (kind, id) in &marked {
         restore(conn, *kind, *id, created_here(*kind, *id)).await?;
