@@ -622,6 +622,30 @@ macro_rules! storage_impl {
                         }
                     }
                 }
+                // The event ids the batch would create (each must be unused), checked in one
+                // statement per 500 rather than one per mutation.
+                let events: Vec<String> = jobs
+                    .iter()
+                    .flat_map(|j| j.mutations.iter())
+                    .flat_map(|m| corridor_model::engine::needs(&m.op).fresh)
+                    .filter(|(kind, _)| *kind == corridor_model::engine::DocKind::Event)
+                    .map(|(_, id)| id.to_string())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                for chunk in events.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
+                        "SELECT id, doc FROM sync_doc WHERE kind = 'event' AND id IN (",
+                    );
+                    push_list(&mut q, chunk.iter().cloned());
+                    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *dtx.tx).await?;
+                    let mut found: HashMap<String, String> = rows.into_iter().collect();
+                    for id in chunk {
+                        if let Ok(uuid) = id.parse::<uuid::Uuid>() {
+                            dtx.read.insert(("event", uuid), found.remove(id));
+                        }
+                    }
+                }
                 // Where each device of the batch stands, in one statement.
                 let devices: std::collections::BTreeSet<&str> =
                     jobs.iter().map(|j| j.session.device_id.as_str()).collect();
