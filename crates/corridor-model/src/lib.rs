@@ -7,6 +7,7 @@
 //! exact rules the store and the server enforce.
 
 pub mod api;
+pub mod arabic;
 pub mod case;
 pub mod engine;
 pub mod enterprise;

@@ -138,7 +138,7 @@ impl Store {
         };
         let result = async {
             let (mut tx, device) = self.begin_op().await?;
-            let case = crate::cases::load_case(&mut tx, key).await?;
+            let case = crate::rows::load_case(&mut tx, key).await?;
             sqlx::query(
                 "INSERT INTO attachment_blob (hash, file_key, size, created_at) VALUES (?, ?, ?, ?) \
                  ON CONFLICT (hash) DO NOTHING",

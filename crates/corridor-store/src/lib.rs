@@ -16,10 +16,14 @@
 
 mod attachments;
 mod cases;
+mod docs;
 pub mod error;
 mod exchange;
+mod index;
 pub mod keys;
 mod meetings;
+mod rebase;
+mod rows;
 mod rules;
 mod search;
 mod session;

@@ -26,23 +26,6 @@ pub struct MeetingSummary {
     pub agenda_len: i64,
 }
 
-pub(crate) fn owner_code(o: Owner) -> &'static str {
-    match o {
-        Owner::Cgem => "cgem",
-        Owner::Cnss => "cnss",
-        Owner::Joint => "joint",
-    }
-}
-
-pub(crate) fn status_code(s: RoadmapStatus) -> &'static str {
-    match s {
-        RoadmapStatus::Planned => "planned",
-        RoadmapStatus::InProgress => "in_progress",
-        RoadmapStatus::Blocked => "blocked",
-        RoadmapStatus::Done => "done",
-    }
-}
-
 /// Resolves a full id or a unique prefix (8 characters at least) in `table`.
 async fn resolve(
     conn: &mut SqliteConnection,

@@ -16,9 +16,10 @@ use corridor_model::timeline::{CaseEvent, EventKind};
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
-use crate::cases::{enterprise_by_id, insert_event, load_case_doc, reindex};
+use crate::docs::{write_case, write_conflict, write_enterprise, write_meeting, write_roadmap};
+use crate::index::reindex;
+use crate::rows::{enterprise_by_id, insert_event, load_case_doc};
 use crate::store::{bad_row, load_device, parse, Device};
-use crate::sync::{write_case, write_conflict, write_enterprise, write_meeting, write_roadmap};
 use crate::{Result, StoreError};
 
 /// Longest chain of parents followed when checking a link for cycles.

@@ -1,11 +1,10 @@
 //! The store: opening the encrypted database and the enterprise and case tables.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use corridor_model::timeline::Institution;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{ConnectOptions, Row, SqlitePool};
 use uuid::Uuid;
 
@@ -46,6 +45,7 @@ impl Store {
         let opened = async {
             let store = Self::connect(dir, &new_key.key, true).await?;
             MIGRATOR.run(&store.pool).await?;
+            crate::index::upgrade_index(&store.pool).await?;
             ensure_device(&store.pool).await?;
             new_key.commit(dir)?;
             Ok::<_, StoreError>(store)
@@ -70,6 +70,7 @@ impl Store {
         let key = blocking(move || keys::unlock(&d, passphrase.as_ref())).await?;
         let store = Self::connect(dir, &key, false).await?;
         MIGRATOR.run(&store.pool).await?;
+        crate::index::upgrade_index(&store.pool).await?;
         ensure_device(&store.pool).await?;
         Ok(store)
     }
@@ -152,6 +153,7 @@ impl Store {
         std::fs::create_dir_all(dir)?;
         let store = Self::connect_with_key(dir, None, true).await?;
         MIGRATOR.run(&store.pool).await?;
+        crate::index::upgrade_index(&store.pool).await?;
         ensure_device(&store.pool).await?;
         Ok(store)
     }
@@ -163,6 +165,14 @@ impl Store {
         let store = Self::connect_with_key(dir, None, false).await?;
         MIGRATOR.run(&store.pool).await?;
         Ok(store)
+    }
+
+    /// Benchmarks only: fills the search index's Arabic forms of a corpus loaded in bulk.
+    #[cfg(feature = "bench")]
+    #[doc(hidden)]
+    pub async fn complete_search_index_for_bench(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        crate::index::fill_arabic(&mut conn, 0).await
     }
 
     /// Benchmarks only: the pool, to load a generated corpus in bulk.
@@ -244,15 +254,4 @@ pub(crate) async fn load_device(conn: &mut sqlx::SqliteConnection) -> Result<Dev
     })
 }
 
-/// A stored value that no longer parses means the file was altered outside Corridor.
-pub(crate) fn bad_row(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(sqlx::Error::Decode(e.to_string().into()))
-}
-
-pub(crate) fn parse<T: FromStr>(row: &SqliteRow, col: &str) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    let s: String = row.try_get(col)?;
-    s.parse().map_err(bad_row)
-}
+pub(crate) use crate::rows::{bad_row, parse};

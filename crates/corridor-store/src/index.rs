@@ -1,0 +1,134 @@
+//! Keeping the full-text index of cases up to date: one case's row, the rows of a pulled page,
+//! the whole index at the end of a first pull, and the Arabic forms of each row (see
+//! [`corridor_model::arabic`]), computed here because SQLite cannot.
+
+use corridor_model::arabic;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use crate::Result;
+
+/// Fills the `arabic` column of the search rows past `after` (rowid) that hold Arabic text.
+pub(crate) async fn fill_arabic(conn: &mut SqliteConnection, after: i64) -> Result<()> {
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT rowid, title, description, notes, enterprise FROM case_fts WHERE rowid > ? \
+         AND (title || ' ' || description || ' ' || notes || ' ' || enterprise) GLOB '*[ء-ۿ]*'",
+    )
+    .bind(after)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (rowid, title, description, notes, enterprise) in rows {
+        let forms = arabic::index_forms(&format!("{title} {description} {notes} {enterprise}"));
+        sqlx::query("UPDATE case_fts SET arabic = ? WHERE rowid = ?")
+            .bind(forms)
+            .bind(rowid)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Completes the index after the migration that added the `arabic` column (once).
+pub(crate) async fn upgrade_index(pool: &sqlx::SqlitePool) -> Result<()> {
+    // Read first: opening a store that needs nothing writes nothing.
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_rebuild")
+        .fetch_one(pool)
+        .await?;
+    if pending == 0 {
+        return Ok(());
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let pending = sqlx::query("DELETE FROM search_rebuild")
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if pending > 0 {
+        fill_arabic(&mut tx, 0).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Rebuilds the whole search index (end of a first pull).
+pub(crate) async fn rebuild_search(conn: &mut SqliteConnection) -> Result<()> {
+    for sql in [
+        "DELETE FROM case_fts",
+        "DELETE FROM case_fts_row",
+        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
+         SELECT c.id, c.reference, c.title, c.description, \
+           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
+                     WHERE case_id = c.id AND kind = 'note'), ''), \
+           e.name, e.ice \
+         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id",
+        "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await?;
+    }
+    fill_arabic(conn, 0).await
+}
+
+/// Rewrites the search rows of every case of the page (those listed in `sync_unlock`), in
+/// three statements.
+pub(crate) async fn reindex_unlocked(conn: &mut SqliteConnection) -> Result<()> {
+    let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM case_fts")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(
+        "DELETE FROM case_fts WHERE rowid IN (SELECT fts_rowid FROM case_fts_row \
+         WHERE case_id IN (SELECT case_id FROM sync_unlock))",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
+         SELECT c.id, c.reference, c.title, c.description, \
+           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
+                     WHERE case_id = c.id AND kind = 'note'), ''), \
+           e.name, e.ice \
+         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id \
+         WHERE c.id IN (SELECT case_id FROM sync_unlock)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts \
+         WHERE rowid > ? ON CONFLICT (case_id) DO UPDATE SET fts_rowid = excluded.fts_rowid",
+    )
+    .bind(before)
+    .execute(&mut *conn)
+    .await?;
+    fill_arabic(conn, before).await
+}
+
+/// Rewrites the search row of a case from its current state and notes.
+pub(crate) async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Result<()> {
+    let id = case_id.to_string();
+    sqlx::query(
+        "DELETE FROM case_fts WHERE rowid = (SELECT fts_rowid FROM case_fts_row WHERE case_id = ?)",
+    )
+    .bind(&id)
+    .execute(&mut *conn)
+    .await?;
+    let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM case_fts")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
+         SELECT c.id, c.reference, c.title, c.description, \
+           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
+                     WHERE case_id = c.id AND kind = 'note'), ''), \
+           e.name, e.ice \
+         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id WHERE c.id = ?",
+    )
+    .bind(&id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO case_fts_row (case_id, fts_rowid) VALUES (?, (SELECT MAX(rowid) FROM case_fts)) \
+         ON CONFLICT (case_id) DO UPDATE SET fts_rowid = excluded.fts_rowid",
+    )
+    .bind(&id)
+    .execute(&mut *conn)
+    .await?;
+    fill_arabic(conn, before).await
+}
