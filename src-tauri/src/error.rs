@@ -26,10 +26,7 @@ impl Serialize for CommandError {
 
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {
-        CommandError(ApiError {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-        })
+        CommandError(corridor_model::error::Coded::to_api(&e))
     }
 }
 

@@ -26,10 +26,13 @@ impl std::fmt::Display for ApiError {
 
 impl From<crate::ValidationError> for ApiError {
     fn from(e: crate::ValidationError) -> Self {
-        ApiError {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-        }
+        crate::error::Coded::to_api(&e)
+    }
+}
+
+impl From<crate::engine::Rejection> for ApiError {
+    fn from(e: crate::engine::Rejection) -> Self {
+        crate::error::Coded::to_api(&e)
     }
 }
 

@@ -86,6 +86,41 @@ impl ValidationError {
     }
 }
 
+/// An error with a stable machine code and a message for the user: the domain's validation
+/// errors, the workflow's, the rule engine's refusals, the store's and the server's errors all
+/// implement it, so every layer hands the interface and scripts the same shape,
+/// `{code, message}` ([`crate::api::ApiError`]).
+pub trait Coded: std::fmt::Display {
+    /// The stable code (`invalid_ice`, `forbidden_transition`, `wrong_passphrase`, …).
+    fn code(&self) -> &'static str;
+
+    /// The error as the interface receives it.
+    fn to_api(&self) -> crate::api::ApiError {
+        crate::api::ApiError {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        }
+    }
+}
+
+impl Coded for ValidationError {
+    fn code(&self) -> &'static str {
+        ValidationError::code(self)
+    }
+}
+
+impl Coded for crate::workflow::TransitionError {
+    fn code(&self) -> &'static str {
+        crate::workflow::TransitionError::code(self)
+    }
+}
+
+impl Coded for crate::engine::Rejection {
+    fn code(&self) -> &'static str {
+        self.code.as_str()
+    }
+}
+
 /// Checks that a trimmed text field is present and not longer than `max` characters.
 pub fn required_text(
     field: &'static str,

@@ -355,6 +355,13 @@ pub(crate) async fn write_events(conn: &mut SqliteConnection, events: &[&CaseEve
 /// unlocked for the page.
 pub(crate) async fn write_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<bool> {
     write_events(conn, &[e]).await?;
+    list_attachment(conn, e).await?;
+    Ok(true)
+}
+
+/// Lists the attachment an event records on its case, once its content is here (the content
+/// travels separately). Other events: nothing.
+pub(crate) async fn list_attachment(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<()> {
     if let EventKind::Attachment {
         hash,
         name,
@@ -362,7 +369,6 @@ pub(crate) async fn write_event(conn: &mut SqliteConnection, e: &CaseEvent) -> R
         size,
     } = &e.kind
     {
-        // The content travels separately; the attachment is listed once it is here.
         sqlx::query(
             "INSERT INTO case_attachment (event_id, case_id, hash, name, mime, size, added_at) \
              SELECT ?, ?, hash, ?, ?, ?, ? FROM attachment_blob WHERE hash = ? \
@@ -378,7 +384,7 @@ pub(crate) async fn write_event(conn: &mut SqliteConnection, e: &CaseEvent) -> R
         .execute(&mut *conn)
         .await?;
     }
-    Ok(true)
+    Ok(())
 }
 
 pub(crate) async fn write_conflict(conn: &mut SqliteConnection, c: &Conflict) -> Result<bool> {

@@ -144,3 +144,9 @@ impl StoreError {
         }
     }
 }
+
+impl corridor_model::error::Coded for StoreError {
+    fn code(&self) -> &'static str {
+        StoreError::code(self)
+    }
+}

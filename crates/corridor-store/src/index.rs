@@ -8,6 +8,16 @@ use uuid::Uuid;
 
 use crate::Result;
 
+/// The search rows of cases as SQL can build them (the `arabic` column is filled afterwards,
+/// by [`fill_arabic`]); callers add a `WHERE` on `c`.
+const FTS_ROWS: &str =
+    "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
+     SELECT c.id, c.reference, c.title, c.description, \
+       COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
+                 WHERE case_id = c.id AND kind = 'note'), ''), \
+       e.name, e.ice \
+     FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id";
+
 /// Fills the `arabic` column of the search rows past `after` (rowid) that hold Arabic text.
 pub(crate) async fn fill_arabic(conn: &mut SqliteConnection, after: i64) -> Result<()> {
     // Arabic letters are U+0600–U+06FF: in UTF-8, two bytes led by D8 to DB, which no other
@@ -59,12 +69,7 @@ pub(crate) async fn rebuild_search(conn: &mut SqliteConnection) -> Result<()> {
     for sql in [
         "DELETE FROM case_fts",
         "DELETE FROM case_fts_row",
-        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
-         SELECT c.id, c.reference, c.title, c.description, \
-           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
-                     WHERE case_id = c.id AND kind = 'note'), ''), \
-           e.name, e.ice \
-         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id",
+        FTS_ROWS,
         "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts",
     ] {
         sqlx::query(sql).execute(&mut *conn).await?;
@@ -84,15 +89,9 @@ pub(crate) async fn reindex_unlocked(conn: &mut SqliteConnection) -> Result<()> 
     )
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
-         SELECT c.id, c.reference, c.title, c.description, \
-           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
-                     WHERE case_id = c.id AND kind = 'note'), ''), \
-           e.name, e.ice \
-         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id \
-         WHERE c.id IN (SELECT case_id FROM sync_unlock)",
-    )
+    sqlx::query(&format!(
+        "{FTS_ROWS} WHERE c.id IN (SELECT case_id FROM sync_unlock)"
+    ))
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -117,17 +116,10 @@ pub(crate) async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Resul
     let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM case_fts")
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query(
-        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
-         SELECT c.id, c.reference, c.title, c.description, \
-           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
-                     WHERE case_id = c.id AND kind = 'note'), ''), \
-           e.name, e.ice \
-         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id WHERE c.id = ?",
-    )
-    .bind(&id)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(&format!("{FTS_ROWS} WHERE c.id = ?"))
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO case_fts_row (case_id, fts_rowid) VALUES (?, (SELECT MAX(rowid) FROM case_fts)) \
          ON CONFLICT (case_id) DO UPDATE SET fts_rowid = excluded.fts_rowid",

@@ -12,11 +12,13 @@ use corridor_model::engine::{
 use corridor_model::meeting::{ActionItem, AgendaItem, Meeting, Milestone, RoadmapItem};
 use corridor_model::mutation::{Mutation, Op};
 use corridor_model::sync::{Conflict, Doc};
-use corridor_model::timeline::{CaseEvent, EventKind};
+use corridor_model::timeline::CaseEvent;
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
-use crate::docs::{write_case, write_conflict, write_enterprise, write_meeting, write_roadmap};
+use crate::docs::{
+    list_attachment, write_case, write_conflict, write_enterprise, write_meeting, write_roadmap,
+};
 use crate::index::reindex;
 use crate::rows::{enterprise_by_id, insert_event, load_case_doc};
 use crate::store::{bad_row, load_device, parse, Device};
@@ -254,28 +256,7 @@ async fn persist(conn: &mut SqliteConnection, fx: &Effects, op: &Op) -> Result<(
 
 async fn write_local_event(conn: &mut SqliteConnection, e: &CaseEvent) -> Result<()> {
     insert_event(conn, e.id, e.case_id, &e.author, e.at, &e.kind).await?;
-    if let EventKind::Attachment {
-        hash,
-        name,
-        mime,
-        size,
-    } = &e.kind
-    {
-        sqlx::query(
-            "INSERT INTO case_attachment (event_id, case_id, hash, name, mime, size, added_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(e.id.to_string())
-        .bind(e.case_id.to_string())
-        .bind(hash)
-        .bind(name)
-        .bind(mime)
-        .bind(i64::try_from(*size).unwrap_or(i64::MAX))
-        .bind(e.at.to_rfc3339())
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    list_attachment(conn, e).await
 }
 
 /// A meeting as held here, with its agenda (cases held here), decisions and actions.

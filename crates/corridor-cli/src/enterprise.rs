@@ -1,0 +1,155 @@
+//! Enterprises: record one, show one, list them, import a CSV file (all lines or none).
+//!
+//! Every field is validated before the store is opened, so a refused enterprise writes
+//! nothing.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use corridor_model::{Contact, Ice, NewEnterprise};
+use corridor_store::parse_enterprise_csv;
+
+use crate::error::CliError;
+use crate::output::{print_enterprise, print_json, say};
+use crate::{open, parse_opt};
+
+/// `corridor enterprise …`.
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per process")]
+pub(crate) enum EnterpriseCmd {
+    /// Record an enterprise.
+    Add {
+        /// Company name.
+        #[arg(long)]
+        name: String,
+        /// ICE (15 digits).
+        #[arg(long)]
+        ice: String,
+        /// Region code, MA-01..MA-12.
+        #[arg(long)]
+        region: String,
+        /// CNSS affiliation number (7 digits).
+        #[arg(long)]
+        cnss: Option<String>,
+        /// City.
+        #[arg(long)]
+        city: Option<String>,
+        /// Registre du commerce (number and court city).
+        #[arg(long)]
+        rc: Option<String>,
+        /// Legal form (SARL, SA…).
+        #[arg(long)]
+        legal_form: Option<String>,
+        /// Sector of activity.
+        #[arg(long)]
+        sector: Option<String>,
+        /// Size class: tpe, pme or ge.
+        #[arg(long)]
+        size: Option<String>,
+        /// The enterprise is a CGEM member.
+        #[arg(long)]
+        cgem_member: bool,
+        /// A contact, as "Name|Role|Phone|Email" (repeatable; empty parts allowed).
+        #[arg(long = "contact")]
+        contacts: Vec<String>,
+    },
+    /// Show an enterprise.
+    Show {
+        /// Its ICE.
+        ice: String,
+    },
+    /// Import enterprises from a CSV file (columns name,ice,cnss,rc,region,city,size): all lines
+    /// or none.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// List enterprises.
+    List,
+}
+
+/// Runs one `enterprise` command.
+pub(crate) async fn run(dir: &Path, cmd: EnterpriseCmd, json: bool) -> Result<(), CliError> {
+    match cmd {
+        EnterpriseCmd::Add {
+            name,
+            ice,
+            region,
+            cnss,
+            city,
+            rc,
+            legal_form,
+            sector,
+            size,
+            cgem_member,
+            contacts,
+        } => {
+            let mut new =
+                NewEnterprise::parse(&name, &ice, &region, cnss.as_deref(), city.as_deref())?;
+            let text = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+            new.details.rc = text(rc);
+            new.details.legal_form = text(legal_form);
+            new.details.sector = text(sector);
+            new.details.size = parse_opt(size.as_deref())?;
+            new.details.cgem_member = cgem_member;
+            for c in &contacts {
+                let mut parts = c.split('|').map(str::trim);
+                let (name, role, phone, email) =
+                    (parts.next(), parts.next(), parts.next(), parts.next());
+                let contact = Contact::parse(name.unwrap_or_default(), role, phone, email)?;
+                new.details.contacts.push(contact);
+            }
+            let store = open(dir).await?;
+            let e = store.add_enterprise(new).await?;
+            store.close().await;
+            if json {
+                print_json(&e)?;
+            } else {
+                say!(
+                    "Entreprise enregistrée : {} (ICE {}, {})",
+                    e.name,
+                    e.ice,
+                    e.region
+                );
+            }
+        }
+        EnterpriseCmd::Show { ice } => {
+            let ice: Ice = ice.parse()?;
+            let store = open(dir).await?;
+            let e = store.enterprise_by_ice(ice.as_str()).await?;
+            store.close().await;
+            if json {
+                print_json(&e)?;
+            } else {
+                print_enterprise(&e);
+            }
+        }
+        EnterpriseCmd::Import { file } => {
+            let f = std::fs::File::open(&file).map_err(|e| {
+                CliError::file(format!("Fichier « {} » illisible : {e}", file.display()))
+            })?;
+            let rows = parse_enterprise_csv(f)?;
+            let store = open(dir).await?;
+            let n = store.import_enterprises(rows.clone()).await?;
+            store.close().await;
+            if json {
+                print_json(&rows.into_iter().map(|(_, e)| e).collect::<Vec<_>>())?;
+            } else {
+                say!("{n} entreprise(s) importée(s).");
+            }
+        }
+        EnterpriseCmd::List => {
+            let store = open(dir).await?;
+            let list = store.list_enterprises().await?;
+            store.close().await;
+            if json {
+                print_json(&list)?;
+            } else {
+                for e in &list {
+                    say!("{}  {}  {}", e.ice, e.region, e.name);
+                }
+            }
+        }
+    }
+    Ok(())
+}

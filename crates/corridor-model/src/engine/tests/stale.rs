@@ -1,0 +1,168 @@
+//! Stale edits, the device's versions, actors before sign-in, and what the interface is offered.
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use super::*;
+use crate::CaseStatus;
+
+/// The scenario of the silent overwrite: user B changed the title on the server (version 1,
+/// written by device B); device A, offline, had seen version 0 and edits the title twice.
+#[test]
+fn two_offline_edits_over_another_users_change_are_both_conflicts() {
+    let mut view = world();
+    let c = view.cases.get_mut(&CASE).expect("case");
+    c.case.title = "Titre de B".to_owned();
+    c.field_versions.insert("title".to_owned(), 1);
+    c.field_writers.insert("title".to_owned(), DEVICE_B);
+    let actor = officer();
+    let ctx = Context {
+        actor: &actor,
+        authority: Authority::Server,
+        now: at(),
+    };
+    // Both edits carry the base device A held when it made them: version 0.
+    for title in ["Titre de A, premier", "Titre de A, second"] {
+        let fx = apply(&view, ctx, &mutation(title_edit(title), &[("title", 0)])).expect("apply");
+        assert_eq!(fx.conflicts.len(), 1, "{title}");
+        assert_eq!(docs(&fx), ["conflict"], "B's value stays current");
+    }
+}
+
+#[test]
+fn a_devices_own_edits_made_offline_never_conflict_with_each_other() {
+    let actor = officer();
+    let ctx = Context {
+        actor: &actor,
+        authority: Authority::Server,
+        now: at(),
+    };
+    let mut view = world();
+    for (title, version) in [("Premier", 1), ("Second", 2)] {
+        let fx = apply(&view, ctx, &mutation(title_edit(title), &[("title", 0)])).expect("apply");
+        assert!(fx.conflicts.is_empty(), "{title}");
+        let Doc::Case(c) = &fx.writes[0].doc else {
+            panic!("case")
+        };
+        assert_eq!(c.field_versions.get("title"), Some(&version));
+        view.cases.insert(CASE, c.clone());
+    }
+    assert_eq!(view.cases[&CASE].case.title, "Second");
+}
+
+#[test]
+fn the_device_keeps_the_versions_it_pulled() {
+    let fx = run(
+        &world(),
+        &officer(),
+        Authority::Device,
+        title_edit("Nouveau"),
+    )
+    .expect("edit");
+    let Doc::Case(c) = &fx.writes[0].doc else {
+        panic!("case")
+    };
+    assert_eq!(c.case.title, "Nouveau");
+    assert!(
+        c.field_versions.is_empty(),
+        "only the server counts versions"
+    );
+    assert_eq!(
+        base_of(&world(), &title_edit("x")),
+        BTreeMap::from([("title".to_owned(), 0)])
+    );
+}
+
+#[test]
+fn before_sign_in_only_role_and_region_wait_for_the_server() {
+    let unsigned = Actor {
+        username: "local".to_owned(),
+        device: DEVICE_A,
+        access: Access::Unsigned {
+            institution: Institution::Cgem,
+        },
+    };
+    // Another region's case, the roadmap: accepted here, checked by the server later.
+    assert!(run(
+        &world(),
+        &unsigned,
+        Authority::Device,
+        note(FOREIGN, Visibility::Shared)
+    )
+    .is_ok());
+    assert!(run(
+        &world(),
+        &unsigned,
+        Authority::Device,
+        Op::CompleteMilestone {
+            item_id: ITEM,
+            milestone_id: Uuid::from_u128(1),
+        }
+    )
+    .is_err_and(|r| r.code == Code::UnknownMilestone));
+    // Every other rule holds.
+    assert_eq!(
+        code(run(
+            &world(),
+            &unsigned,
+            Authority::Device,
+            note(CASE, Visibility::Cnss)
+        )),
+        "forbidden_visibility"
+    );
+}
+
+#[test]
+fn the_interface_is_offered_only_what_the_engine_accepts() {
+    let mut submitted = case(CASE, "MA-06", CaseStatus::Submitted);
+    let cgem = officer();
+    let cnss = signed(Role::CnssRep, "MA-06", DEVICE_B);
+    let committee = signed(Role::Committee, "", DEVICE_B);
+    assert_eq!(
+        allowed_transitions(&cgem, &submitted, 0),
+        [(CaseStatus::Qualified, false), (CaseStatus::Rejected, true)]
+    );
+    assert_eq!(allowed_transitions(&cnss, &submitted, 0), []);
+    assert_eq!(allowed_transitions(&committee, &submitted, 0), []);
+    submitted.case.status = CaseStatus::TransmittedToCnss;
+    assert_eq!(
+        allowed_transitions(&cnss, &submitted, 0),
+        [
+            (CaseStatus::InProgress, false),
+            (CaseStatus::Rejected, true)
+        ]
+    );
+    submitted.case.status = CaseStatus::Resolved;
+    assert_eq!(
+        allowed_transitions(&cgem, &submitted, 1),
+        [(CaseStatus::InProgress, true)]
+    );
+    let a = allowed(&cnss, &submitted, 0);
+    assert_eq!(a.visibilities, [Visibility::Shared, Visibility::Cnss]);
+    assert!(a.edit);
+    assert!(!allowed(&committee, &submitted, 0).edit);
+    // Every offered transition is accepted by apply, every other refused.
+    for status in CaseStatus::ALL {
+        for actor in [&cgem, &cnss] {
+            let mut v = world();
+            v.cases.get_mut(&CASE).expect("case").case.status = *status;
+            let offered = allowed_transitions(actor, &v.cases[&CASE], 0);
+            for to in CaseStatus::ALL {
+                let accepted = run(
+                    &v,
+                    actor,
+                    Authority::Server,
+                    transition(*status, *to, Some("motif")),
+                )
+                .is_ok();
+                assert_eq!(
+                    accepted,
+                    offered.iter().any(|(s, _)| s == to),
+                    "{status} -> {to} by {}",
+                    actor.username
+                );
+            }
+        }
+    }
+}
