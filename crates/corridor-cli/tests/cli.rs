@@ -1,7 +1,7 @@
 //! The `corridor` binary end to end on a real encrypted store.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use corridor_testkit::{assert_unchanged, snapshot};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const PASS: &str = "phrase de passe de test";
@@ -23,33 +23,6 @@ fn ok(out: Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8")
-}
-
-/// Every file under `dir` (recursively) with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.clone(), std::fs::read(p).expect("read"));
-            }
-        }
-    }
-    out
-}
-
-/// Asserts that no file was added, removed or changed (naming the ones that were).
-fn assert_unchanged(before: &BTreeMap<PathBuf, Vec<u8>>, after: &BTreeMap<PathBuf, Vec<u8>>) {
-    let changed: Vec<_> = before
-        .keys()
-        .chain(after.keys())
-        .filter(|k| before.get(*k) != after.get(*k))
-        .collect();
-    assert!(changed.is_empty(), "files changed: {changed:?}");
 }
 
 fn initialised() -> tempfile::TempDir {

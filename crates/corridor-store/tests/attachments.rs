@@ -1,7 +1,7 @@
 //! Encrypted attachments and passphrase change, on real files.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use corridor_testkit::snapshot;
+use std::path::Path;
 
 use corridor_model::{NewCase, NewEnterprise};
 use corridor_store::{Passphrase, Store, DEFAULT_MAX_ATTACHMENT};
@@ -10,22 +10,6 @@ const PASS: &str = "correct horse battery";
 
 fn pass(s: &str) -> Option<Passphrase> {
     Some(Passphrase::new(s.to_owned()))
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.clone(), std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
 }
 
 async fn store_with_case(dir: &Path) -> (Store, String) {

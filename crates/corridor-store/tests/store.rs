@@ -1,7 +1,7 @@
 //! The store on real SQLCipher files in temporary directories.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use corridor_testkit::{assert_unchanged, snapshot};
+use std::path::Path;
 
 use corridor_model::api::NewCaseForm;
 use corridor_model::{NewCase, NewEnterprise};
@@ -12,28 +12,6 @@ const TITLE: &str = "Indemnités journalières bloquées ZQX-7731";
 
 fn pass(s: &str) -> Option<Passphrase> {
     Some(Passphrase::new(s.to_owned()))
-}
-
-/// Every file of the directory with its bytes, to prove nothing changed.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| {
-            let p = e.expect("entry").path();
-            let bytes = std::fs::read(&p).expect("read file");
-            (p, bytes)
-        })
-        .collect()
-}
-
-/// Asserts that no file was added, removed or changed (naming the ones that were).
-fn assert_unchanged(before: &BTreeMap<PathBuf, Vec<u8>>, after: &BTreeMap<PathBuf, Vec<u8>>) {
-    let changed: Vec<_> = before
-        .keys()
-        .chain(after.keys())
-        .filter(|k| before.get(*k) != after.get(*k))
-        .collect();
-    assert!(changed.is_empty(), "files changed: {changed:?}");
 }
 
 async fn store_with_a_case(dir: &Path) -> Store {
