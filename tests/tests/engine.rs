@@ -319,3 +319,195 @@ async fn refused_changes_of_every_kind_leave_no_trace_on_sqlite() {
 async fn refused_changes_of_every_kind_leave_no_trace_on_postgres() {
     refused_changes_of_every_kind_leave_no_trace(true).await;
 }
+
+/// Drops what the server decides and the device cannot know in advance: final references
+/// (also in links and agendas) and the versions the server counts.
+fn normalized(mut v: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in [
+                    "reference",
+                    "links",
+                    "minutes_version",
+                    "minutes_writer",
+                    "version",
+                    "writer",
+                ] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+/// One step of a device working alone.
+#[derive(Debug, Clone)]
+enum Alone {
+    Open,
+    Title(usize, String),
+    Move(usize, corridor_model::CaseStatus),
+    Note(usize, bool),
+    Tag(usize, u8),
+    Assign(usize, u8),
+    Link(usize, usize),
+    Meeting,
+    Agenda(usize),
+    Minutes(u8),
+    Decision(usize),
+}
+
+fn alone() -> impl proptest::strategy::Strategy<Value = Alone> {
+    use proptest::prelude::*;
+    let c = 0..4usize;
+    prop_oneof![
+        Just(Alone::Open),
+        (c.clone(), "[a-zé ]{1,10}").prop_map(|(c, t)| Alone::Title(c, t)),
+        (
+            c.clone(),
+            prop::sample::select(corridor_model::CaseStatus::ALL.to_vec())
+        )
+            .prop_map(|(c, s)| Alone::Move(c, s)),
+        (c.clone(), any::<bool>()).prop_map(|(c, s)| Alone::Note(c, s)),
+        (c.clone(), 0..3u8).prop_map(|(c, t)| Alone::Tag(c, t)),
+        (c.clone(), 0..3u8).prop_map(|(c, a)| Alone::Assign(c, a)),
+        (c.clone(), c.clone()).prop_map(|(a, b)| Alone::Link(a, b)),
+        Just(Alone::Meeting),
+        c.clone().prop_map(Alone::Agenda),
+        (0..3u8).prop_map(Alone::Minutes),
+        c.prop_map(Alone::Decision),
+    ]
+}
+
+/// What a device shows after working offline is what the server accepts: the same engine on
+/// both sides, so a sync refuses nothing and changes nothing of what the user saw (but the
+/// final references and the versions the server counts).
+async fn device_and_server_agree(steps: Vec<Alone>) {
+    let w = World::new(false).await;
+    w.user("a.officier", "cgem_officer", "MA-06");
+    let mut a = Device::login(&w.server.url, "a.officier").await;
+    let mut opened = 0u64;
+    let when = corridor_model::meeting::parse_local_datetime("2026-12-03 10:00").expect("time");
+    for step in steps {
+        let s = a.store();
+        let mut ids: Vec<String> = s
+            .list_cases()
+            .await
+            .expect("cases")
+            .into_iter()
+            .map(|c| c.id.to_string())
+            .collect();
+        ids.sort();
+        let pick = |i: usize| ids.get(i % ids.len().max(1)).cloned();
+        let meeting = s
+            .list_meetings()
+            .await
+            .expect("meetings")
+            .first()
+            .map(|m| m.id.to_string());
+        // Refusals by the local rules are part of the game: they queue nothing.
+        let _ = match step {
+            Alone::Open => {
+                opened += 1;
+                open_case(&a, opened, "MA-06", "Dossier").await;
+                Ok(())
+            }
+            Alone::Title(c, t) => match pick(c) {
+                Some(id) => s.edit_case(&id, title(&t)).await.map(|_| ()),
+                None => Ok(()),
+            },
+            Alone::Move(c, to) => match pick(c) {
+                Some(id) => s
+                    .transition(&id, to, Some("motif".into()))
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            },
+            Alone::Note(c, shared) => match pick(c) {
+                Some(id) => {
+                    let v = if shared {
+                        corridor_model::timeline::Visibility::Shared
+                    } else {
+                        corridor_model::timeline::Visibility::Cgem
+                    };
+                    s.add_note(&id, v, "note").await.map(|_| ())
+                }
+                None => Ok(()),
+            },
+            Alone::Tag(c, t) => match pick(c) {
+                Some(id) => s
+                    .tag(
+                        &id,
+                        vec![format!("t{t}")],
+                        vec![format!("t{}", (t + 1) % 3)],
+                    )
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            },
+            Alone::Assign(c, n) => match pick(c) {
+                Some(id) => s
+                    .assign(
+                        &id,
+                        corridor_model::timeline::Institution::Cnss,
+                        Some(format!("rep{n}")),
+                    )
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            },
+            Alone::Link(x, y) => match (pick(x), pick(y)) {
+                (Some(x), Some(y)) => s.link(&x, &y, x < y).await.map(|_| ()),
+                _ => Ok(()),
+            },
+            Alone::Meeting => s
+                .create_meeting("MA-06".parse().expect("region"), "Réunion", when, None)
+                .await
+                .map(|_| ()),
+            Alone::Agenda(c) => match (&meeting, pick(c)) {
+                (Some(m), Some(id)) => s.add_agenda_case(m, &id).await.map(|_| ()),
+                _ => Ok(()),
+            },
+            Alone::Minutes(t) => match &meeting {
+                Some(m) => s
+                    .set_minutes(m, &format!("Compte rendu {t}"))
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            },
+            Alone::Decision(c) => match (&meeting, pick(c)) {
+                (Some(m), Some(id)) => s.record_decision(m, &id, "Accord").await.map(|_| ()),
+                _ => Ok(()),
+            },
+        };
+    }
+    let shown = normalized(a.snapshot().await);
+    let r = a.sync().await.expect("sync");
+    assert_eq!(
+        r.rejected, 0,
+        "the server refused what the device accepted: {r:?}"
+    );
+    assert_eq!(r.conflicts, 0);
+    assert_eq!(
+        normalized(a.snapshot().await),
+        shown,
+        "the sync changed what the user saw"
+    );
+    w.finish().await;
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 8, ..Default::default() })]
+    #[test]
+    fn what_a_device_shows_is_what_the_server_accepts(
+        steps in proptest::collection::vec(alone(), 5..30)
+    ) {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(device_and_server_agree(steps));
+    }
+}

@@ -8,7 +8,7 @@ use corridor_model::sync::Outcome;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::storage::StorageError;
+use crate::storage::types::StorageError;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -22,7 +22,7 @@ use corridor_model::api::{ApiError, LoginRequest, LoginResponse};
 
 use crate::auth;
 use crate::error::AppError;
-use crate::storage::{Session, Storage};
+use crate::storage::{Session, Storage, SESSION_IDLE};
 
 /// Largest request body accepted (sync batches included).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -30,9 +30,6 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_LOGIN_FAILURES: i64 = 5;
 /// The window of [`MAX_LOGIN_FAILURES`].
 pub const LOGIN_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
-
-/// A session unused for this long has expired: the device must log in again.
-pub const SESSION_IDLE: chrono::Duration = chrono::Duration::days(30);
 
 /// Shared state of the handlers.
 #[derive(Debug, Clone)]

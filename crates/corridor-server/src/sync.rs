@@ -18,7 +18,7 @@ use corridor_model::{Enterprise, Region};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::storage::{Session, StorageError};
+use crate::storage::types::{Session, StorageError};
 
 pub use corridor_model::engine::{audiences, in_scope};
 

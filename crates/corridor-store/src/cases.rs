@@ -388,6 +388,28 @@ impl Store {
         load_case(&mut conn, key).await
     }
 
+    /// What the user of this device may do on a case now — the transitions (with whether a
+    /// reason is asked), the note visibilities, whether it may be edited — from the rules the
+    /// store and the server apply, so that the interface offers only what will be accepted.
+    pub async fn allowed(&self, key: &str) -> Result<corridor_model::engine::Allowed> {
+        let mut conn = self.pool().acquire().await?;
+        let id = load_case(&mut conn, key).await?.id;
+        let case = crate::rows::load_case_doc(&mut conn, id)
+            .await?
+            .ok_or_else(|| StoreError::UnknownCase(key.to_owned()))?;
+        let children: Vec<String> =
+            sqlx::query_scalar("SELECT status FROM case_file WHERE parent_id = ?")
+                .bind(id.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+        let open = children
+            .iter()
+            .filter(|s| s.parse().is_ok_and(corridor_model::workflow::is_open))
+            .count();
+        let actor = crate::rules::current_actor(&mut conn).await?;
+        Ok(corridor_model::engine::allowed(&actor, &case, open))
+    }
+
     /// The case with this reference or id, its timeline and relations.
     pub async fn case_detail(&self, key: &str) -> Result<CaseDetail> {
         let mut conn = self.pool().acquire().await?;

@@ -485,3 +485,39 @@ async fn a_refused_change_never_blocks_the_next_one() {
             .expect("the next change goes through");
     }
 }
+
+/// The interface asks the store what to offer: the answer follows the signed-in user's role
+/// (here a CNSS representative, who neither submits nor writes CGEM notes) and the case's state.
+#[tokio::test]
+async fn the_store_says_what_the_user_may_do_now() {
+    let (_dir, store) = store().await;
+    let r = case(&store, "001561191000066", "IJ bloquées", "").await;
+    // Before sign-in the role is not known: every step of the workflow is offered.
+    let a = store.allowed(&r).await.expect("allowed");
+    assert_eq!(a.transitions, [(CaseStatus::Submitted, false)]);
+    store
+        .set_session(&corridor_store::SyncSession {
+            server_url: "http://127.0.0.1:9".to_owned(),
+            username: "r.bennani".to_owned(),
+            role: corridor_model::api::Role::CnssRep,
+            regions: vec!["MA-06".parse().expect("region")],
+            token: zeroize::Zeroizing::new("t".to_owned()),
+        })
+        .await
+        .expect("session");
+    let a = store.allowed(&r).await.expect("allowed");
+    assert!(a.transitions.is_empty(), "submitting is a CGEM step");
+    assert_eq!(a.visibilities, [Visibility::Shared, Visibility::Cnss]);
+    assert!(a.edit);
+    // And what it is not offered, the store refuses.
+    let err = store
+        .transition(&r, CaseStatus::Submitted, None)
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code(), "forbidden_role");
+    let err = store
+        .add_note(&r, Visibility::Cgem, "note")
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code(), "forbidden_visibility");
+}

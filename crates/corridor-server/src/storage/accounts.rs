@@ -1,0 +1,250 @@
+//! Accounts: users, their devices and the sessions of their tokens, and the failed logins that
+//! throttle sign-in.
+//!
+//! A device is registered to one user for good: a revoked device, or one of another user, is
+//! refused. Only token hashes are stored. A session's `last_seen_at` is touched at most once a
+//! minute, and never for a revoked or expired ([`SESSION_IDLE`]) session. Registering a device
+//! is one transaction; every other write is one statement.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use corridor_model::Region;
+use sqlx::Row;
+
+use crate::auth::Role;
+
+// The engine types that `for_each_engine!` names when it instantiates the macro below.
+use super::engine::{for_each_engine, PgStorage, PoolDb, SqliteStorage};
+use super::types::{Credentials, DeviceRecord, Result, Session, StorageError, User, SESSION_IDLE};
+use super::Accounts;
+
+fn regions_text(regions: &[Region]) -> String {
+    regions
+        .iter()
+        .map(|r| r.code())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn parse_regions(s: &str) -> Result<Vec<Region>> {
+    s.split(',')
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            r.parse()
+                .map_err(|e: corridor_model::ValidationError| StorageError::Corrupt(e.to_string()))
+        })
+        .collect()
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    Role::from_str(s).map_err(|e| StorageError::Corrupt(e.to_string()))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+const USER_COLUMNS: &str = "id, username, role, regions, created_at, disabled";
+
+/// The accounts of an engine: its [`Accounts`].
+macro_rules! accounts_impl {
+    ($name:ident, $pool:ty, $kind:literal, $txname:ident, $begin:literal) => {
+        impl $name {
+            fn user_from_row(r: &<<$pool as PoolDb>::Db as sqlx::Database>::Row) -> Result<User> {
+                Ok(User {
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    role: parse_role(&r.try_get::<String, _>("role")?)?,
+                    regions: parse_regions(&r.try_get::<String, _>("regions")?)?,
+                    created_at: r.try_get("created_at")?,
+                    disabled: r.try_get("disabled")?,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl Accounts for $name {
+            async fn add_user(&self, username: &str, role: Role, regions: &[Region], password_hash: &str) -> Result<User> {
+                let id = uuid::Uuid::now_v7().to_string();
+                let row = sqlx::query(&format!(
+                    "INSERT INTO app_user (id, username, role, regions, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+                ))
+                .bind(&id)
+                .bind(username)
+                .bind(role.code())
+                .bind(regions_text(regions))
+                .bind(password_hash)
+                .bind(Utc::now())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StorageError::DuplicateUser(username.to_owned())
+                    } else {
+                        e.into()
+                    }
+                })?;
+                Self::user_from_row(&row)
+            }
+
+            async fn users(&self) -> Result<Vec<User>> {
+                let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM app_user ORDER BY username"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::user_from_row).collect()
+            }
+
+            async fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {USER_COLUMNS}, password_hash FROM app_user WHERE username = $1"
+                ))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok(Credentials { user: Self::user_from_row(&r)?, password_hash: r.try_get("password_hash")? })
+                })
+                .transpose()
+            }
+
+            async fn register_device(&self, user_id: &str, device_id: &str, name: &str, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                let existing = sqlx::query("SELECT user_id, revoked_at FROM device WHERE id = $1")
+                    .bind(device_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(r) = existing {
+                    if r.try_get::<Option<DateTime<Utc>>, _>("revoked_at")?.is_some() {
+                        return Err(StorageError::DeviceRevoked);
+                    }
+                    if r.try_get::<String, _>("user_id")? != user_id {
+                        return Err(StorageError::DeviceOfAnotherUser);
+                    }
+                    sqlx::query("UPDATE device SET token_hash = $1, name = $2, last_seen_at = $3 WHERE id = $4")
+                        .bind(token_hash)
+                        .bind(name)
+                        .bind(now)
+                        .bind(device_id)
+                        .execute(&mut *tx)
+                        .await?;
+                } else {
+                    sqlx::query(
+                        "INSERT INTO device (id, user_id, name, token_hash, created_at, last_seen_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5)",
+                    )
+                    .bind(device_id)
+                    .bind(user_id)
+                    .bind(name)
+                    .bind(token_hash)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+                let row = sqlx::query(
+                    "SELECT u.id, u.username, u.role, u.regions, u.created_at, u.disabled, \
+                     d.id AS device_id, d.revoked_at, d.last_seen_at FROM device d JOIN app_user u ON u.id = d.user_id \
+                     WHERE d.token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let session = Session {
+                    user: Self::user_from_row(&r)?,
+                    device_id: r.try_get("device_id")?,
+                    revoked: r.try_get::<Option<DateTime<Utc>>, _>("revoked_at")?.is_some(),
+                    last_seen_at: r.try_get("last_seen_at")?,
+                };
+                // Touched at most once a minute: not a write for every request of a sync.
+                if !session.revoked
+                    && now - session.last_seen_at <= SESSION_IDLE
+                    && now - session.last_seen_at > chrono::Duration::minutes(1)
+                {
+                    sqlx::query("UPDATE device SET last_seen_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(&session.device_id)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(Some(session))
+            }
+
+            async fn devices(&self) -> Result<Vec<DeviceRecord>> {
+                let rows = sqlx::query(
+                    "SELECT d.id, u.username, d.name, d.created_at, d.last_seen_at, d.revoked_at \
+                     FROM device d JOIN app_user u ON u.id = d.user_id ORDER BY d.created_at DESC",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(DeviceRecord {
+                            id: r.try_get("id")?,
+                            username: r.try_get("username")?,
+                            name: r.try_get("name")?,
+                            created_at: r.try_get("created_at")?,
+                            last_seen_at: r.try_get("last_seen_at")?,
+                            revoked_at: r.try_get("revoked_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn revoke_device(&self, device_id: &str, now: DateTime<Utc>) -> Result<bool> {
+                let done = sqlx::query("UPDATE device SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+                    .bind(now)
+                    .bind(device_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn record_login_failure(&self, username: &str, now: DateTime<Utc>) -> Result<()> {
+                sqlx::query("INSERT INTO login_failure (username, at) VALUES ($1, $2)")
+                    .bind(username)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at > $2")
+                    .bind(username)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn clear_login_failures(&self, username: &str) -> Result<()> {
+                sqlx::query("DELETE FROM login_failure WHERE username = $1")
+                    .bind(username)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_user_regions(&self, username: &str, regions: &[Region]) -> Result<User> {
+                let row = sqlx::query(&format!(
+                    "UPDATE app_user SET regions = $1 WHERE username = $2 RETURNING {USER_COLUMNS}"
+                ))
+                .bind(regions_text(regions))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StorageError::UnknownUser(username.to_owned()))?;
+                Self::user_from_row(&row)
+            }
+        }
+    };
+}
+
+for_each_engine!(accounts_impl);

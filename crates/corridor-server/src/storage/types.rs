@@ -1,0 +1,178 @@
+//! The storage's vocabulary: its error, the records it returns (users, devices, sessions, chunk
+//! writes, pull pages) and how long a session lives.
+//!
+//! This module does no I/O and uses nothing of the rest of the storage, of the sync glue or of
+//! the HTTP layer (of this crate, only [`Role`]), so that all of them — [`crate::sync`],
+//! [`crate::audit`], the handlers and the engine modules of the storage — can name these types
+//! without a dependency cycle.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use corridor_model::sync::AttachmentStatus;
+use corridor_model::Region;
+use serde::Serialize;
+
+use crate::auth::Role;
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The URL is neither `postgres://` nor `sqlite:`.
+    #[error("unsupported database URL scheme (expected postgres:// or sqlite:)")]
+    UnsupportedScheme,
+    /// A username already taken.
+    #[error("the username {0:?} is already taken")]
+    DuplicateUser(String),
+    /// The device was revoked: it cannot log in again.
+    #[error("this device was revoked")]
+    DeviceRevoked,
+    /// The device belongs to another user.
+    #[error("this device is registered to another user")]
+    DeviceOfAnotherUser,
+    /// A push skipped sequence numbers of the device.
+    #[error("sequence gap: expected device_seq {expected}, got {got}")]
+    SequenceGap {
+        /// The next sequence number the server expects.
+        expected: i64,
+        /// The one it got.
+        got: i64,
+    },
+    /// A grouped push failed as a whole (nothing of it was written).
+    #[error("push not written: {0}")]
+    Batch(String),
+    /// No such user.
+    #[error("unknown user {0:?}")]
+    UnknownUser(String),
+    /// A stored value that does not parse.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// Database failure.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migration failure.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The result of a storage operation.
+pub(super) type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// A stored value that does not parse.
+pub(super) fn corrupt(e: impl fmt::Display) -> StorageError {
+    StorageError::Corrupt(e.to_string())
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Id.
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Regions (empty for the committee and admins, who see every region).
+    pub regions: Vec<Region>,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+    /// Disabled accounts cannot log in.
+    pub disabled: bool,
+}
+
+/// A user and their password hash.
+#[derive(Clone)]
+pub struct Credentials {
+    /// The user.
+    pub user: User,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRecord {
+    /// Device id (made by the device).
+    pub id: String,
+    /// Its user.
+    pub username: String,
+    /// Name given at login.
+    pub name: String,
+    /// Registered at.
+    pub created_at: DateTime<Utc>,
+    /// Last authenticated request.
+    pub last_seen_at: DateTime<Utc>,
+    /// Revoked at.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Who is calling, from a bearer token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The user.
+    pub user: User,
+    /// The device.
+    pub device_id: String,
+    /// Whether the device was revoked.
+    pub revoked: bool,
+    /// When the device last authenticated before this request.
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// A session unused for this long has expired: the device must log in again.
+pub const SESSION_IDLE: chrono::Duration = chrono::Duration::days(30);
+
+/// What [`Attachments::attachment_put_chunk`](super::Attachments::attachment_put_chunk) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkWrite {
+    /// Stored; where the upload stands.
+    Stored(AttachmentStatus),
+    /// The chunk does not start where the server stands.
+    WrongOffset {
+        /// Bytes the server has.
+        expected: i64,
+    },
+    /// The hash was announced with another size.
+    SizeMismatch {
+        /// The size announced first.
+        size: i64,
+    },
+    /// The complete content does not hash to its name: thrown away.
+    HashMismatch,
+}
+
+/// A document as stored, sent on as it is: the wire form of a
+/// [`VersionedDoc`](corridor_model::sync::VersionedDoc) (`{"version", "kind", "doc"}`) without
+/// parsing and rebuilding every document of every page. Stored documents are therefore sent in
+/// the shape they were written in: a change to [`Doc`](corridor_model::sync::Doc) that old
+/// documents do not read as needs a migration of `sync_doc`, not only new code.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawChange {
+    /// Change version.
+    pub version: i64,
+    /// Document kind (the tag of [`Doc`](corridor_model::sync::Doc)).
+    pub kind: String,
+    /// The document's JSON, as written by the server.
+    pub doc: Box<serde_json::value::RawValue>,
+}
+
+/// A page of [`Pull::pull`](super::Pull::pull).
+#[derive(Debug, Clone)]
+pub struct PullPage {
+    /// The documents, in version order.
+    pub docs: Vec<RawChange>,
+    /// Whether more documents follow.
+    pub more: bool,
+    /// The device's last applied sequence number.
+    pub last_applied_seq: i64,
+    /// The latest change version, read in the same snapshot as the page.
+    pub head: i64,
+}
