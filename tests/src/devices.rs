@@ -107,7 +107,7 @@ impl Device {
         let device = store.device().await.expect("device");
         let resp = client
             .login(&LoginRequest {
-                username: user.to_owned(),
+                username: user.clone(),
                 password: PASSWORD.to_owned(),
                 device_id: device.id,
                 device_name: format!("poste de {user}"),

@@ -576,9 +576,8 @@ async fn random_scenario(steps: Vec<Step>) {
                     .await;
             }
             Step::Minutes(..) | Step::Agenda(..) | Step::Action(_) => {
-                let d = match s {
-                    Step::Minutes(d, _) | Step::Agenda(d, _) | Step::Action(d) => d,
-                    _ => continue,
+                let (Step::Minutes(d, _) | Step::Agenda(d, _) | Step::Action(d)) = s else {
+                    continue;
                 };
                 let store = devices[d].store();
                 let Some(meeting) = store
