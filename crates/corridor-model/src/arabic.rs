@@ -235,6 +235,12 @@ impl Term {
     }
 }
 
+/// Whether every term matches a word of `text` (for short records searched in memory:
+/// enterprises and their contacts). No term matches nothing.
+pub fn matches_all(terms: &[Term], text: &str) -> bool {
+    !terms.is_empty() && terms.iter().all(|t| words(text).any(|(_, w)| t.matches(w)))
+}
+
 /// An extract of `text` as it was written around its first match of `terms`, matches marked
 /// `[` and `]`, about `width` words long, `…` where it is cut. `None` when nothing matches.
 pub fn highlight(text: &str, terms: &[Term], width: usize) -> Option<String> {
@@ -370,6 +376,20 @@ mod tests {
             highlight(voweled, &Term::parse("اعاده"), 12).as_deref(),
             Some("طلب [إِعَادَة] التَّسْجِيل")
         );
+    }
+
+    #[test]
+    fn every_term_must_match_a_word() {
+        let text = "مؤسسة النور للتجارة 002136093000040 Marrakech M. Idrissi";
+        for (query, expected) in [
+            ("موسسه النور", true),
+            ("النور marrak", true),
+            ("٠٠٢١٣", true),
+            ("النور Casablanca", false),
+            ("", false),
+        ] {
+            assert_eq!(matches_all(&Term::parse(query), text), expected, "{query}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ use crate::http::{AppState, Caller};
 use crate::storage::{ChunkWrite, StorageError};
 
 /// Largest attachment accepted.
-pub const MAX_ATTACHMENT: i64 = 25 * 1024 * 1024;
+pub const MAX_ATTACHMENT: i64 = corridor_model::engine::MAX_ATTACHMENT as i64;
 /// Largest chunk accepted in one request (and served in one answer).
 pub const MAX_CHUNK: usize = 4 * 1024 * 1024;
 

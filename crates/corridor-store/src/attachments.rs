@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 use crate::{Result, Store, StoreError};
 
 /// Largest attachment accepted by default (25 MB).
-pub const DEFAULT_MAX_ATTACHMENT: u64 = 25 * 1024 * 1024;
+pub const DEFAULT_MAX_ATTACHMENT: u64 = corridor_model::engine::MAX_ATTACHMENT;
 const MAGIC: &[u8] = b"CORA1";
 const DIR: &str = "attachments";
 

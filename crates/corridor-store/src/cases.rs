@@ -1,160 +1,31 @@
-//! Enterprises, cases and their timeline.
+//! Cases and their timeline: opening, reading, and every change to them.
 //!
-//! Every change is a named [`Mutation`]: [`Store`]'s methods build the operation, [`apply`]
-//! validates it against the current local state and writes its effects, and the mutation is
-//! appended to the outbox — all in one transaction, so a refused change writes nothing and an
-//! accepted one is never lost before the next sync. [`apply`] is also what the sync client will
-//! use to re-apply pending mutations on top of the server's state.
-
-use std::collections::BTreeMap;
+//! Every change is a named [`Mutation`]: [`Store`]'s methods build the operation, the rule
+//! engine (through `rules`) validates it against the current local state with the signed-in
+//! user as actor, its effects are written and the mutation is appended to the outbox — all in
+//! one transaction, so a refused change writes nothing and an accepted one is never lost
+//! before the next sync.
 
 use chrono::{DateTime, Utc};
 use corridor_model::api::NewCaseForm;
 use corridor_model::case::{casablanca_year, format_provisional_reference};
 use corridor_model::error::required_text;
-use corridor_model::mutation::{CaseEdit, CreateCase, CreateEnterprise, Mutation, Op};
-use corridor_model::sla::{self, SlaPolicy, SlaReport, SlaState};
-use corridor_model::timeline::{CaseEvent, EventKind, Institution, Visibility};
-use corridor_model::{
-    Case, CaseCategory, CaseStatus, Enterprise, NewCase, NewEnterprise, Priority, Region,
-    ValidationError,
-};
+use corridor_model::mutation::{CaseEdit, CreateCase, Mutation, Op};
+use corridor_model::sla::SlaReport;
+use corridor_model::timeline::{CaseEvent, Institution, Visibility};
+use corridor_model::{Case, CaseStatus, Enterprise, NewCase, NewEnterprise, Priority};
 use serde::Serialize;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{Sqlite, SqliteConnection};
 use uuid::Uuid;
 
-use crate::rows::{
-    case_from_row, enterprise_by_ice, enterprise_from_row, event_from_row, load_case, CASE_SELECT,
-    ENTERPRISE_SELECT,
-};
-use crate::store::{bad_row, load_device, parse, Device};
+use crate::enterprises::create_enterprise_op;
+use crate::rows::{enterprise_by_ice, event_from_row, load_case, sla_of};
+use crate::store::{bad_row, load_device, Device};
 use crate::{Result, Store, StoreError};
 
 type Tx<'a> = sqlx::Transaction<'a, Sqlite>;
 
 pub use corridor_model::engine::MAX_TEXT;
-
-/// Filters of the case list. Empty filters match everything.
-#[derive(Debug, Clone, Default)]
-pub struct CaseFilter {
-    /// Only this status.
-    pub status: Option<CaseStatus>,
-    /// Only this region.
-    pub region: Option<Region>,
-    /// Only this category.
-    pub category: Option<CaseCategory>,
-    /// Only this priority.
-    pub priority: Option<Priority>,
-    /// Only cases assigned to this person (either side).
-    pub assignee: Option<String>,
-    /// Only cases with this tag.
-    pub tag: Option<String>,
-    /// Only cases whose worst deadline is in this SLA band.
-    pub sla: Option<SlaBand>,
-    /// Order of the list (default: newest first).
-    pub sort: CaseSort,
-    /// Page size (default: everything).
-    pub limit: Option<u32>,
-    /// Rows to skip.
-    pub offset: u32,
-}
-
-/// Orders of the case list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum CaseSort {
-    /// Newest first.
-    #[default]
-    Newest,
-    /// Oldest first.
-    Oldest,
-    /// Most urgent first, then newest.
-    Priority,
-    /// By reference.
-    Reference,
-    /// By title (case-insensitive).
-    Title,
-}
-
-impl std::str::FromStr for CaseSort {
-    type Err = ValidationError;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s.trim() {
-            "newest" => Ok(Self::Newest),
-            "oldest" => Ok(Self::Oldest),
-            "priority" => Ok(Self::Priority),
-            "reference" => Ok(Self::Reference),
-            "title" => Ok(Self::Title),
-            other => Err(ValidationError::UnknownCode(
-                "tri (newest, oldest, priority, reference ou title)",
-                other.to_owned(),
-            )),
-        }
-    }
-}
-
-impl CaseSort {
-    fn sql(self) -> &'static str {
-        match self {
-            Self::Newest => " ORDER BY c.opened_at DESC, c.id DESC",
-            Self::Oldest => " ORDER BY c.opened_at, c.id",
-            Self::Priority => {
-                " ORDER BY CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
-                 WHEN 'normal' THEN 2 ELSE 3 END, c.opened_at DESC, c.id DESC"
-            }
-            Self::Reference => " ORDER BY c.reference",
-            Self::Title => " ORDER BY c.title COLLATE NOCASE, c.id",
-        }
-    }
-}
-
-/// Numbers of cases by status, region and category.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CaseCounts {
-    /// All cases.
-    pub total: i64,
-    /// By status code.
-    pub by_status: BTreeMap<String, i64>,
-    /// By region code.
-    pub by_region: BTreeMap<String, i64>,
-    /// By category code.
-    pub by_category: BTreeMap<String, i64>,
-}
-
-/// SLA bands of the case-list filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlaBand {
-    /// A deadline has passed.
-    Breached,
-    /// A deadline is near.
-    Near,
-    /// Neither.
-    Ok,
-}
-
-impl std::str::FromStr for SlaBand {
-    type Err = ValidationError;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s.trim() {
-            "breached" => Ok(Self::Breached),
-            "near" => Ok(Self::Near),
-            "ok" => Ok(Self::Ok),
-            other => Err(ValidationError::UnknownCode(
-                "délai (breached, near ou ok)",
-                other.to_owned(),
-            )),
-        }
-    }
-}
-
-impl SlaBand {
-    fn contains(self, state: SlaState) -> bool {
-        match self {
-            Self::Breached => state == SlaState::Breached,
-            Self::Near => state == SlaState::Near,
-            Self::Ok => !matches!(state, SlaState::Breached | SlaState::Near),
-        }
-    }
-}
 
 /// A case with its timeline and relations.
 #[derive(Debug, Clone, Serialize)]
@@ -211,77 +82,6 @@ impl Store {
         Ok(())
     }
 
-    /// Records an enterprise. Refuses a second enterprise with the same ICE.
-    pub async fn add_enterprise(&self, new: NewEnterprise) -> Result<Enterprise> {
-        let (tx, device) = self.begin_op().await?;
-        let id = Uuid::now_v7();
-        self.commit_op_in(tx, &device, create_enterprise_op(id, new))
-            .await?;
-        self.enterprise(id).await
-    }
-
-    async fn enterprise(&self, id: Uuid) -> Result<Enterprise> {
-        let row = sqlx::query(&format!("{ENTERPRISE_SELECT} WHERE id = ?"))
-            .bind(id.to_string())
-            .fetch_one(self.pool())
-            .await?;
-        enterprise_from_row(&row)
-    }
-
-    /// Records many enterprises in one transaction: all of them or none. Each row carries the
-    /// line number it came from, which any refusal names.
-    pub async fn import_enterprises(&self, rows: Vec<(usize, NewEnterprise)>) -> Result<usize> {
-        let (mut tx, device) = self.begin_op().await?;
-        let now = Utc::now();
-        let count = rows.len();
-        for (line, e) in rows {
-            let op = create_enterprise_op(Uuid::now_v7(), e);
-            apply_and_queue(&mut tx, &device, op, now)
-                .await
-                .map_err(|err| StoreError::ImportLine {
-                    line,
-                    message: err.to_string(),
-                })?;
-        }
-        tx.commit().await?;
-        Ok(count)
-    }
-
-    /// Numbers of cases by status, region and category (for the committee view).
-    pub async fn counts(&self) -> Result<CaseCounts> {
-        let mut counts = CaseCounts::default();
-        for (column, map) in [
-            ("status", &mut counts.by_status),
-            ("region", &mut counts.by_region),
-            ("category", &mut counts.by_category),
-        ] {
-            let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-                "SELECT {column}, COUNT(*) FROM case_file GROUP BY {column}"
-            ))
-            .fetch_all(self.pool())
-            .await?;
-            map.extend(rows);
-        }
-        counts.total = counts.by_status.values().sum();
-        Ok(counts)
-    }
-
-    /// Every enterprise, by name.
-    pub async fn list_enterprises(&self) -> Result<Vec<Enterprise>> {
-        let rows = sqlx::query(&format!("{ENTERPRISE_SELECT} ORDER BY name"))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(enterprise_from_row).collect()
-    }
-
-    /// The enterprise with this ICE.
-    pub async fn enterprise_by_ice(&self, ice: &str) -> Result<Enterprise> {
-        let mut conn = self.pool().acquire().await?;
-        enterprise_by_ice(&mut conn, ice)
-            .await?
-            .ok_or_else(|| StoreError::UnknownEnterprise(ice.to_owned()))
-    }
-
     /// Opens a case for an enterprise already recorded.
     pub async fn new_case(&self, new: NewCase) -> Result<Case> {
         let (mut tx, device) = self.begin_op().await?;
@@ -321,65 +121,6 @@ impl Store {
         let id = case_id_of(&op);
         self.commit_op_in(tx, &device, op).await?;
         self.case(&id.to_string()).await
-    }
-
-    /// Every case, newest first.
-    pub async fn list_cases(&self) -> Result<Vec<Case>> {
-        self.find_cases(&CaseFilter::default()).await
-    }
-
-    /// The cases matching `filter`, newest first.
-    pub async fn find_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>> {
-        let mut q = QueryBuilder::<Sqlite>::new(CASE_SELECT);
-        q.push(" WHERE 1 = 1");
-        if let Some(s) = filter.status {
-            q.push(" AND c.status = ").push_bind(s.code());
-        }
-        if let Some(r) = filter.region {
-            q.push(" AND c.region = ").push_bind(r.code());
-        }
-        if let Some(c) = filter.category {
-            q.push(" AND c.category = ").push_bind(c.code());
-        }
-        if let Some(p) = filter.priority {
-            q.push(" AND c.priority = ").push_bind(p.code());
-        }
-        if let Some(t) = &filter.tag {
-            q.push(" AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = ")
-                .push_bind(t.clone())
-                .push(")");
-        }
-        if let Some(a) = &filter.assignee {
-            q.push(" AND (c.cgem_assignee = ").push_bind(a.clone());
-            q.push(" OR c.cnss_assignee = ")
-                .push_bind(a.clone())
-                .push(")");
-        }
-        q.push(filter.sort.sql());
-        let Some(band) = filter.sla else {
-            q.push(" LIMIT ")
-                .push_bind(filter.limit.map_or(-1, i64::from));
-            q.push(" OFFSET ").push_bind(i64::from(filter.offset));
-            let rows = q.build().fetch_all(self.pool()).await?;
-            return rows.iter().map(case_from_row).collect();
-        };
-        // SLA states depend on the history and the clock: evaluated here, then paged.
-        let rows = q.build().fetch_all(self.pool()).await?;
-        let cases: Vec<Case> = rows.iter().map(case_from_row).collect::<Result<_>>()?;
-        let mut conn = self.pool().acquire().await?;
-        let now = Utc::now();
-        let mut out = Vec::new();
-        for c in cases {
-            if band.contains(sla_of(&mut conn, &c, now).await?.worst()) {
-                out.push(c);
-            }
-        }
-        let limit = filter.limit.map_or(usize::MAX, |l| l as usize);
-        Ok(out
-            .into_iter()
-            .skip(filter.offset as usize)
-            .take(limit)
-            .collect())
     }
 
     /// The case with this reference or id.
@@ -591,10 +332,6 @@ pub(crate) async fn apply_and_queue(
     Ok(())
 }
 
-fn create_enterprise_op(id: Uuid, e: NewEnterprise) -> Op {
-    Op::CreateEnterprise(CreateEnterprise { id, enterprise: e })
-}
-
 async fn create_case_op(
     tx: &mut Tx<'_>,
     device: &Device,
@@ -635,30 +372,6 @@ fn case_of(op: &Op) -> Option<Uuid> {
 
 fn case_id_of(op: &Op) -> Uuid {
     case_of(op).unwrap_or_default()
-}
-
-/// Evaluates the deadlines of `case` at `now` from its status history.
-async fn sla_of(conn: &mut SqliteConnection, case: &Case, now: DateTime<Utc>) -> Result<SlaReport> {
-    let rows = sqlx::query(
-        "SELECT at, body FROM case_event WHERE case_id = ? AND kind = 'status_changed' ORDER BY id",
-    )
-    .bind(case.id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut history = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let body: String = row.try_get("body")?;
-        if let EventKind::StatusChanged { to, .. } = serde_json::from_str(&body).map_err(bad_row)? {
-            history.push((parse::<DateTime<Utc>>(row, "at")?, to));
-        }
-    }
-    Ok(sla::evaluate(
-        &SlaPolicy::default(),
-        case.category,
-        case.priority,
-        &history,
-        now,
-    ))
 }
 
 #[cfg(test)]

@@ -17,10 +17,12 @@
 mod attachments;
 mod cases;
 mod docs;
+mod enterprises;
 pub mod error;
 mod exchange;
 mod index;
 pub mod keys;
+mod lists;
 mod meetings;
 mod rebase;
 mod rows;
@@ -31,10 +33,11 @@ mod store;
 mod sync;
 
 pub use attachments::{Attachment, DEFAULT_MAX_ATTACHMENT};
-pub use cases::{CaseCounts, CaseDetail, CaseFilter, CaseSort, SlaBand, MAX_TEXT};
+pub use cases::{CaseDetail, MAX_TEXT};
 pub use error::StoreError;
 pub use exchange::{parse_enterprise_csv, ExportFormat, ENTERPRISE_COLUMNS};
 pub use keys::{keyring_available, Passphrase, Protection};
+pub use lists::{CaseCounts, CaseFilter, CaseSort, SlaBand};
 pub use meetings::MeetingSummary;
 pub use search::{fts_query, SearchHit, RANKED_MATCHES};
 pub use session::SyncSession;

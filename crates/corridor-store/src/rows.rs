@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use corridor_model::sla::{self, SlaPolicy, SlaReport};
 use corridor_model::sync::CaseDoc;
 use corridor_model::timeline::{CaseEvent, EventKind};
 use corridor_model::{Case, Enterprise, EnterpriseDetails};
@@ -200,4 +201,32 @@ where
 {
     let s: String = row.try_get(col)?;
     s.parse().map_err(bad_row)
+}
+
+/// Evaluates the deadlines of `case` at `now` from its status history.
+pub(crate) async fn sla_of(
+    conn: &mut SqliteConnection,
+    case: &Case,
+    now: DateTime<Utc>,
+) -> Result<SlaReport> {
+    let rows = sqlx::query(
+        "SELECT at, body FROM case_event WHERE case_id = ? AND kind = 'status_changed' ORDER BY id",
+    )
+    .bind(case.id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut history = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let body: String = row.try_get("body")?;
+        if let EventKind::StatusChanged { to, .. } = serde_json::from_str(&body).map_err(bad_row)? {
+            history.push((parse::<DateTime<Utc>>(row, "at")?, to));
+        }
+    }
+    Ok(sla::evaluate(
+        &SlaPolicy::default(),
+        case.category,
+        case.priority,
+        &history,
+        now,
+    ))
 }

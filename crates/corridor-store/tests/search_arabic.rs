@@ -27,15 +27,37 @@ async fn corpus() -> Corpus {
     )
     .await
     .expect("create");
-    for (name, ice, region) in [
-        ("شركة الأطلس للنسيج", ATLAS, "MA-06"),
-        ("مؤسسة النور للتجارة", NOUR, "MA-07"),
-        ("Atlas Textile SARL", TEXTILE, "MA-06"),
+    for (name, ice, region, city, contact, role) in [
+        (
+            "شركة الأطلس للنسيج",
+            ATLAS,
+            "MA-06",
+            "الدار البيضاء",
+            "محمد الإدريسي",
+            "المدير العام",
+        ),
+        (
+            "مؤسسة النور للتجارة",
+            NOUR,
+            "MA-07",
+            "مراكش",
+            "فاطمة الزهراء بنعلي",
+            "المحاسبة",
+        ),
+        (
+            "Atlas Textile SARL",
+            TEXTILE,
+            "MA-06",
+            "Casablanca",
+            "Karim Alaoui",
+            "Gérant",
+        ),
     ] {
-        store
-            .add_enterprise(NewEnterprise::parse(name, ice, region, None, None).expect("valid"))
-            .await
-            .expect("enterprise");
+        let mut e = NewEnterprise::parse(name, ice, region, None, Some(city)).expect("valid");
+        e.details.contacts.push(
+            corridor_model::Contact::parse(contact, Some(role), None, None).expect("contact"),
+        );
+        store.add_enterprise(e).await.expect("enterprise");
     }
     let mut refs = Vec::new();
     for (short, ice, title, description, note) in [
@@ -232,4 +254,44 @@ async fn an_edit_or_a_note_reindexes_the_arabic_forms() {
         .expect("edit");
     assert!(c.found("التقاعد").await.is_empty(), "the old title is gone");
     assert_eq!(c.found("منحه").await, ["retraite"].into_iter().collect());
+}
+
+/// Enterprises and their contacts are found the same way as cases.
+#[tokio::test]
+async fn enterprises_and_contacts_are_found_as_people_type_them() {
+    let c = corpus().await;
+    let table: &[(&str, &[&str])] = &[
+        ("الادريسي", &[ATLAS]),
+        ("ادريسي", &[ATLAS]),
+        ("الإدريسي محمد", &[ATLAS]),
+        ("مدير", &[ATLAS]),
+        ("المحاسبه", &[NOUR]),
+        ("بنعلي", &[NOUR]),
+        ("الزهراء", &[NOUR]),
+        ("مؤسسه النور", &[NOUR]),
+        ("مراكش", &[NOUR]),
+        ("الاطلس", &[ATLAS]),
+        ("atlas", &[TEXTILE]),
+        ("gerant", &[TEXTILE]),
+        ("karim casa", &[TEXTILE]),
+        ("0021", &[NOUR]),
+        ("٠٠٢١", &[NOUR]),
+        ("00", &[ATLAS, NOUR]),
+        ("الرباط", &[]),
+        ("  ", &[]),
+    ];
+    for (query, expected) in table {
+        let mut found: Vec<String> = c
+            .store
+            .search_enterprises(query, 10)
+            .await
+            .expect("search")
+            .into_iter()
+            .map(|e| e.ice.as_str().to_owned())
+            .collect();
+        found.sort();
+        let mut expected: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        expected.sort();
+        assert_eq!(found, expected, "« {query} »");
+    }
 }
