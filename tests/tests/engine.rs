@@ -511,3 +511,43 @@ proptest::proptest! {
         rt.block_on(device_and_server_agree(steps));
     }
 }
+
+/// A device's first pull builds its search index once, Arabic forms included: a case written
+/// in Arabic on one device is found on another as people type it, with a snippet as written.
+async fn arabic_cases_are_found_after_a_first_pull(postgres: bool) {
+    let w = World::new(postgres).await;
+    w.user("a.officier", "cgem_officer", "MA-06");
+    let mut a = Device::login(&w.server.url, "a.officier").await;
+    let case = open_case(&a, 1, "MA-06", "إعادة التسجيل في الضمان الاجتماعي").await;
+    a.store()
+        .add_note(
+            &case,
+            corridor_model::timeline::Visibility::Shared,
+            "المُشَغِّل أرسل الوثائق",
+        )
+        .await
+        .expect("note");
+    a.sync().await.expect("a");
+    let mut fresh = Device::login(&w.server.url, "a.officier").await;
+    fresh.sync().await.expect("first pull");
+    for (query, snippet) in [
+        ("اعادة", "[إعادة] التسجيل في الضمان الاجتماعي"),
+        ("بالضمان", "إعادة التسجيل في [الضمان] الاجتماعي"),
+        ("مشغل", "[المُشَغِّل] أرسل الوثائق"),
+    ] {
+        let hits = fresh.store().search(query, 5).await.expect("search");
+        assert_eq!(hits.len(), 1, "« {query} »");
+        assert_eq!(hits[0].snippet, snippet, "« {query} »");
+    }
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn arabic_cases_are_found_after_a_first_pull_on_sqlite() {
+    arabic_cases_are_found_after_a_first_pull(false).await;
+}
+
+#[tokio::test]
+async fn arabic_cases_are_found_after_a_first_pull_on_postgres() {
+    arabic_cases_are_found_after_a_first_pull(true).await;
+}

@@ -21,7 +21,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 const PASS: &str = "benchmark passphrase";
-const CORPUS_VERSION: &str = "corpus-v2";
+const CORPUS_VERSION: &str = "corpus-v3";
 
 const FR_TITLES: &[&str] = &[
     "Indemnités journalières de maladie bloquées",
@@ -358,27 +358,12 @@ async fn load(store: &Store, cases: usize) -> (Vec<String>, usize) {
         }
         rows += case_rows.len() + events.len();
     }
-    sqlx::query(
-        "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
-         SELECT c.id, c.reference, c.title, c.description, \
-           COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
-                     WHERE case_id = c.id AND kind = 'note'), ''), e.name, e.ice \
-         FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id",
-    )
-    .execute(&mut *tx)
-    .await
-    .expect("fts");
-    sqlx::query(
-        "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts",
-    )
-    .execute(&mut *tx)
-    .await
-    .expect("fts rows");
     tx.commit().await.expect("commit");
+    // The search index as a device builds it at the end of a first pull.
     store
-        .complete_search_index_for_bench()
+        .rebuild_search_index_for_bench()
         .await
-        .expect("arabic forms");
+        .expect("search index");
     sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
     (references, rows)
 }

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::Result;
 
-/// The search rows of cases as SQL can build them (the `arabic` column is filled afterwards,
-/// by [`fill_arabic`]); callers add a `WHERE` on `c`.
+/// The search rows of cases as SQL can build them, without the `arabic` column; callers add
+/// a `WHERE` on `c`.
 const FTS_ROWS: &str =
     "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, ice) \
      SELECT c.id, c.reference, c.title, c.description, \
@@ -18,17 +18,84 @@ const FTS_ROWS: &str =
        e.name, e.ice \
      FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id";
 
-/// Fills the `arabic` column of the search rows past `after` (rowid) that hold Arabic text.
-pub(crate) async fn fill_arabic(conn: &mut SqliteConnection, after: i64) -> Result<()> {
-    // Arabic letters are U+0600–U+06FF: in UTF-8, two bytes led by D8 to DB, which no other
-    // text of the corridor has. Looking for those bytes is a memchr; a GLOB class is not.
-    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT rowid, title, description, notes, enterprise FROM \
-         (SELECT rowid, title, description, notes, enterprise, \
-            CAST(title || description || notes || enterprise AS BLOB) AS b \
-          FROM case_fts WHERE rowid > ?) \
-         WHERE instr(b, x'D8') OR instr(b, x'D9') OR instr(b, x'DA') OR instr(b, x'DB')",
+/// The same rows' values, for those written from here.
+const FTS_VALUES: &str = "SELECT c.id, c.reference, c.title, c.description, \
+       COALESCE((SELECT group_concat(json_extract(body, '$.text'), ' ') FROM case_event \
+                 WHERE case_id = c.id AND kind = 'note'), ''), \
+       e.name, e.ice \
+     FROM case_file c JOIN enterprise e ON e.id = c.enterprise_id";
+
+/// Whether the SQL text `expr` holds an Arabic letter. Arabic letters are U+0600–U+06FF: in
+/// UTF-8, two bytes led by D8 to DB, which no other text of the corridor has; looking for
+/// those bytes is a memchr (a GLOB class is not).
+fn has_arabic(expr: &str) -> String {
+    let b = format!("CAST({expr} AS BLOB)");
+    format!("(instr({b}, x'D8') OR instr({b}, x'D9') OR instr({b}, x'DA') OR instr({b}, x'DB'))")
+}
+
+/// Whether a case (`c`, its enterprise `e`) has Arabic text in what the index holds.
+fn case_has_arabic() -> String {
+    format!(
+        "({} OR EXISTS (SELECT 1 FROM case_event ev WHERE ev.case_id = c.id \
+         AND ev.kind = 'note' AND {}))",
+        has_arabic("c.title || c.description || e.name"),
+        has_arabic("ev.body")
     )
+}
+
+/// Rows written per statement.
+const ROW_BATCH: usize = 200;
+
+/// Writes the search rows of the cases matching `filter` (SQL on `c`): those without Arabic
+/// text by SQL alone, those with it from here, their Arabic forms computed once (an FTS5 row
+/// is never written twice).
+async fn write_rows(conn: &mut SqliteConnection, filter: &str, bind: Option<&str>) -> Result<()> {
+    let arabic_rows = case_has_arabic();
+    let plain = format!("{FTS_ROWS} WHERE {filter} AND NOT {arabic_rows}");
+    let mut q = sqlx::query(&plain);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    q.execute(&mut *conn).await?;
+    let select = format!("{FTS_VALUES} WHERE {filter} AND {arabic_rows}");
+    let mut q =
+        sqlx::query_as::<_, (String, String, String, String, String, String, String)>(&select);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    for chunk in rows.chunks(ROW_BATCH) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO case_fts (case_id, reference, title, description, notes, enterprise, \
+             ice, arabic) ",
+        );
+        insert.push_values(
+            chunk,
+            |mut v, (id, reference, title, description, notes, name, ice)| {
+                let forms = arabic::index_forms(&format!("{title} {description} {notes} {name}"));
+                v.push_bind(id.clone())
+                    .push_bind(reference.clone())
+                    .push_bind(title.clone())
+                    .push_bind(description.clone())
+                    .push_bind(notes.clone())
+                    .push_bind(name.clone())
+                    .push_bind(ice.clone())
+                    .push_bind(forms);
+            },
+        );
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Fills the `arabic` column of the search rows past `after` (rowid) that hold Arabic text
+/// (rows written before the column existed).
+pub(crate) async fn fill_arabic(conn: &mut SqliteConnection, after: i64) -> Result<()> {
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(&format!(
+        "SELECT rowid, title, description, notes, enterprise FROM case_fts WHERE rowid > ? \
+         AND {}",
+        has_arabic("title || description || notes || enterprise")
+    ))
     .bind(after)
     .fetch_all(&mut *conn)
     .await?;
@@ -66,15 +133,16 @@ pub(crate) async fn upgrade_index(pool: &sqlx::SqlitePool) -> Result<()> {
 
 /// Rebuilds the whole search index (end of a first pull).
 pub(crate) async fn rebuild_search(conn: &mut SqliteConnection) -> Result<()> {
-    for sql in [
-        "DELETE FROM case_fts",
-        "DELETE FROM case_fts_row",
-        FTS_ROWS,
-        "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts",
-    ] {
+    for sql in ["DELETE FROM case_fts", "DELETE FROM case_fts_row"] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
-    fill_arabic(conn, 0).await
+    write_rows(conn, "1 = 1", None).await?;
+    sqlx::query(
+        "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Rewrites the search rows of every case of the page (those listed in `sync_unlock`), in
@@ -89,11 +157,7 @@ pub(crate) async fn reindex_unlocked(conn: &mut SqliteConnection) -> Result<()> 
     )
     .execute(&mut *conn)
     .await?;
-    sqlx::query(&format!(
-        "{FTS_ROWS} WHERE c.id IN (SELECT case_id FROM sync_unlock)"
-    ))
-    .execute(&mut *conn)
-    .await?;
+    write_rows(conn, "c.id IN (SELECT case_id FROM sync_unlock)", None).await?;
     sqlx::query(
         "INSERT INTO case_fts_row (case_id, fts_rowid) SELECT case_id, rowid FROM case_fts \
          WHERE rowid > ? ON CONFLICT (case_id) DO UPDATE SET fts_rowid = excluded.fts_rowid",
@@ -101,7 +165,7 @@ pub(crate) async fn reindex_unlocked(conn: &mut SqliteConnection) -> Result<()> 
     .bind(before)
     .execute(&mut *conn)
     .await?;
-    fill_arabic(conn, before).await
+    Ok(())
 }
 
 /// Rewrites the search row of a case from its current state and notes.
@@ -113,13 +177,7 @@ pub(crate) async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Resul
     .bind(&id)
     .execute(&mut *conn)
     .await?;
-    let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM case_fts")
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query(&format!("{FTS_ROWS} WHERE c.id = ?"))
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
+    write_rows(conn, "c.id = ?", Some(&id)).await?;
     sqlx::query(
         "INSERT INTO case_fts_row (case_id, fts_rowid) VALUES (?, (SELECT MAX(rowid) FROM case_fts)) \
          ON CONFLICT (case_id) DO UPDATE SET fts_rowid = excluded.fts_rowid",
@@ -127,5 +185,5 @@ pub(crate) async fn reindex(conn: &mut SqliteConnection, case_id: Uuid) -> Resul
     .bind(&id)
     .execute(&mut *conn)
     .await?;
-    fill_arabic(conn, before).await
+    Ok(())
 }

@@ -115,22 +115,33 @@ impl Store {
         .bind(RANKED_MATCHES + 1)
         .fetch_one(self.pool())
         .await?;
+        let terms = arabic::Term::parse(input);
+        let arabic_query = terms.iter().any(|t| matches!(t, arabic::Term::Arabic(_)));
+        // FTS5 snippets show what the index holds; with Arabic words the snippet is built
+        // from the text as written, so the row's texts are read instead.
+        let snip = if arabic_query {
+            "'' AS snip, title, description, notes, enterprise"
+        } else {
+            "snippet(case_fts, -1, '[', ']', '…', 12) AS snip"
+        };
         let sql = if matches <= RANKED_MATCHES {
             // Rank every match, but build snippets only for the page returned: the inner query
             // orders by BM25 and limits, the outer one computes the snippets of those rows.
-            "SELECT case_id, bm25(case_fts, 0.0, 10.0, 8.0, 2.0, 2.0, 4.0, 10.0, 6.0) AS score, \
-             snippet(case_fts, -1, '[', ']', '…', 12) AS snip, title, description, notes, \
-             enterprise \
-             FROM case_fts WHERE case_fts MATCH ?1 AND rowid IN ( \
-               SELECT rowid FROM case_fts WHERE case_fts MATCH ?1 \
-               ORDER BY bm25(case_fts, 0.0, 10.0, 8.0, 2.0, 2.0, 4.0, 10.0, 6.0) LIMIT ?2) \
-             ORDER BY score"
+            format!(
+                "SELECT case_id, bm25(case_fts, 0.0, 10.0, 8.0, 2.0, 2.0, 4.0, 10.0, 6.0) AS score, \
+                 {snip} FROM case_fts WHERE case_fts MATCH ?1 AND rowid IN ( \
+                   SELECT rowid FROM case_fts WHERE case_fts MATCH ?1 \
+                   ORDER BY bm25(case_fts, 0.0, 10.0, 8.0, 2.0, 2.0, 4.0, 10.0, 6.0) LIMIT ?2) \
+                 ORDER BY score"
+            )
         } else {
             // Newest activity first: FTS5 walks its index backwards and stops at the limit.
-            "SELECT case_id, 0.0 AS score, snippet(case_fts, -1, '[', ']', '…', 12) AS snip, \
-             title, description, notes, enterprise FROM case_fts WHERE case_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+            format!(
+                "SELECT case_id, 0.0 AS score, {snip} FROM case_fts WHERE case_fts MATCH ?1 \
+                 ORDER BY rowid DESC LIMIT ?2"
+            )
         };
-        let rows = sqlx::query(sql)
+        let rows = sqlx::query(&sql)
             .bind(&query)
             .bind(i64::from(limit))
             .fetch_all(self.pool())
@@ -154,8 +165,6 @@ impl Store {
             .iter()
             .map(|r| case_from_row(r).map(|c| (c.id.to_string(), c)))
             .collect::<Result<_>>()?;
-        let terms = arabic::Term::parse(input);
-        let arabic_query = terms.iter().any(|t| matches!(t, arabic::Term::Arabic(_)));
         let mut hits = Vec::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get("case_id")?;

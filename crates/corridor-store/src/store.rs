@@ -167,12 +167,15 @@ impl Store {
         Ok(store)
     }
 
-    /// Benchmarks only: fills the search index's Arabic forms of a corpus loaded in bulk.
+    /// Benchmarks only: builds the search index of a corpus loaded in bulk, as a first pull
+    /// does.
     #[cfg(feature = "bench")]
     #[doc(hidden)]
-    pub async fn complete_search_index_for_bench(&self) -> Result<()> {
-        let mut conn = self.pool.acquire().await?;
-        crate::index::fill_arabic(&mut conn, 0).await
+    pub async fn rebuild_search_index_for_bench(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        crate::index::rebuild_search(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Benchmarks only: the pool, to load a generated corpus in bulk.
