@@ -21,7 +21,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 const PASS: &str = "benchmark passphrase";
-const CORPUS_VERSION: &str = "corpus-v3";
+const CORPUS_VERSION: &str = "corpus-v4";
 
 const FR_TITLES: &[&str] = &[
     "Indemnités journalières de maladie bloquées",

@@ -75,8 +75,9 @@ impl Store {
         ops: Vec<Op>,
     ) -> Result<()> {
         let now = Utc::now();
+        let actor = crate::rules::actor(&mut tx, device).await?;
         for op in ops {
-            apply_and_queue(&mut tx, device, op, now).await?;
+            apply_and_queue_as(&mut tx, device, &actor, op, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -312,14 +313,27 @@ impl Store {
     }
 }
 
-/// Applies `op` through the rule engine inside `tx` and appends it to the outbox.
+/// Applies `op` through the rule engine inside `tx`, as this device's user, and appends it to
+/// the outbox.
 pub(crate) async fn apply_and_queue(
     tx: &mut SqliteConnection,
     device: &Device,
     op: Op,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let m = crate::rules::author(tx, device, op, now).await?;
+    let actor = crate::rules::actor(tx, device).await?;
+    apply_and_queue_as(tx, device, &actor, op, now).await
+}
+
+/// [`apply_and_queue`] with the actor already known (many changes in one transaction).
+pub(crate) async fn apply_and_queue_as(
+    tx: &mut SqliteConnection,
+    device: &Device,
+    actor: &corridor_model::engine::Actor,
+    op: Op,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let m = crate::rules::author(tx, device, actor, op, now).await?;
     let body = serde_json::to_string(&m).map_err(std::io::Error::other)?;
     sqlx::query("INSERT INTO outbox (device_seq, mutation_id, name, body, authored_at) VALUES (?, ?, ?, ?, ?)")
         .bind(m.device_seq)

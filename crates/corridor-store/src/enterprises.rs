@@ -6,7 +6,7 @@ use corridor_model::mutation::{CreateEnterprise, Op};
 use corridor_model::{Enterprise, NewEnterprise};
 use uuid::Uuid;
 
-use crate::cases::apply_and_queue;
+use crate::cases::apply_and_queue_as;
 use crate::rows::{enterprise_by_ice, enterprise_from_row, ENTERPRISE_SELECT};
 use crate::{Result, Store, StoreError};
 
@@ -34,9 +34,10 @@ impl Store {
         let (mut tx, device) = self.begin_op().await?;
         let now = Utc::now();
         let count = rows.len();
+        let actor = crate::rules::actor(&mut tx, &device).await?;
         for (line, e) in rows {
             let op = create_enterprise_op(Uuid::now_v7(), e);
-            apply_and_queue(&mut tx, &device, op, now)
+            apply_and_queue_as(&mut tx, &device, &actor, op, now)
                 .await
                 .map_err(|err| StoreError::ImportLine {
                     line,

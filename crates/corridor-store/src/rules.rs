@@ -63,10 +63,10 @@ pub(crate) async fn actor(conn: &mut SqliteConnection, device: &Device) -> Resul
 pub(crate) async fn author(
     conn: &mut SqliteConnection,
     device: &Device,
+    actor: &Actor,
     op: Op,
     now: DateTime<Utc>,
 ) -> Result<Mutation> {
-    let actor = actor(conn, device).await?;
     let view = load_view(conn, &engine::needs(&op)).await?;
     let mut m = Mutation {
         mutation_id: Uuid::now_v7(),
@@ -78,7 +78,7 @@ pub(crate) async fn author(
         author: device.user.clone(),
     };
     let ctx = Context {
-        actor: &actor,
+        actor,
         authority: Authority::Device,
         now,
     };
