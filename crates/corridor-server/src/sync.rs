@@ -22,10 +22,6 @@ use crate::storage::types::{Session, StorageError};
 
 pub use corridor_model::engine::{audiences, in_scope};
 
-/// Longest chain of parent cases followed when checking a link for cycles (the chain of a
-/// sound database is far shorter; a longer one is treated as a cycle).
-const MAX_ANCESTORS: usize = 1_000;
-
 /// What [`apply`] needs of a write transaction.
 #[async_trait]
 pub trait DocTx: Send {
@@ -142,7 +138,7 @@ async fn load_view(tx: &mut dyn DocTx, actor: &Actor, needs: &Needs) -> Result<V
         let mut up = Some(start);
         while let Some(id) = up {
             view.ancestors.push(id);
-            if view.ancestors.len() > MAX_ANCESTORS {
+            if view.ancestors.len() > engine::MAX_ANCESTORS {
                 break;
             }
             up = get::<CaseDoc>(tx, "case", id)

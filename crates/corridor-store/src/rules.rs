@@ -24,9 +24,6 @@ use crate::rows::{enterprise_by_id, insert_event, load_case_doc};
 use crate::store::{bad_row, load_device, parse, Device};
 use crate::{Result, StoreError};
 
-/// Longest chain of parents followed when checking a link for cycles.
-const MAX_ANCESTORS: usize = 1_000;
-
 /// The engine's actor on this device: the signed-in user, or — before any sign-in — the
 /// profile's user, whose role and regions the server checks at the first sync.
 pub(crate) async fn actor(conn: &mut SqliteConnection, device: &Device) -> Result<Actor> {
@@ -185,7 +182,7 @@ async fn load_view(conn: &mut SqliteConnection, needs: &engine::Needs) -> Result
         let mut up = Some(start);
         while let Some(id) = up {
             view.ancestors.push(id);
-            if view.ancestors.len() > MAX_ANCESTORS {
+            if view.ancestors.len() > engine::MAX_ANCESTORS {
                 break;
             }
             up = sqlx::query_scalar::<_, Option<String>>(

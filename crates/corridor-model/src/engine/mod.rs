@@ -52,6 +52,9 @@ pub const MAX_ACTION: usize = 2_000;
 pub const MAX_NAME: usize = 100;
 /// Longest attachment file name, in characters.
 pub const MAX_FILE_NAME: usize = 255;
+/// Longest chain of parent cases a loader follows for [`Needs::ancestors_of`] (a sound
+/// database has far shorter ones; a longer chain is treated as a cycle).
+pub const MAX_ANCESTORS: usize = 1_000;
 /// Largest attachment, in bytes.
 pub const MAX_ATTACHMENT: u64 = 25 * 1024 * 1024;
 
