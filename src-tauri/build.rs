@@ -7,6 +7,7 @@ fn main() {
             "unlock",
             "list_cases",
             "create_case",
+            "search_cases",
             "server_status",
         ]),
     ))

@@ -1,7 +1,7 @@
 //! The commands the interface may call (each allowed by `capabilities/default.json`).
 
 use corridor_model::api::{
-    CaseRow, NewCaseForm, ServerStatus, StoreState, StoreStatus, UnlockRequest,
+    CaseRow, NewCaseForm, SearchHitRow, ServerStatus, StoreState, StoreStatus, UnlockRequest,
 };
 use corridor_store::{keyring_available, Passphrase, Protection, Store};
 use tauri::State;
@@ -67,6 +67,26 @@ pub(crate) async fn create_case(state: State<'_, AppState>, form: NewCaseForm) -
     let slot = state.store.read().await;
     let store = slot.as_ref().ok_or_else(CommandError::locked)?;
     Ok(store.new_case_from_form(form).await.map(CaseRow::from)?)
+}
+
+/// Full-text search over the cases (French without accents, Arabic as people type it), the
+/// best 20, each with its snippet as the text was written.
+#[tauri::command]
+pub(crate) async fn search_cases(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<Vec<SearchHitRow>> {
+    let slot = state.store.read().await;
+    let store = slot.as_ref().ok_or_else(CommandError::locked)?;
+    Ok(store
+        .search(&query, 20)
+        .await?
+        .into_iter()
+        .map(|h| SearchHitRow {
+            case: CaseRow::from(h.case),
+            snippet: h.snippet,
+        })
+        .collect())
 }
 
 /// Whether the corridor server answers.

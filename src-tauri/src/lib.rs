@@ -57,6 +57,7 @@ pub fn run() {
             commands::unlock,
             commands::list_cases,
             commands::create_case,
+            commands::search_cases,
             commands::server_status,
         ])
         .run(tauri::generate_context!())

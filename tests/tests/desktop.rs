@@ -220,3 +220,96 @@ async fn create_a_case_then_find_it_after_a_restart() {
     wait_text(&d, "server-status", 10, |t| t == "Hors ligne").await;
     d.quit().await.expect("quit");
 }
+
+/// The global search of the top bar finds a case written in Arabic as people type it
+/// (without hamza), shows the snippet as it was written with the match marked, and says when
+/// nothing matches. Saves a screenshot of the results in `target/screenshots/`.
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
+async fn the_global_search_finds_arabic_as_typed() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let work = tempfile::tempdir().expect("tempdir");
+    let _server = ServerProcess::start(
+        &format!("sqlite:{}", work.path().join("server.db").display()),
+        work.path(),
+    );
+    let driver = Driver::start(data.path(), &_server.url).await;
+    let d = driver.session().await;
+    wait(&d, "unlock-screen").await;
+    type_into(&d, "unlock-passphrase", PASS).await;
+    type_into(&d, "unlock-confirm", PASS).await;
+    wait(&d, "unlock-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait(&d, "cases-empty").await;
+    wait(&d, "new-case-button")
+        .await
+        .click()
+        .await
+        .expect("click");
+    type_into(&d, "new-case-ice", "001561191000066").await;
+    type_into(&d, "new-case-enterprise", "شركة الأطلس للنسيج").await;
+    type_into(&d, "new-case-title", "إعادة التسجيل في الضمان الاجتماعي").await;
+    wait(&d, "new-case-submit")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait(&d, "case-table").await;
+
+    type_into(&d, "global-search", "اعادة").await;
+    let typed = wait(&d, "global-search")
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(typed.as_deref(), Some("اعادة"));
+    wait_text(&d, "search-results", 10, |t| t.contains("1 dossier")).await;
+    wait_text(&d, "search-snippet", 10, |t| {
+        t == "إعادة التسجيل في الضمان الاجتماعي"
+    })
+    .await;
+    let marked = d
+        .find(By::Css("[data-testid='search-snippet'] mark"))
+        .await
+        .expect("a marked match")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(marked, "إعادة", "the match as it was written");
+    // Only the match is marked (results of a shorter text typed on the way would mark more).
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = wait(&d, "search-snippet")
+            .await
+            .inner_html()
+            .await
+            .expect("html");
+        if html.matches("<mark>").count() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        html.matches("<mark>").count(),
+        1,
+        "only the match is marked: {html}"
+    );
+    let dir = corridor_e2e::workspace_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    // The state is checked above; this pause only lets WebKit paint the last frame before the
+    // picture (its screenshots can lag one frame behind the DOM).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let png = d.screenshot_as_png().await.expect("screenshot");
+    std::fs::write(dir.join("search-arabic.png"), png).expect("write screenshot");
+
+    type_into(&d, "global-search", "التقاعد").await;
+    wait_text(&d, "search-results", 10, |t| {
+        t.contains("Aucun dossier ne correspond.")
+    })
+    .await;
+    assert!(d.find(tid("search-result")).await.is_err());
+    d.quit().await.expect("quit");
+}

@@ -3,7 +3,7 @@
 //! command's `Err` arrives as an [`ApiError`].
 
 use corridor_model::api::{
-    ApiError, CaseRow, NewCaseForm, ServerStatus, StoreStatus, UnlockRequest,
+    ApiError, CaseRow, NewCaseForm, SearchHitRow, ServerStatus, StoreStatus, UnlockRequest,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -63,6 +63,16 @@ pub(crate) async fn list_cases() -> Result<Vec<CaseRow>, ApiError> {
 /// `create_case`.
 pub(crate) async fn create_case(form: NewCaseForm) -> Result<CaseRow, ApiError> {
     call("create_case", &Create { form: &form }).await
+}
+
+#[derive(Serialize)]
+struct Search<'a> {
+    query: &'a str,
+}
+
+/// `search_cases`.
+pub(crate) async fn search_cases(query: &str) -> Result<Vec<SearchHitRow>, ApiError> {
+    call("search_cases", &Search { query }).await
 }
 
 /// `server_status`.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::{api, cases::CasesPage, unlock::UnlockScreen};
+use crate::{api, cases::CasesPage, search::GlobalSearch, unlock::UnlockScreen};
 
 /// How often the server indicator is refreshed.
 const SERVER_POLL: Duration = Duration::from_secs(3);
@@ -19,6 +19,9 @@ pub(crate) fn App() -> impl IntoView {
         <div class="shell">
             <header class="topbar">
                 <span class="brand">"Corridor"<small>" CGEM–CNSS"</small></span>
+                <Show when=move || unlocked.get()>
+                    <GlobalSearch />
+                </Show>
                 <span class="spacer"></span>
                 <ServerIndicator />
             </header>

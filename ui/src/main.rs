@@ -8,6 +8,7 @@
 mod api;
 mod app;
 mod cases;
+mod search;
 mod unlock;
 
 fn main() {

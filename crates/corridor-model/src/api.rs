@@ -122,6 +122,35 @@ impl From<crate::Case> for CaseRow {
     }
 }
 
+/// One search result as the interface shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHitRow {
+    /// The case.
+    pub case: CaseRow,
+    /// Extract around the match as the text was written, matches marked `[` and `]`.
+    pub snippet: String,
+}
+
+/// A snippet cut into plain and matched parts (`true`: a match), for display.
+pub fn snippet_parts(snippet: &str) -> Vec<(String, bool)> {
+    let mut parts = Vec::new();
+    let mut rest = snippet;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']').map(|c| open + c) else {
+            break;
+        };
+        if open > 0 {
+            parts.push((rest[..open].to_owned(), false));
+        }
+        parts.push((rest[open + 1..close].to_owned(), true));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push((rest.to_owned(), false));
+    }
+    parts
+}
+
 /// Reachability of the central corridor server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerStatus {
@@ -231,4 +260,30 @@ pub struct LoginResponse {
     /// Regions (empty: every region).
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, example = json!(["MA-06", "MA-04"])))]
     pub regions: Vec<Region>,
+}
+
+#[cfg(test)]
+mod snippet_tests {
+    use super::snippet_parts;
+
+    #[test]
+    fn snippets_split_into_plain_and_matched_parts() {
+        assert_eq!(
+            snippet_parts("…طلب [إعادة] التسجيل في [الضمان]"),
+            vec![
+                ("…طلب ".to_owned(), false),
+                ("إعادة".to_owned(), true),
+                (" التسجيل في ".to_owned(), false),
+                ("الضمان".to_owned(), true),
+            ]
+        );
+        assert_eq!(
+            snippet_parts("sans marque"),
+            vec![("sans marque".to_owned(), false)]
+        );
+        assert_eq!(
+            snippet_parts("crochet [ouvert"),
+            vec![("crochet [ouvert".to_owned(), false)]
+        );
+    }
 }
