@@ -123,6 +123,20 @@ async fn wait_text(d: &WebDriver, id: &str, secs: u64, pred: impl Fn(&str) -> bo
     }
 }
 
+/// Clicks the element with this test id (waiting for it).
+async fn click(d: &WebDriver, id: &str) {
+    wait(d, id).await.click().await.expect("click");
+}
+
+/// First run: creates the store with the test passphrase and waits for the empty case list.
+async fn create_store(d: &WebDriver) {
+    wait(d, "unlock-screen").await;
+    type_into(d, "unlock-passphrase", PASS).await;
+    type_into(d, "unlock-confirm", PASS).await;
+    click(d, "unlock-submit").await;
+    wait(d, "cases-empty").await;
+}
+
 async fn type_into(d: &WebDriver, id: &str, text: &str) {
     let el = wait(d, id).await;
     el.clear().await.expect("clear");
@@ -150,41 +164,21 @@ async fn create_a_case_then_find_it_after_a_restart() {
 
     // First run: create the store with a passphrase.
     let d = driver.session().await;
-    wait(&d, "unlock-screen").await;
-    type_into(&d, "unlock-passphrase", PASS).await;
-    type_into(&d, "unlock-confirm", PASS).await;
-    wait(&d, "unlock-submit")
-        .await
-        .click()
-        .await
-        .expect("click");
-    wait(&d, "cases-empty").await;
+    create_store(&d).await;
     wait_text(&d, "server-status", 10, |t| t == "Serveur connecté").await;
 
     // An invalid ICE is refused with a message naming it.
-    wait(&d, "new-case-button")
-        .await
-        .click()
-        .await
-        .expect("click");
+    click(&d, "new-case-button").await;
     type_into(&d, "new-case-ice", "001561191000067").await;
     type_into(&d, "new-case-enterprise", "Atlas Textile SARL").await;
     type_into(&d, "new-case-title", "Indemnités journalières bloquées").await;
-    wait(&d, "new-case-submit")
-        .await
-        .click()
-        .await
-        .expect("click");
+    click(&d, "new-case-submit").await;
     wait_text(&d, "new-case-error", 10, |t| t.contains("001561191000067")).await;
     assert!(case_titles(&d).await.is_empty(), "nothing was created");
 
     // A valid one is created and listed.
     type_into(&d, "new-case-ice", "001561191000066").await;
-    wait(&d, "new-case-submit")
-        .await
-        .click()
-        .await
-        .expect("click");
+    click(&d, "new-case-submit").await;
     wait(&d, "case-table").await;
     assert_eq!(case_titles(&d).await, ["Indemnités journalières bloquées"]);
     d.quit().await.expect("quit");
@@ -197,21 +191,13 @@ async fn create_a_case_then_find_it_after_a_restart() {
         "an existing store asks once"
     );
     type_into(&d, "unlock-passphrase", "pas la bonne phrase").await;
-    wait(&d, "unlock-submit")
-        .await
-        .click()
-        .await
-        .expect("click");
+    click(&d, "unlock-submit").await;
     wait_text(&d, "unlock-error", 15, |t| {
         t.contains("Phrase de passe incorrecte")
     })
     .await;
     type_into(&d, "unlock-passphrase", PASS).await;
-    wait(&d, "unlock-submit")
-        .await
-        .click()
-        .await
-        .expect("click");
+    click(&d, "unlock-submit").await;
     wait(&d, "case-table").await;
     assert_eq!(case_titles(&d).await, ["Indemnités journalières bloquées"]);
 
@@ -235,28 +221,12 @@ async fn the_global_search_finds_arabic_as_typed() {
     );
     let driver = Driver::start(data.path(), &_server.url).await;
     let d = driver.session().await;
-    wait(&d, "unlock-screen").await;
-    type_into(&d, "unlock-passphrase", PASS).await;
-    type_into(&d, "unlock-confirm", PASS).await;
-    wait(&d, "unlock-submit")
-        .await
-        .click()
-        .await
-        .expect("click");
-    wait(&d, "cases-empty").await;
-    wait(&d, "new-case-button")
-        .await
-        .click()
-        .await
-        .expect("click");
+    create_store(&d).await;
+    click(&d, "new-case-button").await;
     type_into(&d, "new-case-ice", "001561191000066").await;
     type_into(&d, "new-case-enterprise", "شركة الأطلس للنسيج").await;
     type_into(&d, "new-case-title", "إعادة التسجيل في الضمان الاجتماعي").await;
-    wait(&d, "new-case-submit")
-        .await
-        .click()
-        .await
-        .expect("click");
+    click(&d, "new-case-submit").await;
     wait(&d, "case-table").await;
 
     type_into(&d, "global-search", "اعادة").await;
