@@ -5,10 +5,20 @@ fn main() {
         tauri_build::AppManifest::new().commands(&[
             "store_status",
             "unlock",
+            "lock",
+            "app_info",
             "list_cases",
+            "case_view",
             "create_case",
+            "transition",
+            "add_note",
+            "assign",
+            "resolve_conflict",
             "search_cases",
-            "server_status",
+            "sign_in",
+            "sign_out",
+            "sync_state",
+            "sync_now",
         ]),
     ))
     .expect("tauri build step");

@@ -2,19 +2,22 @@
 //!
 //! Thin by design: each command parses its arguments, makes one call into
 //! [`corridor_store`] or [`corridor_sync`], and maps the error to an
-//! [`ApiError`](corridor_model::api::ApiError) (`{code, message}`). No business rule lives here.
+//! [`ApiError`](corridor_model::api::ApiError) (`{code, message}`). No business rule lives here:
+//! what a user may do is asked of the engine through the store.
 //!
 //! Configuration (environment): `CORRIDOR_DATA_DIR` (default: the platform's app-data
-//! directory), `CORRIDOR_SERVER_URL` (default `http://127.0.0.1:8787`), `CORRIDOR_PASSPHRASE`
-//! (unlock without typing, for kiosks and scripted runs).
+//! directory), `CORRIDOR_SERVER_URL` (the server offered at sign-in; default
+//! `http://127.0.0.1:8787`), `CORRIDOR_PASSPHRASE` (unlock without typing, for kiosks and
+//! scripted runs), `CORRIDOR_SYNC_INTERVAL` (seconds between background syncs, default 5).
 
+mod background;
 mod commands;
 mod error;
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use corridor_store::{Passphrase, Store};
-use corridor_sync::ServerClient;
 use tauri::Manager;
 use tokio::sync::RwLock;
 
@@ -25,8 +28,12 @@ pub const DEFAULT_SERVER_URL: &str = "http://127.0.0.1:8787";
 pub(crate) struct AppState {
     dir: PathBuf,
     store: RwLock<Option<Store>>,
-    server: ServerClient,
+    default_server: String,
     env_passphrase: Option<Passphrase>,
+    /// What the last sync left.
+    sync: Arc<Mutex<background::Tracker>>,
+    /// Held by the running sync (and by lock and sign-out, which wait for it).
+    sync_gate: tokio::sync::Mutex<()>,
 }
 
 /// Builds and runs the application.
@@ -37,9 +44,8 @@ pub fn run() {
                 Some(d) => PathBuf::from(d),
                 None => app.path().app_data_dir()?,
             };
-            let url = std::env::var("CORRIDOR_SERVER_URL")
+            let default_server = std::env::var("CORRIDOR_SERVER_URL")
                 .unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned());
-            let server = ServerClient::new(&url)?;
             let env_passphrase = std::env::var("CORRIDOR_PASSPHRASE")
                 .ok()
                 .filter(|p| !p.is_empty())
@@ -47,18 +53,31 @@ pub fn run() {
             app.manage(AppState {
                 dir,
                 store: RwLock::new(None),
-                server,
+                default_server,
                 env_passphrase,
+                sync: Arc::default(),
+                sync_gate: tokio::sync::Mutex::new(()),
             });
+            background::start(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::store_status,
-            commands::unlock,
-            commands::list_cases,
-            commands::create_case,
-            commands::search_cases,
-            commands::server_status,
+            commands::store::store_status,
+            commands::store::unlock,
+            commands::store::lock,
+            commands::store::app_info,
+            commands::cases::list_cases,
+            commands::cases::case_view,
+            commands::cases::create_case,
+            commands::cases::transition,
+            commands::cases::add_note,
+            commands::cases::assign,
+            commands::cases::resolve_conflict,
+            commands::cases::search_cases,
+            commands::session::sign_in,
+            commands::session::sign_out,
+            commands::session::sync_state,
+            commands::session::sync_now,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Corridor application");

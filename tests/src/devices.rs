@@ -5,9 +5,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use corridor_model::api::LoginRequest;
-use corridor_store::{Passphrase, Store, SyncSession};
-use corridor_sync::{ServerClient, SyncError, SyncReport};
+use corridor_store::{Passphrase, Store};
+use corridor_sync::{SyncError, SyncReport};
 
 use corridor_model::{NewCase, NewEnterprise};
 
@@ -99,31 +98,18 @@ impl Device {
         }
     }
 
-    /// Signs in as this device's user.
+    /// Signs in as this device's user (the path the CLI and the desktop take).
     pub async fn sign_in(&mut self, server_url: &str) {
         let user = self.user.clone();
-        let store = self.store();
-        let client = ServerClient::new(server_url).expect("client");
-        let device = store.device().await.expect("device");
-        let resp = client
-            .login(&LoginRequest {
-                username: user.clone(),
-                password: PASSWORD.to_owned(),
-                device_id: device.id,
-                device_name: format!("poste de {user}"),
-            })
-            .await
-            .expect("login");
-        store
-            .set_session(&SyncSession {
-                server_url: server_url.to_owned(),
-                username: resp.username,
-                role: resp.role,
-                regions: resp.regions,
-                token: zeroize::Zeroizing::new(resp.token.expect("token")),
-            })
-            .await
-            .expect("session");
+        corridor_sync::sign_in(
+            self.store(),
+            server_url,
+            &user,
+            PASSWORD.to_owned(),
+            &format!("poste de {user}"),
+        )
+        .await
+        .expect("sign in");
     }
 
     /// The store.

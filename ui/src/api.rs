@@ -3,10 +3,15 @@
 //! command's `Err` arrives as an [`ApiError`].
 
 use corridor_model::api::{
-    ApiError, CaseRow, NewCaseForm, SearchHitRow, ServerStatus, StoreStatus, UnlockRequest,
+    ApiError, CaseRow, NewCaseForm, SearchHitRow, StoreStatus, UnlockRequest,
 };
+use corridor_model::desk::{
+    CaseQuery, CaseView, NoteForm, SessionView, SignInForm, SyncState, TransitionForm,
+};
+use corridor_model::sync::ConflictChoice;
+use corridor_model::timeline::Institution;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -35,14 +40,13 @@ fn internal(detail: &str) -> ApiError {
 #[derive(Serialize)]
 struct NoArgs {}
 
-#[derive(Serialize)]
-struct Unlock<'a> {
-    req: &'a UnlockRequest,
-}
-
-#[derive(Serialize)]
-struct Create<'a> {
-    form: &'a NewCaseForm,
+/// Facts for the settings screen.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct AppInfo {
+    pub(crate) data_dir: String,
+    pub(crate) default_server: String,
+    pub(crate) version: String,
+    pub(crate) lock_after_seconds: Option<u32>,
 }
 
 /// `store_status`.
@@ -52,30 +56,130 @@ pub(crate) async fn store_status() -> Result<StoreStatus, ApiError> {
 
 /// `unlock`.
 pub(crate) async fn unlock(req: UnlockRequest) -> Result<(), ApiError> {
-    call("unlock", &Unlock { req: &req }).await
+    #[derive(Serialize)]
+    struct A<'a> {
+        req: &'a UnlockRequest,
+    }
+    call("unlock", &A { req: &req }).await
+}
+
+/// `lock`.
+pub(crate) async fn lock() -> Result<(), ApiError> {
+    call("lock", &NoArgs {}).await
+}
+
+/// `app_info`.
+pub(crate) async fn app_info() -> Result<AppInfo, ApiError> {
+    call("app_info", &NoArgs {}).await
 }
 
 /// `list_cases`.
-pub(crate) async fn list_cases() -> Result<Vec<CaseRow>, ApiError> {
-    call("list_cases", &NoArgs {}).await
+pub(crate) async fn list_cases(query: CaseQuery) -> Result<Vec<CaseRow>, ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        query: CaseQuery,
+    }
+    call("list_cases", &A { query }).await
+}
+
+/// `case_view`.
+pub(crate) async fn case_view(case: &str) -> Result<CaseView, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        case: &'a str,
+    }
+    call("case_view", &A { case }).await
 }
 
 /// `create_case`.
 pub(crate) async fn create_case(form: NewCaseForm) -> Result<CaseRow, ApiError> {
-    call("create_case", &Create { form: &form }).await
+    #[derive(Serialize)]
+    struct A {
+        form: NewCaseForm,
+    }
+    call("create_case", &A { form }).await
 }
 
-#[derive(Serialize)]
-struct Search<'a> {
-    query: &'a str,
+/// `transition`.
+pub(crate) async fn transition(form: TransitionForm) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        form: TransitionForm,
+    }
+    call("transition", &A { form }).await
+}
+
+/// `add_note`.
+pub(crate) async fn add_note(form: NoteForm) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        form: NoteForm,
+    }
+    call("add_note", &A { form }).await
+}
+
+/// `assign`.
+pub(crate) async fn assign(
+    case: String,
+    institution: Institution,
+    assignee: String,
+) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        case: String,
+        institution: Institution,
+        assignee: String,
+    }
+    call(
+        "assign",
+        &A {
+            case,
+            institution,
+            assignee,
+        },
+    )
+    .await
+}
+
+/// `resolve_conflict`.
+pub(crate) async fn resolve_conflict(id: String, choice: ConflictChoice) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        id: String,
+        choice: ConflictChoice,
+    }
+    call("resolve_conflict", &A { id, choice }).await
 }
 
 /// `search_cases`.
 pub(crate) async fn search_cases(query: &str) -> Result<Vec<SearchHitRow>, ApiError> {
-    call("search_cases", &Search { query }).await
+    #[derive(Serialize)]
+    struct A<'a> {
+        query: &'a str,
+    }
+    call("search_cases", &A { query }).await
 }
 
-/// `server_status`.
-pub(crate) async fn server_status() -> Result<ServerStatus, ApiError> {
-    call("server_status", &NoArgs {}).await
+/// `sign_in`.
+pub(crate) async fn sign_in(form: SignInForm) -> Result<SessionView, ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        form: SignInForm,
+    }
+    call("sign_in", &A { form }).await
+}
+
+/// `sign_out`.
+pub(crate) async fn sign_out() -> Result<(), ApiError> {
+    call("sign_out", &NoArgs {}).await
+}
+
+/// `sync_state`.
+pub(crate) async fn sync_state() -> Result<SyncState, ApiError> {
+    call("sync_state", &NoArgs {}).await
+}
+
+/// `sync_now`.
+pub(crate) async fn sync_now() -> Result<(), ApiError> {
+    call("sync_now", &NoArgs {}).await
 }

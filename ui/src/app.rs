@@ -1,74 +1,190 @@
-//! The application frame: top bar with the server indicator, then the unlock screen or the
-//! case list.
+//! The application: translations, then the unlock screen or the desk (navigation rail, top
+//! bar, one route per screen). The desk also runs the automatic lock and keeps the sync state
+//! that every screen reads.
 
 use std::time::Duration;
 
+use corridor_model::desk::SyncState;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped as spawn_local;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
 
-use crate::{api, cases::CasesPage, search::GlobalSearch, unlock::UnlockScreen};
+use crate::api;
+use crate::case_detail::CasePage;
+use crate::cases::CasesPage;
+use crate::frame::{NavRail, TopBar};
+use crate::home::HomePage;
+use crate::i18n::{t, I18nProvider};
+use crate::settings::{lock_delay, SettingsPage};
+use crate::unlock::UnlockScreen;
 
-/// How often the server indicator is refreshed.
-const SERVER_POLL: Duration = Duration::from_secs(3);
+/// How often the sync state is read.
+const SYNC_POLL: Duration = Duration::from_secs(2);
+
+/// What every screen of the desk shares.
+#[derive(Clone, Copy)]
+pub(crate) struct Desk {
+    /// The last sync state read from the shell.
+    pub(crate) sync: RwSignal<Option<SyncState>>,
+    /// Bumped when data may have changed (a sync received documents, a change was saved):
+    /// screens that list data reload on it.
+    pub(crate) data: RwSignal<u64>,
+    /// Whether the store is open.
+    pub(crate) unlocked: RwSignal<bool>,
+}
+
+impl Desk {
+    /// Tells the screens that data changed.
+    pub(crate) fn touch(&self) {
+        self.data.update(|n| *n += 1);
+    }
+
+    /// Re-reads the sync state now.
+    pub(crate) fn refresh_sync(&self) {
+        let me = *self;
+        spawn_local(async move { me.read_sync().await });
+    }
+
+    async fn read_sync(&self) {
+        let Ok(s) = api::sync_state().await else {
+            return;
+        };
+        let before = self.sync.get_untracked();
+        let changed = before
+            .as_ref()
+            .map(|b| b.work.as_ref().map(|w| w.last_sync.clone()))
+            != Some(s.work.as_ref().map(|w| w.last_sync.clone()));
+        if s.revoked && s.work.is_none() {
+            self.unlocked.set(false);
+        }
+        self.sync.set(Some(s));
+        if changed {
+            self.touch();
+        }
+    }
+}
 
 /// Root component.
 #[component]
 pub(crate) fn App() -> impl IntoView {
-    let unlocked = RwSignal::new(false);
     view! {
-        <div class="shell">
-            <header class="topbar">
-                <span class="brand">"Corridor"<small>" CGEM–CNSS"</small></span>
-                <Show when=move || unlocked.get()>
-                    <GlobalSearch />
-                </Show>
-                <span class="spacer"></span>
-                <ServerIndicator />
-            </header>
-            <main class="content">
-                <Show
-                    when=move || unlocked.get()
-                    fallback=move || view! { <UnlockScreen on_unlocked=Callback::new(move |()| unlocked.set(true)) /> }
-                >
-                    <CasesPage />
-                </Show>
-            </main>
-        </div>
+        <I18nProvider>
+            <Router>
+                <Shell />
+            </Router>
+        </I18nProvider>
     }
 }
 
-/// Online / offline indicator of the corridor server, refreshed every few seconds.
 #[component]
-fn ServerIndicator() -> impl IntoView {
-    // None until the first answer.
-    let reachable = RwSignal::new(None::<bool>);
-    let refresh = move || {
-        spawn_local(async move {
-            let ok = api::server_status().await.is_ok_and(|s| s.reachable);
-            reachable.set(Some(ok));
-        });
+fn Shell() -> impl IntoView {
+    let desk = Desk {
+        sync: RwSignal::new(None),
+        data: RwSignal::new(0),
+        unlocked: RwSignal::new(false),
     };
-    refresh();
-    set_interval(refresh, SERVER_POLL);
-    let state = move || match reachable.get() {
-        None => "checking",
-        Some(true) => "online",
-        Some(false) => "offline",
-    };
+    provide_context(desk);
+    let auto_locked = RwSignal::new(false);
+
+    // The sync state, every few seconds while unlocked.
+    set_interval(
+        move || {
+            if desk.unlocked.get_untracked() {
+                desk.refresh_sync();
+            }
+        },
+        SYNC_POLL,
+    );
+
+    // Automatic lock: any key, click or pointer move counts as activity.
+    let last_activity = StoredValue::new(js_sys::Date::now());
+    let active = move || last_activity.set_value(js_sys::Date::now());
+    let _k = window_event_listener(leptos::ev::keydown, move |_| active());
+    let _m = window_event_listener(leptos::ev::pointermove, move |_| active());
+    let _c = window_event_listener(leptos::ev::pointerdown, move |_| active());
+    let lock_after = RwSignal::new(None::<u32>);
+    spawn_local(async move {
+        if let Ok(info) = api::app_info().await {
+            lock_after.set(info.lock_after_seconds);
+        }
+    });
+    set_interval(
+        move || {
+            if !desk.unlocked.get_untracked() {
+                return;
+            }
+            let limit_ms = f64::from(
+                lock_after
+                    .get_untracked()
+                    .unwrap_or_else(|| lock_delay() * 60),
+            ) * 1000.0;
+            if js_sys::Date::now() - last_activity.get_value() >= limit_ms {
+                spawn_local(async move {
+                    if api::lock().await.is_ok() {
+                        auto_locked.set(true);
+                        desk.unlocked.set(false);
+                    }
+                });
+            }
+        },
+        Duration::from_secs(1),
+    );
+
+    let on_unlocked = Callback::new(move |()| {
+        last_activity.set_value(js_sys::Date::now());
+        desk.unlocked.set(true);
+        desk.refresh_sync();
+    });
+
     view! {
-        <span
-            class="server-status"
-            data-testid="server-status"
-            data-state=state
-            role="status"
-            aria-live="polite"
+        <Show
+            when=move || desk.unlocked.get()
+            fallback=move || view! {
+                <div class="locked-shell">
+                    <header class="topbar">
+                        <span class="brand">{move || t("app-name")}<small>" CGEM–CNSS"</small></span>
+                        <span class="spacer"></span>
+                        <crate::frame::LanguageSelect />
+                    </header>
+                    <Show when=move || auto_locked.get()>
+                        <p class="notice" role="status" data-testid="auto-locked">{move || t("auto-locked")}</p>
+                    </Show>
+                    <Show when=move || desk.sync.get().is_some_and(|s| s.revoked)>
+                        <p class="notice error" role="alert" data-testid="revoked">{move || t("revoked")}</p>
+                    </Show>
+                    <UnlockScreen on_unlocked=on_unlocked />
+                </div>
+            }
         >
-            <span class="dot" aria-hidden="true"></span>
-            {move || match reachable.get() {
-                None => "Vérification du serveur…",
-                Some(true) => "Serveur connecté",
-                Some(false) => "Hors ligne",
-            }}
-        </span>
+            <div class="desk">
+                <NavRail />
+                <div class="desk-main">
+                    <TopBar />
+                    <main class="content">
+                        <Routes fallback=|| view! { <HomePage /> }>
+                            <Route path=path!("/") view=HomePage />
+                            <Route path=path!("/cases") view=CasesPage />
+                            <Route path=path!("/cases/:id") view=CasePage />
+                            <Route path=path!("/enterprises") view=|| view! { <Placeholder title="nav-enterprises" /> } />
+                            <Route path=path!("/meetings") view=|| view! { <Placeholder title="nav-meetings" /> } />
+                            <Route path=path!("/committee") view=|| view! { <Placeholder title="nav-committee" /> } />
+                            <Route path=path!("/settings") view=SettingsPage />
+                        </Routes>
+                    </main>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// A screen that comes later.
+#[component]
+fn Placeholder(title: &'static str) -> impl IntoView {
+    view! {
+        <section class="placeholder" data-testid="placeholder">
+            <h1>{move || crate::i18n::try_t(title).unwrap_or_default()}</h1>
+            <p class="empty">{move || t("placeholder-soon")}</p>
+        </section>
     }
 }

@@ -1,26 +1,22 @@
-//! The case list and the "new case" form.
+//! The case list (filters as selects, sorting, pages of [`PAGE`] rows, keyboard navigation)
+//! and the "new case" form.
 
-use chrono::{DateTime, Utc};
 use corridor_model::api::{CaseRow, NewCaseForm};
-use corridor_model::{CaseCategory, CaseStatus, Region};
+use corridor_model::desk::CaseQuery;
+use corridor_model::{CaseCategory, CaseStatus, Priority, Region};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped as spawn_local;
+use leptos_router::hooks::use_navigate;
 
 use crate::api;
+use crate::app::Desk;
+use crate::i18n::{casablanca_str, error_text, label, t, t_args};
 
-/// Formats an RFC 3339 instant in Morocco's legal time.
-fn casablanca(rfc3339: &str) -> String {
-    rfc3339
-        .parse::<DateTime<Utc>>()
-        .map(|t| {
-            t.with_timezone(&chrono_tz::Africa::Casablanca)
-                .format("%d/%m/%Y %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
+/// Rows per page.
+const PAGE: u32 = 100;
 
-fn status_class(s: CaseStatus) -> &'static str {
+/// Badge class of a status (colour plus a symbol, never colour alone).
+pub(crate) fn status_class(s: CaseStatus) -> &'static str {
     match s {
         CaseStatus::Draft => "badge draft",
         CaseStatus::Submitted | CaseStatus::Qualified | CaseStatus::TransmittedToCnss => {
@@ -33,40 +29,169 @@ fn status_class(s: CaseStatus) -> &'static str {
     }
 }
 
+fn some(v: String) -> Option<String> {
+    Some(v).filter(|v| !v.is_empty())
+}
+
 /// The cases of the local store, with the form to open a new one.
 #[component]
 pub(crate) fn CasesPage() -> impl IntoView {
+    let desk = expect_context::<Desk>();
     let cases = RwSignal::new(Vec::<CaseRow>::new());
     let loading = RwSignal::new(true);
     let error = RwSignal::new(None::<String>);
     let show_form = RwSignal::new(false);
+    let status = RwSignal::new(String::new());
+    let region = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let priority = RwSignal::new(String::new());
+    let sla = RwSignal::new(String::new());
+    let sort = RwSignal::new("newest".to_owned());
+    let page = RwSignal::new(0u32);
+    let selected = RwSignal::new(0usize);
+    let any_filter = move || {
+        !(status.get().is_empty()
+            && region.get().is_empty()
+            && category.get().is_empty()
+            && priority.get().is_empty()
+            && sla.get().is_empty())
+    };
 
-    let reload = move || {
+    Effect::new(move |_| {
+        desk.data.track();
+        let query = CaseQuery {
+            status: some(status.get()),
+            region: some(region.get()),
+            category: some(category.get()),
+            priority: some(priority.get()),
+            sla: some(sla.get()),
+            sort: some(sort.get()),
+            limit: Some(PAGE + 1),
+            offset: page.get() * PAGE,
+            ..CaseQuery::default()
+        };
         loading.set(true);
         spawn_local(async move {
-            match api::list_cases().await {
+            match api::list_cases(query).await {
                 Ok(list) => {
                     cases.set(list);
                     error.set(None);
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(error_text(&e))),
             }
+            selected.set(0);
             loading.set(false);
         });
+    });
+    let shown = move || cases.with(|c| c.iter().take(PAGE as usize).cloned().collect::<Vec<_>>());
+    let numbered = move || {
+        shown()
+            .into_iter()
+            .enumerate()
+            .collect::<Vec<(usize, CaseRow)>>()
     };
-    reload();
+    let more = move || cases.with(|c| c.len() > PAGE as usize);
+
+    // Keyboard: ↑/↓ or k/j move the selection, Enter opens (not while typing in a field).
+    let navigate = use_navigate();
+    let on_key = move |e: leptos::ev::KeyboardEvent| {
+        let n = shown().len();
+        if n == 0 {
+            return;
+        }
+        match e.key().as_str() {
+            "ArrowDown" | "j" => {
+                e.prevent_default();
+                selected.update(|s| *s = (*s + 1).min(n - 1));
+            }
+            "ArrowUp" | "k" => {
+                e.prevent_default();
+                selected.update(|s| *s = s.saturating_sub(1));
+            }
+            "Enter" => {
+                if let Some(c) = shown().get(selected.get_untracked()) {
+                    navigate(&format!("/cases/{}", c.id), Default::default());
+                }
+            }
+            _ => {}
+        }
+    };
+
+    let filter_select = move |id: &'static str,
+                              key: &'static str,
+                              sig: RwSignal<String>,
+                              options: Vec<(String, String)>| {
+        view! {
+            <div class="filter">
+                <label for=id>{move || crate::i18n::try_t(key).unwrap_or_default()}</label>
+                <select id=id data-testid=id prop:value=move || sig.get()
+                    on:change=move |ev| { sig.set(event_target_value(&ev)); page.set(0); }>
+                    <option value="">{move || t("filter-all")}</option>
+                    {options.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    let statuses: Vec<(String, String)> = CaseStatus::ALL
+        .iter()
+        .map(|s| (s.code().to_owned(), label("status", s.code())))
+        .collect();
+    let regions: Vec<(String, String)> = Region::all()
+        .map(|r| {
+            (
+                r.code(),
+                format!("{} — {}", r.code(), label("region", &r.code())),
+            )
+        })
+        .collect();
+    let categories: Vec<(String, String)> = CaseCategory::ALL
+        .iter()
+        .map(|c| (c.code().to_owned(), label("category", c.code())))
+        .collect();
+    let priorities: Vec<(String, String)> = Priority::ALL
+        .iter()
+        .map(|p| (p.code().to_owned(), label("priority", p.code())))
+        .collect();
+    let bands: Vec<(String, String)> = ["breached", "near", "ok"]
+        .iter()
+        .map(|b| ((*b).to_owned(), label("sla-band", b)))
+        .collect();
 
     view! {
         <section class="cases" data-testid="cases-page" aria-busy=move || loading.get().to_string()>
             <div class="page-head">
-                <h1>"Dossiers"</h1>
+                <h1>{move || t("cases-title")}</h1>
                 <span class="count" data-testid="case-count">
-                    {move || format!("{} dossier(s)", cases.get().len())}
+                    {move || t_args("cases-count", &[("count", shown().len().to_string())])}
                 </span>
                 <span class="spacer"></span>
                 <button class="primary" data-testid="new-case-button" on:click=move |_| show_form.set(true)>
-                    "Nouveau dossier"
+                    {move || t("cases-new")}
                 </button>
+            </div>
+            <div class="filters" role="group" aria-label=move || t("sort")>
+                {filter_select("filter-status", "filter-status", status, statuses)}
+                {filter_select("filter-region", "filter-region", region, regions)}
+                {filter_select("filter-category", "filter-category", category, categories)}
+                {filter_select("filter-priority", "filter-priority", priority, priorities)}
+                {filter_select("filter-sla", "filter-sla", sla, bands)}
+                <div class="filter">
+                    <label for="case-sort">{move || t("sort")}</label>
+                    <select id="case-sort" data-testid="case-sort" prop:value=move || sort.get()
+                        on:change=move |ev| sort.set(event_target_value(&ev))>
+                        <option value="newest">{move || t("sort-newest")}</option>
+                        <option value="oldest">{move || t("sort-oldest")}</option>
+                        <option value="priority">{move || t("sort-priority")}</option>
+                        <option value="reference">{move || t("sort-reference")}</option>
+                        <option value="title">{move || t("sort-title")}</option>
+                    </select>
+                </div>
+                <Show when=any_filter>
+                    <button class="link" data-testid="filter-clear" on:click=move |_| {
+                        for s in [status, region, category, priority, sla] { s.set(String::new()); }
+                        page.set(0);
+                    }>{move || t("filter-clear")}</button>
+                </Show>
             </div>
             <p class="error" role="alert">{move || error.get()}</p>
             <Show when=move || show_form.get()>
@@ -74,49 +199,74 @@ pub(crate) fn CasesPage() -> impl IntoView {
                     on_done=Callback::new(move |created: bool| {
                         show_form.set(false);
                         if created {
-                            reload();
+                            desk.touch();
+                            desk.refresh_sync();
                         }
                     })
                 />
             </Show>
             <Show
-                when=move || !cases.get().is_empty()
+                when=move || !shown().is_empty()
                 fallback=move || view! {
                     <p class="empty" data-testid="cases-empty">
-                        {move || if loading.get() { "Chargement…" } else {
-                            "Aucun dossier pour l'instant. Cliquez sur « Nouveau dossier » pour enregistrer la demande d'un employeur."
-                        }}
+                        {move || if loading.get() { t("loading") } else if any_filter() { t("cases-none-match") } else { t("cases-empty") }}
                     </p>
                 }
             >
-                <table class="grid" data-testid="case-table">
+                <p class="hint keyboard-hint">{move || t("keyboard-hint")}</p>
+                <table class="grid" data-testid="case-table" tabindex="0" on:keydown=on_key.clone()>
                     <thead>
                         <tr>
-                            <th scope="col">"Référence"</th>
-                            <th scope="col">"Titre"</th>
-                            <th scope="col">"Entreprise"</th>
-                            <th scope="col">"Catégorie"</th>
-                            <th scope="col">"Statut"</th>
-                            <th scope="col">"Région"</th>
-                            <th scope="col">"Ouvert le"</th>
+                            <th scope="col">{move || t("col-reference")}</th>
+                            <th scope="col">{move || t("col-title")}</th>
+                            <th scope="col">{move || t("col-enterprise")}</th>
+                            <th scope="col">{move || t("col-category")}</th>
+                            <th scope="col">{move || t("col-status")}</th>
+                            <th scope="col">{move || t("col-priority")}</th>
+                            <th scope="col">{move || t("col-region")}</th>
+                            <th scope="col">{move || t("col-opened")}</th>
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || cases.get() key=|c| c.id.clone() let:c>
-                            <tr data-testid="case-row" data-case-id=c.id.clone()>
-                                <td><bdi dir="ltr" class="ref">{c.reference.clone()}</bdi></td>
-                                <td data-testid="case-title" dir="auto">{c.title.clone()}</td>
-                                <td dir="auto">{c.enterprise_name.clone()}</td>
-                                <td>{c.category.label_fr()}</td>
-                                <td><span class=status_class(c.status) data-status=c.status.code()>{c.status.label_fr()}</span></td>
-                                <td title=c.region.name_fr()><bdi dir="ltr">{c.region.code()}</bdi></td>
-                                <td><bdi dir="ltr">{casablanca(&c.opened_at)}</bdi></td>
-                            </tr>
+                        <For each=numbered key=|(i, c)| (*i, c.id.clone(), c.status) let:row>
+                            <CaseLine index=row.0 case=row.1 selected=selected />
                         </For>
                     </tbody>
                 </table>
+                <div class="pager">
+                    <button data-testid="page-prev" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"‹"</button>
+                    <span>{move || (page.get() + 1).to_string()}</span>
+                    <button data-testid="page-next" disabled=move || !more() on:click=move |_| page.update(|p| *p += 1)>"›"</button>
+                </div>
             </Show>
         </section>
+    }
+}
+
+/// One row of the case table; a click (or Enter when selected) opens the case.
+#[component]
+fn CaseLine(index: usize, case: CaseRow, selected: RwSignal<usize>) -> impl IntoView {
+    let navigate = use_navigate();
+    let href = format!("/cases/{}", case.id);
+    let open = move |_| navigate(&href, Default::default());
+    let c = case;
+    let status = c.status;
+    let prio = c.priority;
+    let region = c.region;
+    view! {
+        <tr data-testid="case-row" data-case-id=c.id.clone()
+            class:selected=move || selected.get() == index
+            aria-selected=move || (selected.get() == index).to_string()
+            on:click=open>
+            <td><bdi dir="ltr" class="ref">{c.reference.clone()}</bdi></td>
+            <td data-testid="case-title" dir="auto">{c.title.clone()}</td>
+            <td dir="auto">{c.enterprise_name.clone()}</td>
+            <td>{move || label("category", c.category.code())}</td>
+            <td><span class=status_class(status) data-status=status.code()>{move || label("status", status.code())}</span></td>
+            <td><span class=format!("prio {}", prio.code())>{move || label("priority", prio.code())}</span></td>
+            <td title=move || label("region", &region.code())><bdi dir="ltr">{region.code()}</bdi></td>
+            <td><bdi dir="ltr">{casablanca_str(&c.opened_at)}</bdi></td>
+        </tr>
     }
 }
 
@@ -147,7 +297,7 @@ fn NewCase(on_done: Callback<bool>) -> impl IntoView {
         spawn_local(async move {
             match api::create_case(form).await {
                 Ok(_) => on_done.run(true),
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(error_text(&e))),
             }
             busy.set(false);
         });
@@ -155,51 +305,55 @@ fn NewCase(on_done: Callback<bool>) -> impl IntoView {
 
     view! {
         <form class="card new-case" data-testid="new-case-form" on:submit=submit aria-busy=move || busy.get().to_string()>
-            <h2>"Nouveau dossier"</h2>
+            <h2>{move || t("new-case-title")}</h2>
             <div class="fields">
                 <div class="field">
-                    <label for="nc-ice">"ICE de l'entreprise"</label>
+                    <label for="nc-ice">{move || t("new-case-ice")}</label>
                     <input id="nc-ice" dir="ltr" inputmode="numeric" maxlength="20" data-testid="new-case-ice"
                         prop:value=move || ice.get() on:input=move |ev| ice.set(event_target_value(&ev)) />
                 </div>
                 <div class="field">
-                    <label for="nc-enterprise">"Raison sociale (si nouvelle entreprise)"</label>
-                    <input id="nc-enterprise" data-testid="new-case-enterprise"
+                    <label for="nc-enterprise">{move || t("new-case-enterprise")}</label>
+                    <input id="nc-enterprise" dir="auto" data-testid="new-case-enterprise"
                         prop:value=move || enterprise.get() on:input=move |ev| enterprise.set(event_target_value(&ev)) />
                 </div>
                 <div class="field">
-                    <label for="nc-region">"Région"</label>
+                    <label for="nc-region">{move || t("col-region")}</label>
                     <select id="nc-region" data-testid="new-case-region"
                         prop:value=move || region.get() on:change=move |ev| region.set(event_target_value(&ev))>
-                        {Region::all().map(|r| view! {
-                            <option value=r.code() selected=r.number() == 6>{format!("{} — {}", r.code(), r.name_fr())}</option>
+                        {Region::all().map(|r| {
+                            let code = r.code();
+                            let value = code.clone();
+                            view! {
+                                <option value=value selected=r.number() == 6>{move || format!("{} — {}", code, label("region", &code))}</option>
+                            }
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="nc-category">"Catégorie"</label>
+                    <label for="nc-category">{move || t("col-category")}</label>
                     <select id="nc-category" data-testid="new-case-category"
                         prop:value=move || category.get() on:change=move |ev| category.set(event_target_value(&ev))>
                         {CaseCategory::ALL.iter().map(|c| view! {
-                            <option value=c.code()>{c.label_fr()}</option>
+                            <option value=c.code()>{move || label("category", c.code())}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="field wide">
-                    <label for="nc-title">"Titre"</label>
-                    <input id="nc-title" data-testid="new-case-title"
+                    <label for="nc-title">{move || t("col-title")}</label>
+                    <input id="nc-title" dir="auto" data-testid="new-case-title"
                         prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
                 </div>
                 <div class="field wide">
-                    <label for="nc-description">"Description"</label>
-                    <textarea id="nc-description" rows="3" data-testid="new-case-description"
+                    <label for="nc-description">{move || t("new-case-description")}</label>
+                    <textarea id="nc-description" dir="auto" rows="3" data-testid="new-case-description"
                         prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
                 </div>
             </div>
             <p class="error" role="alert" data-testid="new-case-error">{move || error.get()}</p>
             <div class="actions">
-                <button type="submit" class="primary" data-testid="new-case-submit" disabled=move || busy.get()>"Enregistrer"</button>
-                <button type="button" data-testid="new-case-cancel" on:click=move |_| on_done.run(false)>"Annuler"</button>
+                <button type="submit" class="primary" data-testid="new-case-submit" disabled=move || busy.get()>{move || t("save")}</button>
+                <button type="button" data-testid="new-case-cancel" on:click=move |_| on_done.run(false)>{move || t("cancel")}</button>
             </div>
         </form>
     }

@@ -7,8 +7,13 @@
 
 mod api;
 mod app;
+mod case_detail;
 mod cases;
+mod frame;
+mod home;
+mod i18n;
 mod search;
+mod settings;
 mod unlock;
 
 fn main() {

@@ -4,9 +4,11 @@
 
 use corridor_model::api::{snippet_parts, SearchHitRow};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped as spawn_local;
 
 use crate::api;
+use crate::i18n::{error_text, t, t_args};
+use leptos_router::hooks::use_navigate;
 
 /// The search box and its results.
 #[component]
@@ -58,13 +60,15 @@ pub(crate) fn GlobalSearch() -> impl IntoView {
                         hits.set(list);
                         error.set(None);
                     }
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(error_text(&e))),
                 }
                 busy.set(false);
                 return;
             }
         });
     };
+    let navigate = use_navigate();
+    let open_case = Callback::new(move |href: String| navigate(&href, Default::default()));
     let on_input = move |_: leptos::ev::Event| search();
     let on_keyup = move |_: leptos::ev::KeyboardEvent| {
         if typed() != query.get_untracked() {
@@ -74,13 +78,13 @@ pub(crate) fn GlobalSearch() -> impl IntoView {
 
     view! {
         <div class="search" role="search" aria-busy=move || busy.get().to_string()>
-            <label for="global-search" class="visually-hidden">"Rechercher un dossier"</label>
+            <label for="global-search" class="visually-hidden">{move || t("search-label")}</label>
             <input
                 id="global-search"
                 type="search"
                 node_ref=input
                 data-testid="global-search"
-                placeholder="Rechercher… (Ctrl+K)"
+                placeholder=move || t("search-placeholder")
                 autocomplete="off"
                 dir="auto"
                 on:input=on_input
@@ -93,13 +97,11 @@ pub(crate) fn GlobalSearch() -> impl IntoView {
                         {move || {
                             let n = hits.get().len();
                             if busy.get() {
-                                "Recherche…".to_owned()
+                                t("search-busy")
                             } else if n == 0 {
-                                "Aucun dossier ne correspond.".to_owned()
-                            } else if n == 1 {
-                                "1 dossier".to_owned()
+                                t("search-none")
                             } else {
-                                format!("{n} dossiers")
+                                t_args("search-count", &[("count", n.to_string())])
                             }
                         }}
                     </p>
@@ -109,11 +111,19 @@ pub(crate) fn GlobalSearch() -> impl IntoView {
                             // Keyed by the snippet too: the same case found by a longer text
                             // has other marks, and a row with the same key is not redrawn.
                             key=|h| (h.case.id.clone(), h.snippet.clone())
-                            children=|h: SearchHitRow| {
+                            children=move |h: SearchHitRow| {
                                 let id = h.case.id.clone();
                                 let reference = h.case.reference.clone();
+                                let href = format!("/cases/{id}");
+                                let open = move |_| {
+                                    open_case.run(href.clone());
+                                    query.set(String::new());
+                                    if let Some(i) = input.get_untracked() {
+                                        i.set_value("");
+                                    }
+                                };
                                 view! {
-                                    <li data-testid="search-result" data-case-id=id>
+                                    <li data-testid="search-result" data-case-id=id on:click=open>
                                         <bdi dir="ltr" class="ref">{reference}</bdi>
                                         <Snippet hit=h />
                                     </li>

@@ -3,9 +3,10 @@
 
 use corridor_model::api::{StoreState, StoreStatus, UnlockRequest};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped as spawn_local;
 
 use crate::api;
+use crate::i18n::{error_text, t};
 
 /// Unlock or create the local store; calls `on_unlocked` once it is open.
 #[component]
@@ -22,7 +23,7 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             match api::unlock(req).await {
                 Ok(()) => on_unlocked.run(()),
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(error_text(&e))),
             }
             busy.set(false);
         });
@@ -38,7 +39,7 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
                     attempt(UnlockRequest { passphrase: None });
                 }
             }
-            Err(e) => error.set(Some(e.message)),
+            Err(e) => error.set(Some(error_text(&e))),
         }
     });
 
@@ -46,9 +47,7 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if is_new() && passphrase.get() != confirm.get() {
-            error.set(Some(
-                "Les deux phrases de passe ne correspondent pas.".to_owned(),
-            ));
+            error.set(Some(t("passphrase-mismatch")));
             return;
         }
         attempt(UnlockRequest {
@@ -58,19 +57,15 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
 
     view! {
         <section class="unlock card" data-testid="unlock-screen" aria-busy=move || busy.get().to_string()>
-            <h1>{move || if is_new() { "Créer votre coffre local" } else { "Déverrouiller le coffre local" }}</h1>
+            <h1>{move || if is_new() { t("unlock-create-title") } else { t("unlock-title") }}</h1>
             <p class="hint">
-                {move || if is_new() {
-                    "Vos dossiers sont chiffrés sur ce poste. Choisissez une phrase de passe d'au moins 8 caractères : elle vous sera demandée à chaque ouverture."
-                } else {
-                    "Saisissez la phrase de passe de ce poste pour accéder à vos dossiers."
-                }}
+                {move || if is_new() { t("unlock-create-hint") } else { t("unlock-hint") }}
             </p>
             <Show when=move || status.get().is_some_and(|s| s.automatic)>
-                <p class="hint" data-testid="unlock-automatic">"Ouverture automatique…"</p>
+                <p class="hint" data-testid="unlock-automatic">{move || t("unlock-automatic")}</p>
             </Show>
             <form on:submit=submit>
-                <label for="passphrase">"Phrase de passe"</label>
+                <label for="passphrase">{move || t("passphrase")}</label>
                 <input
                     id="passphrase"
                     type="password"
@@ -80,7 +75,7 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
                     on:input=move |ev| passphrase.set(event_target_value(&ev))
                 />
                 <Show when=is_new>
-                    <label for="passphrase-confirm">"Confirmez la phrase de passe"</label>
+                    <label for="passphrase-confirm">{move || t("passphrase-confirm")}</label>
                     <input
                         id="passphrase-confirm"
                         type="password"
@@ -92,7 +87,7 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
                 </Show>
                 <div class="actions">
                     <button type="submit" class="primary" data-testid="unlock-submit" disabled=move || busy.get()>
-                        {move || if is_new() { "Créer le coffre" } else { "Déverrouiller" }}
+                        {move || if is_new() { t("unlock-create") } else { t("unlock-submit") }}
                     </button>
                     <Show when=move || is_new() && status.get().is_some_and(|s| s.keyring_available)>
                         <button
@@ -101,7 +96,7 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
                             disabled=move || busy.get()
                             on:click=move |_| attempt(UnlockRequest { passphrase: None })
                         >
-                            "Utiliser le trousseau du système"
+                            {move || t("unlock-keyring")}
                         </button>
                     </Show>
                 </div>

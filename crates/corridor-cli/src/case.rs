@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use corridor_model::case::{parse_mad, parse_tag};
+use corridor_model::desk::CaseQuery;
 use corridor_model::mutation::CaseEdit;
 use corridor_model::timeline::{Institution, Visibility};
 use corridor_model::{CaseStatus, NewCase};
@@ -197,18 +198,18 @@ pub(crate) async fn run(dir: &Path, cmd: CaseCmd, json: bool) -> Result<(), CliE
             limit,
             offset,
         } => {
-            let filter = CaseFilter {
-                tag: tag.as_deref().map(parse_tag).transpose()?,
-                status: parse_opt(status.as_deref())?,
-                region: parse_opt(region.as_deref())?,
-                category: parse_opt(category.as_deref())?,
-                priority: parse_opt(priority.as_deref())?,
+            let filter = CaseFilter::try_from(&CaseQuery {
+                status,
+                region,
+                category,
+                priority,
                 assignee,
-                sla: parse_opt(sla.as_deref())?,
-                sort: parse_opt(sort.as_deref())?.unwrap_or_default(),
+                tag,
+                sla,
+                sort,
                 limit,
                 offset,
-            };
+            })?;
             let store = open(dir).await?;
             let cases = store.find_cases(&filter).await?;
             store.close().await;

@@ -70,16 +70,7 @@ impl From<ValidationError> for CliError {
 
 impl From<SyncError> for CliError {
     fn from(e: SyncError) -> Self {
-        let message = e.to_string();
-        let code = match &e {
-            SyncError::InvalidUrl(_) => "invalid_server_url",
-            SyncError::Refused(refusal) => refusal.code.as_str(),
-            SyncError::Unreachable(_) => "server_unreachable",
-            SyncError::NotLoggedIn => "not_logged_in",
-            SyncError::Revoked => "device_revoked",
-            SyncError::Store(s) => s.code(),
-        };
-        CliError::new(code, message)
+        CliError::new(e.code(), e.to_string())
     }
 }
 

@@ -9,7 +9,6 @@ use std::path::Path;
 
 use clap::Subcommand;
 use corridor_model::sync::ConflictChoice;
-use corridor_store::SyncSession;
 use corridor_sync::{Progress, ServerClient};
 
 use crate::error::CliError;
@@ -191,7 +190,6 @@ async fn login(
     password_stdin: bool,
     json: bool,
 ) -> Result<(), CliError> {
-    let client = ServerClient::new(server)?;
     let password = if password_stdin {
         stdin_line()?
     } else {
@@ -203,29 +201,9 @@ async fn login(
         })?
     };
     let store = open(dir).await?;
-    let device = store.device().await?;
-    let req = corridor_model::api::LoginRequest {
-        username: user.trim().to_owned(),
-        password,
-        device_id: device.id,
-        device_name: host_name(),
-    };
-    let resp = client.login(&req).await?;
-    let token = resp.token.clone().ok_or_else(|| {
-        CliError::new(
-            "no_session_token",
-            "Réponse du serveur sans jeton de session.",
-        )
-    })?;
-    let session = SyncSession {
-        server_url: client.base_url().to_owned(),
-        username: resp.username.clone(),
-        role: resp.role,
-        regions: resp.regions.clone(),
-        token: zeroize::Zeroizing::new(token),
-    };
-    store.set_session(&session).await?;
+    let signed = corridor_sync::sign_in(&store, server, user, password, &host_name()).await;
     store.close().await;
+    let session = signed?;
     let line = format!(
         "Connecté à {} en tant que {} ({}).",
         session.server_url, session.username, session.role

@@ -105,6 +105,12 @@ pub struct CaseRow {
     pub region: Region,
     /// Opened at, RFC 3339 UTC.
     pub opened_at: String,
+    /// Priority.
+    pub priority: crate::Priority,
+    /// CGEM officer in charge.
+    pub cgem_assignee: Option<String>,
+    /// CNSS representative in charge.
+    pub cnss_assignee: Option<String>,
 }
 
 impl From<crate::Case> for CaseRow {
@@ -118,6 +124,9 @@ impl From<crate::Case> for CaseRow {
             status: c.status,
             region: c.region,
             opened_at: c.opened_at.to_rfc3339(),
+            priority: c.priority,
+            cgem_assignee: c.cgem_assignee,
+            cnss_assignee: c.cnss_assignee,
         }
     }
 }

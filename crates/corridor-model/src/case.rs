@@ -227,6 +227,15 @@ pub fn format_provisional_reference(
     format!("COR-{year}-{:02}-P{sequence:04}-{suffix}", region.number())
 }
 
+/// Whether a reference is a device's provisional one (`COR-2026-06-P0001-A1B2C3`), awaiting
+/// the final reference the server assigns.
+pub fn is_provisional_reference(reference: &str) -> bool {
+    reference
+        .split('-')
+        .nth(3)
+        .is_some_and(|part| part.starts_with('P'))
+}
+
 /// Parses an amount in dirhams as typed (`1 234,56`, `1234.5`, `800`) into centimes.
 pub fn parse_mad(input: &str) -> Result<i64, ValidationError> {
     let bad = || ValidationError::Amount(input.trim().to_owned());
@@ -272,6 +281,17 @@ pub fn format_mad(centimes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provisional_references_are_told_from_final_ones() {
+        let r = Region::from_number(6).expect("region");
+        let device = Uuid::now_v7();
+        assert!(is_provisional_reference(&format_provisional_reference(
+            2026, r, 42, device
+        )));
+        assert!(!is_provisional_reference(&format_reference(2026, r, 42)));
+        assert!(!is_provisional_reference("COR-2026"));
+    }
 
     #[test]
     fn codes_round_trip_and_match_serde() {

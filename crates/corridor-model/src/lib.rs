@@ -9,6 +9,7 @@
 pub mod api;
 pub mod arabic;
 pub mod case;
+pub mod desk;
 pub mod engine;
 pub mod enterprise;
 pub mod error;

@@ -14,7 +14,6 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use chrono::Utc;
 use corridor_model::mutation::Op;
 use rand::RngCore;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use uuid::Uuid;
@@ -27,20 +26,7 @@ pub const DEFAULT_MAX_ATTACHMENT: u64 = corridor_model::engine::MAX_ATTACHMENT;
 const MAGIC: &[u8] = b"CORA1";
 const DIR: &str = "attachments";
 
-/// An attachment of a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Attachment {
-    /// SHA-256 of the content (hex).
-    pub hash: String,
-    /// Original file name.
-    pub name: String,
-    /// MIME type.
-    pub mime: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Timeline event that added it.
-    pub event_id: Uuid,
-}
+pub use corridor_model::desk::Attachment;
 
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -11,10 +11,8 @@ use corridor_model::api::NewCaseForm;
 use corridor_model::case::{casablanca_year, format_provisional_reference};
 use corridor_model::error::required_text;
 use corridor_model::mutation::{CaseEdit, CreateCase, Mutation, Op};
-use corridor_model::sla::SlaReport;
 use corridor_model::timeline::{CaseEvent, Institution, Visibility};
 use corridor_model::{Case, CaseStatus, Enterprise, NewCase, NewEnterprise, Priority};
-use serde::Serialize;
 use sqlx::{Sqlite, SqliteConnection};
 use uuid::Uuid;
 
@@ -27,23 +25,7 @@ type Tx<'a> = sqlx::Transaction<'a, Sqlite>;
 
 pub use corridor_model::engine::MAX_TEXT;
 
-/// A case with its timeline and relations.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseDetail {
-    /// The case.
-    #[serde(flatten)]
-    pub case: Case,
-    /// Its timeline, oldest first.
-    pub timeline: Vec<CaseEvent>,
-    /// References of its child cases.
-    pub children: Vec<String>,
-    /// References of linked cases.
-    pub links: Vec<String>,
-    /// Its deadlines, evaluated now.
-    pub sla: SlaReport,
-    /// Its attachments.
-    pub attachments: Vec<crate::Attachment>,
-}
+pub use corridor_model::desk::CaseDetail;
 
 impl Store {
     pub(crate) async fn begin_op(&self) -> Result<(Tx<'static>, Device)> {

@@ -16,6 +16,7 @@
 
 mod attachments;
 mod cases;
+mod desk;
 mod docs;
 mod enterprises;
 pub mod error;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
+use corridor_model::desk::CaseQuery;
 use corridor_model::sla::SlaState;
 use corridor_model::{Case, CaseCategory, CaseStatus, Priority, Region, ValidationError};
 use serde::Serialize;
@@ -34,6 +35,43 @@ pub struct CaseFilter {
     pub limit: Option<u32>,
     /// Rows to skip.
     pub offset: u32,
+}
+
+impl TryFrom<&CaseQuery> for CaseFilter {
+    type Error = ValidationError;
+    /// Parses the codes of a query; an unknown code is refused with its name.
+    fn try_from(q: &CaseQuery) -> std::result::Result<Self, ValidationError> {
+        fn opt<T: std::str::FromStr<Err = ValidationError>>(
+            s: Option<&String>,
+        ) -> std::result::Result<Option<T>, ValidationError> {
+            s.map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .map(str::parse)
+                .transpose()
+        }
+        Ok(CaseFilter {
+            status: opt(q.status.as_ref())?,
+            region: opt(q.region.as_ref())?,
+            category: opt(q.category.as_ref())?,
+            priority: opt(q.priority.as_ref())?,
+            assignee: q
+                .assignee
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned),
+            tag: q
+                .tag
+                .as_deref()
+                .filter(|t| !t.trim().is_empty())
+                .map(corridor_model::case::parse_tag)
+                .transpose()?,
+            sla: opt(q.sla.as_ref())?,
+            sort: opt(q.sort.as_ref())?.unwrap_or_default(),
+            limit: q.limit,
+            offset: q.offset,
+        })
+    }
 }
 
 /// Orders of the case list.

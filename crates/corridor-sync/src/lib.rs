@@ -6,6 +6,8 @@
 //! its own, so a sync interrupted anywhere is completed by the next one (the server answers a
 //! mutation pushed twice with its first answer, and the cursor moves with the page it covers).
 
+mod session;
+
 use std::time::Duration;
 
 use corridor_model::api::{ApiError, Health, LoginRequest, LoginResponse, ServerStatus};
@@ -15,6 +17,8 @@ use corridor_model::sync::{
 use corridor_store::{Store, StoreError};
 use serde::Serialize;
 use thiserror::Error;
+
+pub use session::{sign_in, view as session_view};
 
 /// Failures talking to the server.
 #[derive(Debug, Error)]

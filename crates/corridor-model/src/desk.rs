@@ -1,0 +1,205 @@
+//! Transport types of the desktop's screens: what the shell's commands take and return beyond
+//! the first-run types of [`crate::api`].
+//!
+//! The store and the sync client produce these; the interface only displays them. Rules (what
+//! may be done) come from [`crate::engine::allowed`], computed by the store for the signed-in
+//! user, never recomputed in the interface.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::{ApiError, Role};
+use crate::engine::Allowed;
+use crate::sla::SlaReport;
+use crate::sync::Conflict;
+use crate::timeline::{CaseEvent, Visibility};
+use crate::{Case, CaseStatus, Region};
+
+/// An attachment of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// SHA-256 of the content (hex).
+    pub hash: String,
+    /// Original file name.
+    pub name: String,
+    /// MIME type.
+    pub mime: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Timeline event that added it.
+    pub event_id: Uuid,
+}
+
+/// A case with its timeline and relations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    /// The case.
+    #[serde(flatten)]
+    pub case: Case,
+    /// Its timeline, oldest first.
+    pub timeline: Vec<CaseEvent>,
+    /// References of its child cases.
+    pub children: Vec<String>,
+    /// References of linked cases.
+    pub links: Vec<String>,
+    /// Its deadlines, evaluated now.
+    pub sla: SlaReport,
+    /// Its attachments.
+    pub attachments: Vec<Attachment>,
+}
+
+/// Everything the case screen shows: the case, what this user may do with it now, and the
+/// conflicts waiting on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseView {
+    /// The case and its timeline.
+    pub detail: CaseDetail,
+    /// What the signed-in user may do (from the engine).
+    pub allowed: Allowed,
+    /// Unresolved conflicts of this case.
+    pub conflicts: Vec<Conflict>,
+    /// Whether the case has changes not yet accepted by the server.
+    pub pending: bool,
+}
+
+/// A status change asked from the case screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransitionForm {
+    /// Case id or reference.
+    pub case: String,
+    /// Target status.
+    pub to: CaseStatus,
+    /// Reason, where the workflow asks one.
+    pub reason: Option<String>,
+}
+
+/// A note added from the case screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteForm {
+    /// Case id or reference.
+    pub case: String,
+    /// Who may read it.
+    pub visibility: Visibility,
+    /// The text.
+    pub text: String,
+}
+
+/// The sign-in form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInForm {
+    /// Address of the corridor server.
+    pub server_url: String,
+    /// Login name.
+    pub username: String,
+    /// Password (never stored, never logged).
+    pub password: String,
+}
+
+/// Who is signed in on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Server address.
+    pub server_url: String,
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Regions the user works in.
+    pub regions: Vec<Region>,
+}
+
+/// Phase of the background synchronisation, as the top bar shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Signed in and the last sync succeeded.
+    Online,
+    /// The server cannot be reached (or nobody is signed in): work goes on locally.
+    Offline,
+    /// A sync is running.
+    Syncing,
+    /// The last sync failed for another reason (see `error`).
+    Error,
+}
+
+impl SyncPhase {
+    /// Stable code (the `data-state` of the top bar's indicator).
+    pub fn code(self) -> &'static str {
+        match self {
+            SyncPhase::Online => "online",
+            SyncPhase::Offline => "offline",
+            SyncPhase::Syncing => "syncing",
+            SyncPhase::Error => "error",
+        }
+    }
+}
+
+/// A change the server refused, as listed for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedChange {
+    /// Name of the change (`transition_case`, `add_note`, …).
+    pub name: String,
+    /// The server's code.
+    pub code: String,
+    /// The server's reason, in French.
+    pub message: String,
+    /// When the answer came (RFC 3339).
+    pub at: String,
+}
+
+/// The work recorded on this device, as the store knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalWork {
+    /// Changes recorded here and not yet accepted by the server.
+    pub pending: usize,
+    /// Conflicts waiting for a person on this device.
+    pub conflicts: usize,
+    /// Changes the server refused, newest first.
+    pub refused: Vec<RefusedChange>,
+    /// End of the last pull (RFC 3339).
+    pub last_sync: Option<String>,
+}
+
+/// The state of the work on this device: saved locally, waiting, synced, refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncState {
+    /// Current phase.
+    pub phase: SyncPhase,
+    /// Who is signed in, if anyone.
+    pub session: Option<SessionView>,
+    /// Pending, conflicts, refused, last sync (`None` while the store is locked).
+    pub work: Option<LocalWork>,
+    /// Documents received so far by the running sync.
+    pub progress: Option<usize>,
+    /// Why the last sync failed.
+    pub error: Option<ApiError>,
+    /// The server revoked this device and its data was wiped.
+    pub revoked: bool,
+}
+
+/// Filters, order and page of the case list, as codes (the CLI's flags, the table's chips).
+/// Empty fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseQuery {
+    /// Status code.
+    pub status: Option<String>,
+    /// Region code (`MA-06`) or number.
+    pub region: Option<String>,
+    /// Category code.
+    pub category: Option<String>,
+    /// Priority code.
+    pub priority: Option<String>,
+    /// Person in charge (either side).
+    pub assignee: Option<String>,
+    /// Tag.
+    pub tag: Option<String>,
+    /// SLA band: `breached`, `near` or `ok`.
+    pub sla: Option<String>,
+    /// Order: `newest` (default), `oldest`, `priority`, `reference`, `title`.
+    pub sort: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: u32,
+}

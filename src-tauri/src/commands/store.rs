@@ -1,0 +1,81 @@
+//! The local store: status, unlock, lock, and where it lives.
+
+use corridor_model::api::{StoreState, StoreStatus, UnlockRequest};
+use corridor_store::{keyring_available, Passphrase, Protection, Store};
+use serde::Serialize;
+use tauri::State;
+
+use super::Result;
+use crate::AppState;
+
+/// Lock state of the local store and whether it can be unlocked without input.
+#[tauri::command]
+pub(crate) async fn store_status(state: State<'_, AppState>) -> Result<StoreStatus> {
+    let keyring = tokio::task::spawn_blocking(keyring_available)
+        .await
+        .unwrap_or(false);
+    let store_state = if state.store.read().await.is_some() {
+        StoreState::Unlocked
+    } else {
+        match Store::protection(&state.dir)? {
+            None => StoreState::New,
+            Some(Protection::Keyring) => StoreState::Keyring,
+            Some(Protection::Passphrase) => StoreState::Passphrase,
+        }
+    };
+    Ok(StoreStatus {
+        state: store_state,
+        keyring_available: keyring,
+        automatic: matches!(store_state, StoreState::Keyring) || state.env_passphrase.is_some(),
+    })
+}
+
+/// Unlocks the store, creating it on first use. `passphrase: None` means the OS keyring, or
+/// `CORRIDOR_PASSPHRASE` when set.
+#[tauri::command]
+pub(crate) async fn unlock(state: State<'_, AppState>, req: UnlockRequest) -> Result<()> {
+    let mut slot = state.store.write().await;
+    if slot.is_none() {
+        let pass = req
+            .passphrase
+            .map(Passphrase::new)
+            .or_else(|| state.env_passphrase.clone());
+        *slot = Some(Store::open_or_create(&state.dir, pass).await?);
+        state.sync.lock().expect("sync state").revoked = false;
+    }
+    Ok(())
+}
+
+/// Locks the store: waits for a running sync, closes the database (its key leaves memory with
+/// the connections). Everything already saved stays saved.
+#[tauri::command]
+pub(crate) async fn lock(state: State<'_, AppState>) -> Result<()> {
+    let _gate = state.sync_gate.lock().await;
+    if let Some(store) = state.store.write().await.take() {
+        store.lock().await;
+    }
+    Ok(())
+}
+
+/// Where this device keeps its data, and the server it signs in to by default.
+#[derive(Debug, Serialize)]
+pub(crate) struct AppInfo {
+    data_dir: String,
+    default_server: String,
+    version: &'static str,
+    /// `CORRIDOR_LOCK_AFTER` (seconds): overrides the user's lock delay (kiosks, tests).
+    lock_after_seconds: Option<u32>,
+}
+
+/// Facts for the settings screen.
+#[tauri::command]
+pub(crate) async fn app_info(state: State<'_, AppState>) -> Result<AppInfo> {
+    Ok(AppInfo {
+        data_dir: state.dir.display().to_string(),
+        default_server: state.default_server.clone(),
+        version: env!("CARGO_PKG_VERSION"),
+        lock_after_seconds: std::env::var("CORRIDOR_LOCK_AFTER")
+            .ok()
+            .and_then(|s| s.parse().ok()),
+    })
+}

@@ -1,0 +1,107 @@
+//! First run, unlock, restart, and the automatic lock.
+
+use corridor_e2e::ServerProcess;
+
+use crate::support::*;
+
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
+async fn create_a_case_then_find_it_after_a_restart() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut server = ServerProcess::start(
+        &format!("sqlite:{}", work.path().join("server.db").display()),
+        work.path(),
+    );
+    let driver = Driver::start(data.path(), &server.url).await;
+
+    // First run: create the store with a passphrase.
+    let d = driver.session().await;
+    create_store(&d).await;
+    // Nobody signed in yet: the desk works, the sync says offline, Home says how to sign in.
+    wait_attr(
+        &d,
+        "[data-testid='sync-status']",
+        "data-state",
+        "offline",
+        10,
+    )
+    .await;
+    wait(&d, "home-sign-in-hint").await;
+    click(&d, "nav-cases").await;
+    wait(&d, "cases-empty").await;
+
+    // An invalid ICE is refused with a message naming it.
+    click(&d, "new-case-button").await;
+    type_into(&d, "new-case-ice", "001561191000067").await;
+    type_into(&d, "new-case-enterprise", "Atlas Textile SARL").await;
+    type_into(&d, "new-case-title", "Indemnités journalières bloquées").await;
+    click(&d, "new-case-submit").await;
+    wait_text(&d, "new-case-error", 10, |t| t.contains("001561191000067")).await;
+    assert!(case_titles(&d).await.is_empty(), "nothing was created");
+
+    // A valid one is created and listed.
+    type_into(&d, "new-case-ice", "001561191000066").await;
+    click(&d, "new-case-submit").await;
+    wait(&d, "case-table").await;
+    assert_eq!(case_titles(&d).await, ["Indemnités journalières bloquées"]);
+    d.quit().await.expect("quit");
+
+    // Restart: a wrong passphrase is refused, the right one shows the case again.
+    let d = driver.session().await;
+    wait(&d, "unlock-screen").await;
+    assert!(
+        d.find(tid("unlock-confirm")).await.is_err(),
+        "an existing store asks once"
+    );
+    type_into(&d, "unlock-passphrase", "pas la bonne phrase").await;
+    click(&d, "unlock-submit").await;
+    wait_text(&d, "unlock-error", 15, |t| {
+        t.contains("Phrase de passe incorrecte")
+    })
+    .await;
+    type_into(&d, "unlock-passphrase", PASS).await;
+    click(&d, "unlock-submit").await;
+    click(&d, "nav-cases").await;
+    wait(&d, "case-table").await;
+    assert_eq!(case_titles(&d).await, ["Indemnités journalières bloquées"]);
+    server.kill();
+    d.quit().await.expect("quit");
+}
+
+/// After the idle delay the app locks itself: the store is closed, the unlock screen says
+/// why, and unlocking again shows everything that was saved.
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
+async fn the_app_locks_itself_when_idle_and_loses_nothing() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let work = tempfile::tempdir().expect("tempdir");
+    let server = ServerProcess::start(
+        &format!("sqlite:{}", work.path().join("server.db").display()),
+        work.path(),
+    );
+    let driver =
+        Driver::start_with(data.path(), &server.url, &[("CORRIDOR_LOCK_AFTER", "4")]).await;
+    let d = driver.session().await;
+    create_store(&d).await;
+    click(&d, "nav-cases").await;
+    click(&d, "new-case-button").await;
+    type_into(&d, "new-case-ice", "001561191000066").await;
+    type_into(&d, "new-case-enterprise", "Atlas Textile SARL").await;
+    type_into(&d, "new-case-title", "Attestation de régularité").await;
+    click(&d, "new-case-submit").await;
+    wait(&d, "case-table").await;
+
+    // No input for the delay: locked, and the store really is closed (nothing to read).
+    wait(&d, "auto-locked").await;
+    wait(&d, "unlock-screen").await;
+    assert!(d.find(tid("case-table")).await.is_err());
+    wait_text(&d, "unlock-submit", 5, |t| t == "Déverrouiller").await;
+
+    type_into(&d, "unlock-passphrase", PASS).await;
+    click(&d, "unlock-submit").await;
+    click(&d, "nav-cases").await;
+    wait(&d, "case-table").await;
+    assert_eq!(case_titles(&d).await, ["Attestation de régularité"]);
+    d.quit().await.expect("quit");
+}

@@ -1,0 +1,232 @@
+//! Driving the real desktop app: a tauri-driver per test, WebDriver helpers that wait on
+//! state (never on sleeps), and screenshots.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use corridor_e2e::{binary, eventually};
+use thirtyfour::prelude::*;
+
+/// The passphrase of the test profiles.
+pub const PASS: &str = "phrase de passe e2e";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// A tauri-driver process (it launches the app for each session), killed when dropped.
+pub struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    /// A driver whose app uses `data_dir` and offers `server_url` at sign-in.
+    pub async fn start(data_dir: &Path, server_url: &str) -> Driver {
+        Driver::start_with(data_dir, server_url, &[]).await
+    }
+
+    /// [`Driver::start`] with more environment for the app.
+    pub async fn start_with(data_dir: &Path, server_url: &str, env: &[(&str, &str)]) -> Driver {
+        let port = free_port();
+        let native = free_port();
+        let webkit = std::env::var("CORRIDOR_NATIVE_DRIVER")
+            .unwrap_or_else(|_| "/usr/bin/WebKitWebDriver".to_owned());
+        let mut cmd = Command::new(
+            std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_owned()),
+        );
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .args(["--native-driver", &webkit])
+        .env("CORRIDOR_DATA_DIR", data_dir)
+        .env("CORRIDOR_SERVER_URL", server_url)
+        .env("CORRIDOR_SYNC_INTERVAL", "2")
+        .env_remove("CORRIDOR_PASSPHRASE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .expect("start tauri-driver (cargo xtask test installs it)");
+        let url = format!("http://127.0.0.1:{port}");
+        let up = eventually(Duration::from_secs(20), || async {
+            std::net::TcpStream::connect(("127.0.0.1", port))
+                .ok()
+                .map(|_| ())
+        })
+        .await;
+        assert!(up.is_some(), "tauri-driver did not open port {port}");
+        Driver { child, url }
+    }
+
+    /// Launches the app and opens a WebDriver session on it.
+    pub async fn session(&self) -> WebDriver {
+        let app = binary("corridor-desktop", "corridor-desktop");
+        let mut caps = Capabilities::new();
+        caps.set("browserName", "wry").expect("capability");
+        caps.set(
+            "tauri:options",
+            serde_json::json!({ "application": app.display().to_string() }),
+        )
+        .expect("capability");
+        let driver = WebDriver::new(&self.url, caps)
+            .await
+            .expect("WebDriver session");
+        driver
+            .set_implicit_wait_timeout(Duration::from_secs(0))
+            .await
+            .expect("timeouts");
+        driver
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The selector of a test id.
+pub fn tid(id: &str) -> By {
+    By::Css(format!("[data-testid='{id}']"))
+}
+
+/// Waits (up to 15 s) for the element with this test id.
+pub async fn wait(d: &WebDriver, id: &str) -> WebElement {
+    wait_css(d, &format!("[data-testid='{id}']")).await
+}
+
+/// Waits (up to 15 s) for an element matching this CSS selector.
+pub async fn wait_css(d: &WebDriver, css: &str) -> WebElement {
+    d.query(By::Css(css))
+        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+/// Waits until no element has this test id.
+pub async fn wait_gone(d: &WebDriver, id: &str, secs: u64) {
+    let gone = eventually(Duration::from_secs(secs), || async {
+        d.find(tid(id)).await.is_err().then_some(())
+    })
+    .await;
+    assert!(gone.is_some(), "{id} still shown after {secs}s");
+}
+
+/// Waits (up to `secs`) until the element's text satisfies `pred`; returns that text.
+pub async fn wait_text(d: &WebDriver, id: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut last = String::new();
+    loop {
+        if let Ok(el) = d.find(tid(id)).await {
+            if let Ok(t) = el.text().await {
+                if pred(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "text of {id} never matched within {secs}s; last seen {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (up to `secs`) until an attribute of the element matching `css` equals `value`.
+pub async fn wait_attr(d: &WebDriver, css: &str, attr: &str, value: &str, secs: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut last = None;
+    loop {
+        if let Ok(el) = d.find(By::Css(css)).await {
+            last = el.attr(attr).await.ok().flatten();
+            if last.as_deref() == Some(value) {
+                return;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{css} [{attr}] never became {value:?} within {secs}s; last seen {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Clicks the element with this test id (waiting for it).
+pub async fn click(d: &WebDriver, id: &str) {
+    wait(d, id).await.click().await.expect("click");
+}
+
+/// Replaces the text of a field.
+pub async fn type_into(d: &WebDriver, id: &str, text: &str) {
+    let el = wait(d, id).await;
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+/// Chooses an option of a `<select>` by value.
+pub async fn choose(d: &WebDriver, id: &str, value: &str) {
+    let el = wait(d, id).await;
+    el.find(By::Css(format!("option[value='{value}']")))
+        .await
+        .unwrap_or_else(|e| panic!("{id} has no option {value}: {e}"))
+        .click()
+        .await
+        .expect("choose");
+}
+
+/// The values of the options of a `<select>`.
+pub async fn options(d: &WebDriver, id: &str) -> Vec<String> {
+    let el = wait(d, id).await;
+    let mut out = Vec::new();
+    for o in el.find_all(By::Css("option")).await.expect("options") {
+        out.push(o.attr("value").await.expect("value").unwrap_or_default());
+    }
+    out
+}
+
+/// First run: creates the store with the test passphrase and waits for the home screen.
+pub async fn create_store(d: &WebDriver) {
+    wait(d, "unlock-screen").await;
+    type_into(d, "unlock-passphrase", PASS).await;
+    type_into(d, "unlock-confirm", PASS).await;
+    click(d, "unlock-submit").await;
+    wait(d, "home-page").await;
+}
+
+/// The titles of the listed cases.
+pub async fn case_titles(d: &WebDriver) -> Vec<String> {
+    let mut out = Vec::new();
+    for el in d.find_all(tid("case-title")).await.expect("find titles") {
+        out.push(el.text().await.expect("text"));
+    }
+    out
+}
+
+/// Saves a screenshot as `target/screenshots/<name>.png`.
+pub async fn screenshot(d: &WebDriver, name: &str) {
+    let dir = corridor_e2e::workspace_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    // The state was checked by the caller; this pause only lets WebKit paint the last frame
+    // before the picture (its screenshots can lag one frame behind the DOM).
+    d.execute("window.scrollTo(0, 0)", Vec::new())
+        .await
+        .expect("scroll to the top");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let png = d.screenshot_as_png().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}

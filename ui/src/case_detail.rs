@@ -1,0 +1,483 @@
+//! The case screen: header (reference, enterprise, category, priority, amount, both persons in
+//! charge, deadlines), the transitions the engine allows this user now (asking a reason where
+//! the workflow wants one), assignment, the timeline with the three note visibilities, a note
+//! form offering only the visibilities the user may write, and the conflicts with both values.
+
+use corridor_model::case::is_provisional_reference;
+use corridor_model::desk::{CaseView, NoteForm, TransitionForm};
+use corridor_model::sla::Deadline;
+use corridor_model::sync::{Conflict, ConflictChoice};
+use corridor_model::timeline::{CaseEvent, EventKind, Institution, Visibility};
+use corridor_model::CaseStatus;
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped as spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api;
+use crate::app::Desk;
+use crate::cases::status_class;
+use crate::i18n::{casablanca, current, error_text, label, mad, t, t_args};
+
+/// The case screen (route `/cases/:id`).
+#[component]
+pub(crate) fn CasePage() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let view_ = RwSignal::new(None::<CaseView>);
+    let error = RwSignal::new(None::<String>);
+    let reload = move || {
+        let key = id();
+        spawn_local(async move {
+            match api::case_view(&key).await {
+                Ok(v) => {
+                    view_.set(Some(v));
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        desk.data.track();
+        reload();
+    });
+    // A change was saved here: reload the case, tell the other screens, show the new count.
+    let changed = Callback::new(move |()| {
+        desk.touch();
+        desk.refresh_sync();
+    });
+
+    view! {
+        <section class="case-page">
+            <A href="/cases" attr:class="back" attr:data-testid="case-back">
+                <span class="chevron" aria-hidden="true">"‹"</span>{move || t("case-back")}
+            </A>
+            <p class="error" role="alert" data-testid="case-error">{move || error.get()}</p>
+            {move || view_.get().map(|v| view! { <CaseBody view=v changed=changed /> })}
+        </section>
+    }
+}
+
+#[component]
+fn CaseBody(view: CaseView, changed: Callback<()>) -> impl IntoView {
+    let case = view.detail.case.clone();
+    let key = case.id.to_string();
+    let status = case.status;
+    let provisional = is_provisional_reference(&case.reference);
+    let amount = case.amount_centimes;
+    let sla = view.detail.sla.clone();
+    let timeline = view.detail.timeline.clone();
+    let region = case.region;
+    let (key_t, key_n, key_a) = (key.clone(), key.clone(), key.clone());
+    view! {
+        <article class="case-detail" data-testid="case-detail" data-status=status.code() data-case-id=key>
+            <header class="case-head card">
+                <div class="case-title-line">
+                    <bdi dir="ltr" class="ref big" data-testid="case-reference">{case.reference.clone()}</bdi>
+                    <Show when=move || provisional>
+                        <span class="provisional" data-testid="case-provisional" title=move || t("case-provisional")>"P"</span>
+                    </Show>
+                    <h1 dir="auto" data-testid="case-title">{case.title.clone()}</h1>
+                    <span class=status_class(status) data-testid="case-status" data-status=status.code()>{move || label("status", status.code())}</span>
+                    <span class=format!("prio {}", case.priority.code())>{move || label("priority", case.priority.code())}</span>
+                    <span class="amount" data-testid="case-amount">
+                        {move || amount.map_or_else(|| t("case-no-amount"), |c| mad(c, current()))}
+                    </span>
+                    <Show when=move || view.pending>
+                        <span class="pending-badge" data-testid="case-pending" title=move || t("case-pending")>"⇡"</span>
+                    </Show>
+                </div>
+                <p class="case-sub">
+                    <span dir="auto">{case.enterprise_name.clone()}</span>
+                    " · ICE "<bdi dir="ltr">{case.ice.to_string()}</bdi>
+                    " · "{move || label("category", case.category.code())}
+                    " · "{move || label("region", &region.code())}
+                </p>
+                <p class="case-sub">
+                    <span data-testid="case-cgem">{move || t("case-cgem")}": "{case.cgem_assignee.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
+                    " · "
+                    <span data-testid="case-cnss">{move || t("case-cnss")}": "{case.cnss_assignee.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
+                </p>
+                <p class="case-sub deadlines" data-testid="case-deadlines">
+                    {move || t("case-deadlines")}": "
+                    <DeadlineBadge name="sla-response" d=sla.response.clone() />
+                    " · "
+                    <DeadlineBadge name="sla-resolution" d=sla.resolution.clone() />
+                    <Show when=move || sla.paused>
+                        " · "{move || t("sla-paused")}
+                    </Show>
+                </p>
+                <Transitions key=key_t allowed=view.allowed.transitions.clone() changed=changed />
+            </header>
+            <div class="case-columns">
+                <div class="case-main">
+                    <Show when={let c = view.conflicts.clone(); move || !c.is_empty()}>
+                        <Conflicts conflicts=view.conflicts.clone() changed=changed />
+                    </Show>
+                    <section class="card">
+                        <h2>{move || t("case-timeline")}</h2>
+                        <ol class="timeline" data-testid="timeline">
+                            {timeline.into_iter().map(|e| view! { <TimelineEvent event=e /> }).collect_view()}
+                        </ol>
+                        <Show when={let v = view.allowed.visibilities.clone(); move || !v.is_empty()}>
+                            <NoteEditor key=key_n.clone() visibilities=view.allowed.visibilities.clone() changed=changed />
+                        </Show>
+                    </section>
+                </div>
+                <aside class="case-side">
+                    <section class="card">
+                        <h2>{move || t("case-description")}</h2>
+                        <p dir="auto" class="description">{if case.description.trim().is_empty() { "—".to_owned() } else { case.description.clone() }}</p>
+                    </section>
+                    <Show when=move || view.allowed.edit>
+                        <Assign key=key_a.clone() changed=changed />
+                    </Show>
+                    <section class="card">
+                        <h2>{move || t("case-attachments")}</h2>
+                        {if view.detail.attachments.is_empty() {
+                            view! { <p class="empty-small">{move || t("case-no-attachments")}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="attachments">
+                                    {view.detail.attachments.iter().map(|a| view! {
+                                        <li data-testid="attachment"><span dir="auto">{a.name.clone()}</span>" "<small dir="ltr">{format!("{} Ko", a.size.div_ceil(1024))}</small></li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </section>
+                    <section class="card">
+                        <h2>{move || t("case-tags")}</h2>
+                        <p class="tags">{case.tags.iter().map(|tag| view! { <span class="tag" dir="auto">{tag.clone()}</span> }).collect_view()}</p>
+                        <Show when={let l = view.detail.links.clone(); let c = view.detail.children.clone(); move || !l.is_empty() || !c.is_empty()}>
+                            <h2>{move || t("case-links")}</h2>
+                            <ul>
+                                {view.detail.links.iter().chain(view.detail.children.iter()).map(|r| view! { <li><bdi dir="ltr" class="ref">{r.clone()}</bdi></li> }).collect_view()}
+                            </ul>
+                        </Show>
+                    </section>
+                </aside>
+            </div>
+        </article>
+    }
+}
+
+#[component]
+fn DeadlineBadge(name: &'static str, d: Deadline) -> impl IntoView {
+    let state = d.state;
+    let due = d.due_at;
+    view! {
+        <span class=format!("sla {}", state.code()) data-sla=state.code()>
+            {move || crate::i18n::try_t(name).unwrap_or_default()}" : "{move || label("sla", state.code())}
+            {move || due.map(|at| format!(" ({})", t_args("sla-due", &[("when", casablanca(&at))])))}
+        </span>
+    }
+}
+
+/// The transitions the engine allows now; one asking a reason opens a small form.
+#[component]
+fn Transitions(
+    key: String,
+    allowed: Vec<(CaseStatus, bool)>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let asking = RwSignal::new(None::<CaseStatus>);
+    let reason = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let key = StoredValue::new(key);
+    let go = move |to: CaseStatus, reason: Option<String>| {
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let form = TransitionForm {
+                case: key.get_value(),
+                to,
+                reason,
+            };
+            match api::transition(form).await {
+                Ok(()) => {
+                    asking.set(None);
+                    changed.run(());
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    let empty = allowed.is_empty();
+    view! {
+        <div class="transitions" data-testid="transitions" aria-busy=move || busy.get().to_string()>
+            <span class="label">{move || t("case-actions")}</span>
+            {allowed.into_iter().map(|(to, needs_reason)| {
+                let id = format!("transition-{}", to.code());
+                view! {
+                    <button class=format!("transition {}", status_class(to)) data-testid=id disabled=move || busy.get()
+                        on:click=move |_| if needs_reason { reason.set(String::new()); asking.set(Some(to)); } else { go(to, None); }>
+                        <span class="chevron" aria-hidden="true">"›"</span>{move || label("status", to.code())}
+                    </button>
+                }
+            }).collect_view()}
+            <Show when=move || empty>
+                <span class="empty-small" data-testid="no-transitions">{move || t("case-no-actions")}</span>
+            </Show>
+            {move || asking.get().map(|to| view! {
+                <form class="reason-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    go(to, Some(reason.get_untracked()));
+                }>
+                    <label for="transition-reason">{move || t("transition-reason")}" — "{move || label("status", to.code())}</label>
+                    <p class="hint">{move || t("transition-reason-hint")}</p>
+                    <textarea id="transition-reason" dir="auto" rows="2" data-testid="transition-reason"
+                        prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                    <div class="actions">
+                        <button type="submit" class="primary" data-testid="transition-confirm" disabled=move || busy.get()>{move || t("transition-confirm")}</button>
+                        <button type="button" on:click=move |_| asking.set(None)>{move || t("cancel")}</button>
+                    </div>
+                </form>
+            })}
+            <p class="error" role="alert" data-testid="transition-error">{move || error.get()}</p>
+        </div>
+    }
+}
+
+fn visibility_icon(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Shared => "⇄",
+        Visibility::Cgem | Visibility::Cnss => "🔒",
+    }
+}
+
+#[component]
+fn TimelineEvent(event: CaseEvent) -> impl IntoView {
+    let at = casablanca(&event.at);
+    let author = event.author.clone();
+    let (icon, visibility, text): (
+        &str,
+        Option<Visibility>,
+        Box<dyn Fn() -> String + Send + Sync>,
+    ) = match event.kind {
+        EventKind::Created => ("◆", None, Box::new(|| t("event-created"))),
+        EventKind::StatusChanged { from, to, reason } => (
+            "◆",
+            None,
+            Box::new(move || {
+                let line = t_args(
+                    "event-status",
+                    &[
+                        ("from", label("status", from.code())),
+                        ("to", label("status", to.code())),
+                    ],
+                );
+                reason
+                    .as_ref()
+                    .map_or(line.clone(), |r| format!("{line} — {r}"))
+            }),
+        ),
+        EventKind::Assigned {
+            institution, to, ..
+        } => (
+            "👤",
+            None,
+            Box::new(move || {
+                t_args(
+                    "event-assigned",
+                    &[
+                        ("side", label("institution", institution.code())),
+                        ("to", to.clone().unwrap_or_else(|| t("case-unassigned"))),
+                    ],
+                )
+            }),
+        ),
+        EventKind::Edited { fields } => (
+            "✎",
+            None,
+            Box::new(move || t_args("event-edited", &[("fields", fields.join(", "))])),
+        ),
+        EventKind::Note { visibility, text } => {
+            ("", Some(visibility), Box::new(move || text.clone()))
+        }
+        EventKind::Tagged { .. } => ("#", None, Box::new(|| t("event-tagged"))),
+        EventKind::Attachment { name, .. } => (
+            "📎",
+            None,
+            Box::new(move || t_args("event-attachment", &[("name", name.clone())])),
+        ),
+        EventKind::Decision { text, .. } => (
+            "⚖",
+            None,
+            Box::new(move || format!("{} — {text}", t("event-decision"))),
+        ),
+        EventKind::Linked { .. } => ("🔗", None, Box::new(|| t("event-linked"))),
+        EventKind::ConflictResolved { field, .. } => (
+            "✔",
+            None,
+            Box::new(move || t_args("event-conflict", &[("field", field.clone())])),
+        ),
+    };
+    match visibility {
+        Some(v) => view! {
+            <li class=format!("event note {}", v.code()) data-testid="timeline-event" data-visibility=v.code()>
+                <span class="vis-badge" data-visibility=v.code()>
+                    <span aria-hidden="true">{visibility_icon(v)}</span>" "{move || label("visibility", v.code())}
+                </span>
+                <span class="meta"><bdi dir="ltr">{at}</bdi>" · "<bdi>{author}</bdi></span>
+                <p dir="auto" class="note-text">{text}</p>
+            </li>
+        }
+        .into_any(),
+        None => view! {
+            <li class="event" data-testid="timeline-event">
+                <span class="icon" aria-hidden="true">{icon}</span>
+                <span class="meta"><bdi dir="ltr">{at}</bdi>" · "<bdi>{author}</bdi></span>
+                <span dir="auto">{text}</span>
+            </li>
+        }
+        .into_any(),
+    }
+}
+
+/// Adds a note; offers only the visibilities the engine allows this user.
+#[component]
+fn NoteEditor(key: String, visibilities: Vec<Visibility>, changed: Callback<()>) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let first = visibilities.first().copied().unwrap_or(Visibility::Shared);
+    let visibility = RwSignal::new(first.code().to_owned());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let key = StoredValue::new(key);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(v) = visibility.get_untracked().parse::<Visibility>() else {
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let form = NoteForm {
+                case: key.get_value(),
+                visibility: v,
+                text: text.get_untracked(),
+            };
+            match api::add_note(form).await {
+                Ok(()) => {
+                    text.set(String::new());
+                    changed.run(());
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="note-editor" on:submit=submit aria-busy=move || busy.get().to_string()>
+            <label for="note-text">{move || t("note-label")}</label>
+            <textarea id="note-text" dir="auto" rows="3" data-testid="note-text"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <div class="actions">
+                <label for="note-visibility" class="inline">{move || t("note-visibility")}</label>
+                <select id="note-visibility" data-testid="note-visibility" prop:value=move || visibility.get()
+                    on:change=move |ev| visibility.set(event_target_value(&ev))>
+                    {visibilities.into_iter().map(|v| view! {
+                        <option value=v.code()>{move || format!("{} {}", visibility_icon(v), label("visibility", v.code()))}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="primary" data-testid="note-submit" disabled=move || busy.get()>{move || t("note-submit")}</button>
+            </div>
+            <p class="error" role="alert" data-testid="note-error">{move || error.get()}</p>
+        </form>
+    }
+}
+
+/// Sets the person in charge on one side.
+#[component]
+fn Assign(key: String, changed: Callback<()>) -> impl IntoView {
+    let side = RwSignal::new("cgem".to_owned());
+    let who = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let key = StoredValue::new(key);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let institution = if side.get_untracked() == "cnss" {
+            Institution::Cnss
+        } else {
+            Institution::Cgem
+        };
+        spawn_local(async move {
+            match api::assign(key.get_value(), institution, who.get_untracked()).await {
+                Ok(()) => {
+                    who.set(String::new());
+                    changed.run(());
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    view! {
+        <form class="card assign" on:submit=submit>
+            <h2>{move || t("case-assign")}</h2>
+            <label for="assign-side">{move || t("col-assignees")}</label>
+            <select id="assign-side" data-testid="assign-side" prop:value=move || side.get() on:change=move |ev| side.set(event_target_value(&ev))>
+                <option value="cgem">{move || label("institution", "cgem")}</option>
+                <option value="cnss">{move || label("institution", "cnss")}</option>
+            </select>
+            <label for="assign-who">{move || t("case-assign-hint")}</label>
+            <input id="assign-who" dir="ltr" data-testid="assign-who" prop:value=move || who.get() on:input=move |ev| who.set(event_target_value(&ev)) />
+            <div class="actions">
+                <button type="submit" data-testid="assign-submit">{move || t("case-assign")}</button>
+            </div>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}
+
+/// Conflicts of the case: both values side by side and a choice.
+#[component]
+fn Conflicts(conflicts: Vec<Conflict>, changed: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let choose = move |id: String, choice: ConflictChoice| {
+        spawn_local(async move {
+            match api::resolve_conflict(id, choice).await {
+                Ok(()) => changed.run(()),
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    let show = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".to_owned(),
+        other => other.to_string(),
+    };
+    view! {
+        <section class="card conflicts" data-testid="conflicts">
+            <h2>{move || t("conflicts-title")}</h2>
+            {conflicts.into_iter().map(|c| {
+                let id = c.id.to_string();
+                let id2 = id.clone();
+                let id_attr = id.clone();
+                let field = c.field.clone();
+                let author = c.author.clone();
+                view! {
+                    <div class="conflict-item" data-testid="conflict-item" data-conflict-id=id_attr>
+                        <p class="conflict-field">{move || t_args("conflict-field", &[("field", field.clone())])}</p>
+                        <div class="conflict-values">
+                            <div class="value current">
+                                <span class="label">{move || t("conflict-current")}</span>
+                                <p dir="auto" data-testid="conflict-current">{show(&c.current)}</p>
+                                <button data-testid="conflict-keep-current" on:click=move |_| choose(id.clone(), ConflictChoice::Current)>{move || t("conflict-keep-current")}</button>
+                            </div>
+                            <div class="value proposed">
+                                <span class="label">{move || t_args("conflict-proposed", &[("author", author.clone())])}</span>
+                                <p dir="auto" data-testid="conflict-proposed">{show(&c.proposed)}</p>
+                                <button data-testid="conflict-keep-proposed" on:click=move |_| choose(id2.clone(), ConflictChoice::Proposed)>{move || t("conflict-keep-proposed")}</button>
+                            </div>
+                        </div>
+                    </div>
+                }
+            }).collect_view()}
+            <p class="error" role="alert">{move || error.get()}</p>
+        </section>
+    }
+}

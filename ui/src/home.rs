@@ -1,0 +1,126 @@
+//! Home: my cases, deadlines near or breached, and the state of the work on this device
+//! (waiting to be sent, refused by the server, conflicts), each one click from the case.
+
+use corridor_model::api::CaseRow;
+use corridor_model::desk::CaseQuery;
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped as spawn_local;
+use leptos_router::components::A;
+
+use crate::api;
+use crate::app::Desk;
+use crate::i18n::{error_text, label, t, t_args};
+
+/// Rows shown per card.
+const CARD_ROWS: u32 = 8;
+
+/// The home screen.
+#[component]
+pub(crate) fn HomePage() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let mine = RwSignal::new(Vec::<CaseRow>::new());
+    let late = RwSignal::new(Vec::<CaseRow>::new());
+    let error = RwSignal::new(None::<String>);
+
+    Effect::new(move |_| {
+        desk.data.track();
+        let user = desk.sync.get().and_then(|s| s.session).map(|s| s.username);
+        spawn_local(async move {
+            let mine_q = CaseQuery {
+                assignee: user.clone(),
+                limit: Some(CARD_ROWS),
+                ..CaseQuery::default()
+            };
+            let mut rows = Vec::new();
+            if user.is_some() {
+                match api::list_cases(mine_q).await {
+                    Ok(r) => rows = r,
+                    Err(e) => error.set(Some(error_text(&e))),
+                }
+            }
+            mine.set(rows);
+            let mut all = Vec::new();
+            for band in ["breached", "near"] {
+                let q = CaseQuery {
+                    sla: Some(band.to_owned()),
+                    sort: Some("priority".to_owned()),
+                    limit: Some(CARD_ROWS),
+                    ..CaseQuery::default()
+                };
+                match api::list_cases(q).await {
+                    Ok(r) => all.extend(r.into_iter().map(|c| (band, c))),
+                    Err(e) => error.set(Some(error_text(&e))),
+                }
+            }
+            late.set(all.into_iter().map(|(_, c)| c).collect());
+        });
+    });
+
+    let work = move || desk.sync.get().and_then(|s| s.work);
+    let refused = move || {
+        let mut all = work().map(|w| w.refused).unwrap_or_default();
+        all.truncate(5);
+        all
+    };
+    let signed_in = move || desk.sync.get().is_some_and(|s| s.session.is_some());
+    view! {
+        <section class="home" data-testid="home-page">
+            <h1>{move || t("home-title")}</h1>
+            <p class="error" role="alert">{move || error.get()}</p>
+            <Show when=move || !signed_in()>
+                <p class="notice" data-testid="home-sign-in-hint">
+                    {move || t("home-sign-in-hint")}" "
+                    <A href="/settings">{move || t("nav-settings")}</A>
+                </p>
+            </Show>
+            <div class="cards">
+                <article class="card" data-testid="home-mine">
+                    <h2>{move || t("home-my-cases")}</h2>
+                    <CaseList rows=mine empty="home-no-cases" />
+                </article>
+                <article class="card" data-testid="home-deadlines">
+                    <h2>{move || t("home-deadlines")}</h2>
+                    <CaseList rows=late empty="home-no-deadlines" />
+                </article>
+                <article class="card" data-testid="home-sync">
+                    <h2>{move || t("home-sync")}</h2>
+                    <ul class="facts">
+                        <li data-testid="home-pending">{move || t_args("home-pending", &[("count", work().map_or(0, |w| w.pending).to_string())])}</li>
+                        <li data-testid="home-conflicts">{move || t_args("home-conflicts", &[("count", work().map_or(0, |w| w.conflicts).to_string())])}</li>
+                        <li data-testid="home-last-sync">{move || work().and_then(|w| w.last_sync).map_or_else(|| t("sync-never"), |at| t_args("sync-last", &[("when", crate::i18n::casablanca_str(&at))]))}</li>
+                        <li data-testid="home-refused">{move || t_args("home-refused", &[("count", work().map_or(0, |w| w.refused.len()).to_string())])}</li>
+                    </ul>
+                    <ul class="refused">
+                        <For each=refused
+                            key=|r| (r.name.clone(), r.at.clone()) let:r>
+                            <li data-testid="refused-change">
+                                <code dir="ltr">{r.name.clone()}</code>" — "<span dir="auto">{r.message}</span>
+                            </li>
+                        </For>
+                    </ul>
+                </article>
+            </div>
+        </section>
+    }
+}
+
+/// A short list of cases, each a link to its screen.
+#[component]
+fn CaseList(rows: RwSignal<Vec<CaseRow>>, empty: &'static str) -> impl IntoView {
+    view! {
+        <Show when=move || !rows.get().is_empty()
+            fallback=move || view! { <p class="empty-small">{move || crate::i18n::try_t(empty).unwrap_or_default()}</p> }>
+            <ul class="case-links">
+                <For each=move || rows.get() key=|c| c.id.clone() let:c>
+                    <li>
+                        <A href=format!("/cases/{}", c.id)>
+                            <bdi dir="ltr" class="ref">{c.reference.clone()}</bdi>" "
+                            <span dir="auto">{c.title.clone()}</span>
+                        </A>
+                        " "<span class=crate::cases::status_class(c.status)>{move || label("status", c.status.code())}</span>
+                    </li>
+                </For>
+            </ul>
+        </Show>
+    }
+}

@@ -1,0 +1,113 @@
+//! Languages of the interface: French (default), Arabic (right to left) and English, from the
+//! Fluent files of `locales/`. The model's codes (statuses, categories, priorities, regions,
+//! visibilities, SLA states, roles, error codes) are translation keys: `status-<code>`, …
+//!
+//! The choice persists in the webview's local storage; `<html lang dir>` follow it, so the
+//! whole layout mirrors in Arabic (the CSS uses logical properties only).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use corridor_model::api::ApiError;
+use fluent_bundle::FluentValue;
+use fluent_templates::Loader;
+use leptos::prelude::*;
+use leptos_fluent::{leptos_fluent, I18n};
+
+/// Provides the translations to everything below it.
+#[component]
+pub(crate) fn I18nProvider(children: Children) -> impl IntoView {
+    leptos_fluent! {
+        children: children(),
+        locales: "./locales",
+        default_language: "fr",
+        sync_html_tag_lang: true,
+        sync_html_tag_dir: true,
+        local_storage_key: "corridor-language",
+        initial_language_from_local_storage: true,
+        set_language_to_local_storage: true,
+    }
+}
+
+/// The translation of `key` in the current language (reactive when called in a closure).
+pub(crate) fn t(key: &str) -> String {
+    expect_context::<I18n>().tr(key)
+}
+
+/// The translation of `key` with its arguments.
+pub(crate) fn t_args(key: &str, args: &[(&'static str, String)]) -> String {
+    let map: HashMap<Cow<'static, str>, FluentValue<'static>> = args
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+        .collect();
+    expect_context::<I18n>().tr_with_args(key, &map)
+}
+
+/// The translation of `key`, or `None` when the current language has none.
+pub(crate) fn try_t(key: &str) -> Option<String> {
+    let i18n = expect_context::<I18n>();
+    let lang: fluent_templates::LanguageIdentifier = i18n.language.get().id.parse().ok()?;
+    i18n.translations
+        .with(|all| all.iter().find_map(|tr| tr.try_lookup(&lang, key)))
+}
+
+/// The label of a model code: `label("status", "draft")` is the key `status-draft`, checked for
+/// every code and locale by the tests.
+pub(crate) fn label(kind: &str, code: &str) -> String {
+    expect_context::<I18n>().tr(&format!("{kind}-{code}"))
+}
+
+/// Code of the current language (`fr`, `ar`, `en`).
+pub(crate) fn current() -> &'static str {
+    expect_context::<I18n>().language.get().id
+}
+
+/// An error in the user's language: the translation of its code where there is one, else the
+/// message the core wrote (in French, which every officer reads).
+pub(crate) fn error_text(e: &ApiError) -> String {
+    try_t(&format!("error-{}", e.code)).unwrap_or_else(|| e.message.clone())
+}
+
+/// Formats an instant in Morocco's legal time.
+pub(crate) fn casablanca(at: &DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Africa::Casablanca)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+/// Formats an RFC 3339 instant in Morocco's legal time (empty when it does not parse).
+pub(crate) fn casablanca_str(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<DateTime<Utc>>()
+        .map(|t| casablanca(&t))
+        .unwrap_or_default()
+}
+
+/// An amount in centimes as MAD with the separators of the language: `12 450,00 MAD` in
+/// French and Arabic (Moroccan usage), `12,450.00 MAD` in English.
+pub(crate) fn mad(centimes: i64, lang: &str) -> String {
+    let (group, decimal) = if lang == "en" {
+        (',', '.')
+    } else {
+        ('\u{202F}', ',')
+    };
+    let negative = centimes < 0;
+    let abs = centimes.unsigned_abs();
+    let units = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
+            grouped.push(group);
+        }
+        grouped.push(ch);
+    }
+    format!(
+        "{}{grouped}{decimal}{:02}\u{A0}MAD",
+        if negative { "-" } else { "" },
+        abs % 100
+    )
+}
+
+#[cfg(test)]
+mod tests;
