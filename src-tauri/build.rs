@@ -11,6 +11,7 @@ fn main() {
             "case_view",
             "create_case",
             "transition",
+            "edit_case",
             "add_note",
             "assign",
             "resolve_conflict",

@@ -70,6 +70,7 @@ pub fn run() {
             commands::cases::case_view,
             commands::cases::create_case,
             commands::cases::transition,
+            commands::cases::edit_case,
             commands::cases::add_note,
             commands::cases::assign,
             commands::cases::resolve_conflict,

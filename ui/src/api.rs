@@ -6,7 +6,7 @@ use corridor_model::api::{
     ApiError, CaseRow, NewCaseForm, SearchHitRow, StoreStatus, UnlockRequest,
 };
 use corridor_model::desk::{
-    CaseQuery, CaseView, NoteForm, SessionView, SignInForm, SyncState, TransitionForm,
+    CaseEditForm, CaseQuery, CaseView, NoteForm, SessionView, SignInForm, SyncState, TransitionForm,
 };
 use corridor_model::sync::ConflictChoice;
 use corridor_model::timeline::Institution;
@@ -107,6 +107,16 @@ pub(crate) async fn transition(form: TransitionForm) -> Result<(), ApiError> {
         form: TransitionForm,
     }
     call("transition", &A { form }).await
+}
+
+/// `edit_case`.
+pub(crate) async fn edit_case(case: String, form: CaseEditForm) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        case: String,
+        form: CaseEditForm,
+    }
+    call("edit_case", &A { case, form }).await
 }
 
 /// `add_note`.

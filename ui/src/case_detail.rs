@@ -6,8 +6,7 @@
 use corridor_model::case::is_provisional_reference;
 use corridor_model::desk::{CaseView, NoteForm, TransitionForm};
 use corridor_model::sla::Deadline;
-use corridor_model::sync::{Conflict, ConflictChoice};
-use corridor_model::timeline::{CaseEvent, EventKind, Institution, Visibility};
+use corridor_model::timeline::{CaseEvent, EventKind, Visibility};
 use corridor_model::CaseStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped as spawn_local;
@@ -16,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api;
 use crate::app::Desk;
+use crate::case_edit::{Assign, Conflicts, EditCase};
 use crate::cases::status_class;
 use crate::i18n::{casablanca, current, error_text, label, mad, t, t_args};
 
@@ -71,6 +71,7 @@ fn CaseBody(view: CaseView, changed: Callback<()>) -> impl IntoView {
     let timeline = view.detail.timeline.clone();
     let region = case.region;
     let (key_t, key_n, key_a) = (key.clone(), key.clone(), key.clone());
+    let edit_case = StoredValue::new(case.clone());
     view! {
         <article class="case-detail" data-testid="case-detail" data-status=status.code() data-case-id=key>
             <header class="case-head card">
@@ -96,12 +97,12 @@ fn CaseBody(view: CaseView, changed: Callback<()>) -> impl IntoView {
                     " · "{move || label("region", &region.code())}
                 </p>
                 <p class="case-sub">
-                    <span data-testid="case-cgem">{move || t("case-cgem")}": "{case.cgem_assignee.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
+                    <span data-testid="case-cgem">{move || t("case-cgem")}{move || t("colon")}{case.cgem_assignee.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
                     " · "
-                    <span data-testid="case-cnss">{move || t("case-cnss")}": "{case.cnss_assignee.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
+                    <span data-testid="case-cnss">{move || t("case-cnss")}{move || t("colon")}{case.cnss_assignee.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
                 </p>
                 <p class="case-sub deadlines" data-testid="case-deadlines">
-                    {move || t("case-deadlines")}": "
+                    {move || t("case-deadlines")}{move || t("colon")}
                     <DeadlineBadge name="sla-response" d=sla.response.clone() />
                     " · "
                     <DeadlineBadge name="sla-resolution" d=sla.resolution.clone() />
@@ -132,6 +133,7 @@ fn CaseBody(view: CaseView, changed: Callback<()>) -> impl IntoView {
                         <p dir="auto" class="description">{if case.description.trim().is_empty() { "—".to_owned() } else { case.description.clone() }}</p>
                     </section>
                     <Show when=move || view.allowed.edit>
+                        <EditCase key=key_a.clone() case=edit_case changed=changed />
                         <Assign key=key_a.clone() changed=changed />
                     </Show>
                     <section class="card">
@@ -170,7 +172,7 @@ fn DeadlineBadge(name: &'static str, d: Deadline) -> impl IntoView {
     let due = d.due_at;
     view! {
         <span class=format!("sla {}", state.code()) data-sla=state.code()>
-            {move || crate::i18n::try_t(name).unwrap_or_default()}" : "{move || label("sla", state.code())}
+            {move || crate::i18n::try_t(name).unwrap_or_default()}{move || t("colon")}{move || label("sla", state.code())}
             {move || due.map(|at| format!(" ({})", t_args("sla-due", &[("when", casablanca(&at))])))}
         </span>
     }
@@ -214,9 +216,9 @@ fn Transitions(
             {allowed.into_iter().map(|(to, needs_reason)| {
                 let id = format!("transition-{}", to.code());
                 view! {
-                    <button class=format!("transition {}", status_class(to)) data-testid=id disabled=move || busy.get()
+                    <button class="transition" data-testid=id disabled=move || busy.get()
                         on:click=move |_| if needs_reason { reason.set(String::new()); asking.set(Some(to)); } else { go(to, None); }>
-                        <span class="chevron" aria-hidden="true">"›"</span>{move || label("status", to.code())}
+                        <span class="chevron" aria-hidden="true">"›"</span>" "{move || label("status", to.code())}
                     </button>
                 }
             }).collect_view()}
@@ -246,7 +248,8 @@ fn Transitions(
 fn visibility_icon(v: Visibility) -> &'static str {
     match v {
         Visibility::Shared => "⇄",
-        Visibility::Cgem | Visibility::Cnss => "🔒",
+        Visibility::Cgem => "◆",
+        Visibility::Cnss => "■",
     }
 }
 
@@ -294,7 +297,19 @@ fn TimelineEvent(event: CaseEvent) -> impl IntoView {
         EventKind::Edited { fields } => (
             "✎",
             None,
-            Box::new(move || t_args("event-edited", &[("fields", fields.join(", "))])),
+            Box::new(move || {
+                t_args(
+                    "event-edited",
+                    &[(
+                        "fields",
+                        fields
+                            .iter()
+                            .map(|f| crate::i18n::field_name(f))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )],
+                )
+            }),
         ),
         EventKind::Note { visibility, text } => {
             ("", Some(visibility), Box::new(move || text.clone()))
@@ -314,7 +329,12 @@ fn TimelineEvent(event: CaseEvent) -> impl IntoView {
         EventKind::ConflictResolved { field, .. } => (
             "✔",
             None,
-            Box::new(move || t_args("event-conflict", &[("field", field.clone())])),
+            Box::new(move || {
+                t_args(
+                    "event-conflict",
+                    &[("field", crate::i18n::field_name(&field))],
+                )
+            }),
         ),
     };
     match visibility {
@@ -323,7 +343,7 @@ fn TimelineEvent(event: CaseEvent) -> impl IntoView {
                 <span class="vis-badge" data-visibility=v.code()>
                     <span aria-hidden="true">{visibility_icon(v)}</span>" "{move || label("visibility", v.code())}
                 </span>
-                <span class="meta"><bdi dir="ltr">{at}</bdi>" · "<bdi>{author}</bdi></span>
+                <span class="meta"><bdi dir="ltr" class="nowrap">{at}</bdi>" · "<bdi>{author}</bdi></span>
                 <p dir="auto" class="note-text">{text}</p>
             </li>
         }
@@ -331,7 +351,7 @@ fn TimelineEvent(event: CaseEvent) -> impl IntoView {
         None => view! {
             <li class="event" data-testid="timeline-event">
                 <span class="icon" aria-hidden="true">{icon}</span>
-                <span class="meta"><bdi dir="ltr">{at}</bdi>" · "<bdi>{author}</bdi></span>
+                <span class="meta"><bdi dir="ltr" class="nowrap">{at}</bdi>" · "<bdi>{author}</bdi></span>
                 <span dir="auto">{text}</span>
             </li>
         }
@@ -388,96 +408,5 @@ fn NoteEditor(key: String, visibilities: Vec<Visibility>, changed: Callback<()>)
             </div>
             <p class="error" role="alert" data-testid="note-error">{move || error.get()}</p>
         </form>
-    }
-}
-
-/// Sets the person in charge on one side.
-#[component]
-fn Assign(key: String, changed: Callback<()>) -> impl IntoView {
-    let side = RwSignal::new("cgem".to_owned());
-    let who = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let key = StoredValue::new(key);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let institution = if side.get_untracked() == "cnss" {
-            Institution::Cnss
-        } else {
-            Institution::Cgem
-        };
-        spawn_local(async move {
-            match api::assign(key.get_value(), institution, who.get_untracked()).await {
-                Ok(()) => {
-                    who.set(String::new());
-                    changed.run(());
-                }
-                Err(e) => error.set(Some(error_text(&e))),
-            }
-        });
-    };
-    view! {
-        <form class="card assign" on:submit=submit>
-            <h2>{move || t("case-assign")}</h2>
-            <label for="assign-side">{move || t("col-assignees")}</label>
-            <select id="assign-side" data-testid="assign-side" prop:value=move || side.get() on:change=move |ev| side.set(event_target_value(&ev))>
-                <option value="cgem">{move || label("institution", "cgem")}</option>
-                <option value="cnss">{move || label("institution", "cnss")}</option>
-            </select>
-            <label for="assign-who">{move || t("case-assign-hint")}</label>
-            <input id="assign-who" dir="ltr" data-testid="assign-who" prop:value=move || who.get() on:input=move |ev| who.set(event_target_value(&ev)) />
-            <div class="actions">
-                <button type="submit" data-testid="assign-submit">{move || t("case-assign")}</button>
-            </div>
-            <p class="error" role="alert">{move || error.get()}</p>
-        </form>
-    }
-}
-
-/// Conflicts of the case: both values side by side and a choice.
-#[component]
-fn Conflicts(conflicts: Vec<Conflict>, changed: Callback<()>) -> impl IntoView {
-    let error = RwSignal::new(None::<String>);
-    let choose = move |id: String, choice: ConflictChoice| {
-        spawn_local(async move {
-            match api::resolve_conflict(id, choice).await {
-                Ok(()) => changed.run(()),
-                Err(e) => error.set(Some(error_text(&e))),
-            }
-        });
-    };
-    let show = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "—".to_owned(),
-        other => other.to_string(),
-    };
-    view! {
-        <section class="card conflicts" data-testid="conflicts">
-            <h2>{move || t("conflicts-title")}</h2>
-            {conflicts.into_iter().map(|c| {
-                let id = c.id.to_string();
-                let id2 = id.clone();
-                let id_attr = id.clone();
-                let field = c.field.clone();
-                let author = c.author.clone();
-                view! {
-                    <div class="conflict-item" data-testid="conflict-item" data-conflict-id=id_attr>
-                        <p class="conflict-field">{move || t_args("conflict-field", &[("field", field.clone())])}</p>
-                        <div class="conflict-values">
-                            <div class="value current">
-                                <span class="label">{move || t("conflict-current")}</span>
-                                <p dir="auto" data-testid="conflict-current">{show(&c.current)}</p>
-                                <button data-testid="conflict-keep-current" on:click=move |_| choose(id.clone(), ConflictChoice::Current)>{move || t("conflict-keep-current")}</button>
-                            </div>
-                            <div class="value proposed">
-                                <span class="label">{move || t_args("conflict-proposed", &[("author", author.clone())])}</span>
-                                <p dir="auto" data-testid="conflict-proposed">{show(&c.proposed)}</p>
-                                <button data-testid="conflict-keep-proposed" on:click=move |_| choose(id2.clone(), ConflictChoice::Proposed)>{move || t("conflict-keep-proposed")}</button>
-                            </div>
-                        </div>
-                    </div>
-                }
-            }).collect_view()}
-            <p class="error" role="alert">{move || error.get()}</p>
-        </section>
     }
 }

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::app::Desk;
-use crate::i18n::{casablanca_str, error_text, label, t, t_args};
+use crate::i18n::{casablanca_str, error_text, label, t};
 
 /// Rows per page.
 const PAGE: u32 = 100;
@@ -162,7 +162,7 @@ pub(crate) fn CasesPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{move || t("cases-title")}</h1>
                 <span class="count" data-testid="case-count">
-                    {move || t_args("cases-count", &[("count", shown().len().to_string())])}
+                    {move || crate::i18n::t_count("cases-count", shown().len())}
                 </span>
                 <span class="spacer"></span>
                 <button class="primary" data-testid="new-case-button" on:click=move |_| show_form.set(true)>
@@ -234,9 +234,9 @@ pub(crate) fn CasesPage() -> impl IntoView {
                     </tbody>
                 </table>
                 <div class="pager">
-                    <button data-testid="page-prev" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"‹"</button>
+                    <button data-testid="page-prev" aria-label=move || t("page-prev") disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))><span class="chevron" aria-hidden="true">"‹"</span></button>
                     <span>{move || (page.get() + 1).to_string()}</span>
-                    <button data-testid="page-next" disabled=move || !more() on:click=move |_| page.update(|p| *p += 1)>"›"</button>
+                    <button data-testid="page-next" aria-label=move || t("page-next") disabled=move || !more() on:click=move |_| page.update(|p| *p += 1)><span class="chevron" aria-hidden="true">"›"</span></button>
                 </div>
             </Show>
         </section>
@@ -265,7 +265,7 @@ fn CaseLine(index: usize, case: CaseRow, selected: RwSignal<usize>) -> impl Into
             <td><span class=status_class(status) data-status=status.code()>{move || label("status", status.code())}</span></td>
             <td><span class=format!("prio {}", prio.code())>{move || label("priority", prio.code())}</span></td>
             <td title=move || label("region", &region.code())><bdi dir="ltr">{region.code()}</bdi></td>
-            <td><bdi dir="ltr">{casablanca_str(&c.opened_at)}</bdi></td>
+            <td><bdi dir="ltr" class="nowrap">{casablanca_str(&c.opened_at)}</bdi></td>
         </tr>
     }
 }

@@ -61,9 +61,9 @@ pub(crate) fn TopBar() -> impl IntoView {
             <SyncIndicator />
             <span class="user" data-testid="current-user" dir="auto">{user}</span>
             <LanguageSelect />
-            <button class="icon-button" data-testid="lock-button" title=move || t("lock-title") on:click=lock>
-                <span aria-hidden="true">"🔒"</span>
-                <span class="visually-hidden">{move || t("lock")}</span>
+            <button class="lock-button" data-testid="lock-button" title=move || t("lock-title") on:click=lock>
+                <svg class="icon" viewBox="0 0 16 16" aria-hidden="true"><rect x="3" y="7" width="10" height="8" rx="1.5" fill="currentColor"/><path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" stroke-width="1.6"/></svg>
+                " "{move || t("lock")}
             </button>
         </header>
     }

@@ -44,6 +44,14 @@ pub(crate) fn t_args(key: &str, args: &[(&'static str, String)]) -> String {
     expect_context::<I18n>().tr_with_args(key, &map)
 }
 
+/// The translation of `key` for a count (`$count`, a number, so that plural forms apply:
+/// French "1 dossier / 2 dossiers", Arabic's six forms).
+pub(crate) fn t_count(key: &str, count: usize) -> String {
+    let mut map: HashMap<Cow<'static, str>, FluentValue<'static>> = HashMap::new();
+    map.insert(Cow::Borrowed("count"), FluentValue::from(count));
+    expect_context::<I18n>().tr_with_args(key, &map)
+}
+
 /// The translation of `key`, or `None` when the current language has none.
 pub(crate) fn try_t(key: &str) -> Option<String> {
     let i18n = expect_context::<I18n>();
@@ -56,6 +64,11 @@ pub(crate) fn try_t(key: &str) -> Option<String> {
 /// every code and locale by the tests.
 pub(crate) fn label(kind: &str, code: &str) -> String {
     expect_context::<I18n>().tr(&format!("{kind}-{code}"))
+}
+
+/// The name of a case field (`title`, `amount_centimes`, …) in the current language.
+pub(crate) fn field_name(field: &str) -> String {
+    try_t(&format!("field-{field}")).unwrap_or_else(|| field.to_owned())
 }
 
 /// Code of the current language (`fr`, `ar`, `en`).
@@ -82,6 +95,14 @@ pub(crate) fn casablanca_str(rfc3339: &str) -> String {
         .parse::<DateTime<Utc>>()
         .map(|t| casablanca(&t))
         .unwrap_or_default()
+}
+
+/// An amount in centimes as typed back into a field: `12450,00` (`12450.00` in English).
+pub(crate) fn mad_plain(centimes: i64, lang: &str) -> String {
+    let decimal = if lang == "en" { '.' } else { ',' };
+    let sign = if centimes < 0 { "-" } else { "" };
+    let abs = centimes.unsigned_abs();
+    format!("{sign}{}{decimal}{:02}", abs / 100, abs % 100)
 }
 
 /// An amount in centimes as MAD with the separators of the language: `12 450,00 MAD` in

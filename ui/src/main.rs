@@ -8,6 +8,7 @@
 mod api;
 mod app;
 mod case_detail;
+mod case_edit;
 mod cases;
 mod frame;
 mod home;

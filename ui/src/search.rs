@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local_scoped as spawn_local;
 
 use crate::api;
-use crate::i18n::{error_text, t, t_args};
+use crate::i18n::{error_text, t};
 use leptos_router::hooks::use_navigate;
 
 /// The search box and its results.
@@ -86,7 +86,7 @@ pub(crate) fn GlobalSearch() -> impl IntoView {
                 data-testid="global-search"
                 placeholder=move || t("search-placeholder")
                 autocomplete="off"
-                dir="auto"
+                dir=move || if crate::i18n::current() == "ar" { "rtl" } else { "auto" }
                 on:input=on_input
                 on:keyup=on_keyup
             />
@@ -101,7 +101,7 @@ pub(crate) fn GlobalSearch() -> impl IntoView {
                             } else if n == 0 {
                                 t("search-none")
                             } else {
-                                t_args("search-count", &[("count", n.to_string())])
+                                crate::i18n::t_count("search-count", n)
                             }
                         }}
                     </p>

@@ -122,9 +122,9 @@ pub(crate) fn SettingsPage() -> impl IntoView {
                 </Show>
             </section>
             <section class="card">
-                <h2>{move || t("settings-lock-delay")}</h2>
+                <h2>{move || t("settings-lock")}</h2>
                 <label for="lock-minutes">{move || t("settings-lock-delay")}</label>
-                <input id="lock-minutes" type="number" min="1" max="240" dir="ltr" data-testid="lock-minutes"
+                <input id="lock-minutes" type="number" min="1" max="240" data-testid="lock-minutes"
                     prop:value=move || minutes.get() on:change=save_minutes />
             </section>
             <section class="card">

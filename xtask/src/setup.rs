@@ -30,6 +30,8 @@ const APT_PACKAGES: &[&str] = &[
 ];
 
 const TRUNK: &str = "0.21.14";
+/// axe-core, injected by the desktop tests to check accessibility (from the npm registry).
+pub(crate) const AXE_CORE: &str = "4.14.1";
 const TAURI_DRIVER: &str = "2.1.0";
 
 /// Installs everything that is missing.
@@ -41,7 +43,26 @@ pub(crate) fn ensure_tools() -> Result<()> {
     ensure_cargo_tool("trunk", "trunk", TRUNK, true)?;
     ensure_cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &wasm_bindgen, false)?;
     ensure_cargo_tool("tauri-driver", "tauri-driver", TAURI_DRIVER, true)?;
+    ensure_axe()?;
     Ok(())
+}
+
+/// axe-core under `target/npm` (read by the desktop tests), at the pinned version.
+fn ensure_axe() -> Result<()> {
+    let prefix = root().join("target/npm");
+    let manifest = prefix.join("node_modules/axe-core/package.json");
+    let pinned = format!("\"version\": \"{AXE_CORE}\"");
+    if std::fs::read_to_string(&manifest).is_ok_and(|t| t.contains(&pinned)) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&prefix)?;
+    run(
+        &format!("npm install axe-core@{AXE_CORE}"),
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("axe-core@{AXE_CORE}")),
+    )
 }
 
 fn ensure_apt() -> Result<()> {

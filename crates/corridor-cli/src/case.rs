@@ -8,16 +8,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use corridor_model::case::{parse_mad, parse_tag};
-use corridor_model::desk::CaseQuery;
-use corridor_model::mutation::CaseEdit;
+use corridor_model::case::parse_tag;
+use corridor_model::desk::{CaseEditForm, CaseQuery};
 use corridor_model::timeline::{Institution, Visibility};
 use corridor_model::{CaseStatus, NewCase};
 use corridor_store::{CaseFilter, StoreError, DEFAULT_MAX_ATTACHMENT};
 
 use crate::error::CliError;
+use crate::open;
 use crate::output::{print_case_line, print_detail, print_json, report, say};
-use crate::{open, parse_opt};
 
 /// `corridor case …`.
 #[derive(Debug, Subcommand)]
@@ -270,20 +269,13 @@ pub(crate) async fn run(dir: &Path, cmd: CaseCmd, json: bool) -> Result<(), CliE
             amount,
             priority,
         } => {
-            let edit = CaseEdit {
+            let edit = CaseEditForm {
                 title,
                 description,
-                amount_centimes: amount
-                    .map(|a| {
-                        if a.trim().is_empty() {
-                            Ok(None)
-                        } else {
-                            parse_mad(&a).map(Some)
-                        }
-                    })
-                    .transpose()?,
-                priority: parse_opt(priority.as_deref())?,
-            };
+                amount,
+                priority,
+            }
+            .parse()?;
             if edit.fields().is_empty() {
                 return Err(CliError::new(
                     "nothing_to_change",

@@ -203,3 +203,77 @@ pub struct CaseQuery {
     #[serde(default)]
     pub offset: u32,
 }
+
+/// Changes to a case's fields as typed (the CLI's flags, the case screen's form); absent fields
+/// stay as they are, an empty amount clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEditForm {
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New amount in MAD as typed (`12 450,00`), or empty to clear it.
+    pub amount: Option<String>,
+    /// New priority code.
+    pub priority: Option<String>,
+}
+
+impl CaseEditForm {
+    /// The edit, with the amount and the priority parsed (an invalid one is refused, naming
+    /// what was typed).
+    pub fn parse(&self) -> Result<crate::mutation::CaseEdit, crate::ValidationError> {
+        Ok(crate::mutation::CaseEdit {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            amount_centimes: self
+                .amount
+                .as_deref()
+                .map(|a| {
+                    if a.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        crate::case::parse_mad(a).map(Some)
+                    }
+                })
+                .transpose()?,
+            priority: self
+                .priority
+                .as_deref()
+                .map(str::parse::<crate::Priority>)
+                .transpose()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_form_parses_amounts_and_priorities_and_refuses_bad_ones() {
+        let form = CaseEditForm {
+            amount: Some("12 450,50".to_owned()),
+            priority: Some("high".to_owned()),
+            ..CaseEditForm::default()
+        };
+        let edit = form.parse().expect("valid");
+        assert_eq!(edit.amount_centimes, Some(Some(1_245_050)));
+        assert_eq!(edit.priority, Some(crate::Priority::High));
+        assert_eq!(edit.title, None, "absent fields stay absent");
+        let clear = CaseEditForm {
+            amount: Some("  ".to_owned()),
+            ..CaseEditForm::default()
+        };
+        assert_eq!(clear.parse().expect("clear").amount_centimes, Some(None));
+        let bad = CaseEditForm {
+            amount: Some("douze".to_owned()),
+            ..CaseEditForm::default()
+        };
+        assert!(bad.parse().unwrap_err().to_string().contains("douze"));
+        let bad = CaseEditForm {
+            priority: Some("énorme".to_owned()),
+            ..CaseEditForm::default()
+        };
+        assert!(bad.parse().is_err());
+    }
+}

@@ -2,7 +2,7 @@
 //! screen. The store asks the engine; nothing here decides what is allowed.
 
 use corridor_model::api::{CaseRow, NewCaseForm, SearchHitRow};
-use corridor_model::desk::{CaseQuery, CaseView, NoteForm, TransitionForm};
+use corridor_model::desk::{CaseEditForm, CaseQuery, CaseView, NoteForm, TransitionForm};
 use corridor_model::sync::ConflictChoice;
 use corridor_model::timeline::Institution;
 use corridor_store::{CaseFilter, StoreError};
@@ -46,6 +46,20 @@ pub(crate) async fn transition(state: State<'_, AppState>, form: TransitionForm)
     let store = open_store(&state).await?;
     let reason = form.reason.filter(|r| !r.trim().is_empty());
     store.transition(&form.case, form.to, reason).await?;
+    Ok(())
+}
+
+/// Edits the title, description, amount or priority (the engine keeps concurrent edits as
+/// conflicts).
+#[tauri::command]
+pub(crate) async fn edit_case(
+    state: State<'_, AppState>,
+    case: String,
+    form: CaseEditForm,
+) -> Result<()> {
+    let store = open_store(&state).await?;
+    let edit = form.parse().map_err(StoreError::from)?;
+    store.edit_case(&case, edit).await?;
     Ok(())
 }
 

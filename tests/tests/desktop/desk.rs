@@ -1,12 +1,15 @@
 //! An officer's day in the app, against a real server and a second (CLI) device of the CNSS:
 //! sign in, open a case, walk it through the workflow (the CNSS's steps are not offered to the
 //! CGEM officer), notes of each visibility (the other institution receives only what it may),
-//! the server stopped (work goes on offline) then restarted (the changes arrive), and the
-//! whole desk in Arabic, right to left, the choice kept across a restart. Screenshots of the
+//! the server stopped (work goes on offline) then restarted (the changes arrive, the title
+//! renamed on both sides is a conflict shown with both values and settled), and the
+//! whole desk in Arabic, right to left, the choice kept across a restart; axe-core finds no
+//! serious or critical accessibility violation on any screen, in either language. Screenshots of the
 //! main screens in French and Arabic go to `target/screenshots/`.
 
 use corridor_e2e::devices::{add_user, Device};
 use corridor_e2e::ServerProcess;
+use corridor_model::mutation::CaseEdit;
 use corridor_model::timeline::{EventKind, Visibility};
 use corridor_model::CaseStatus;
 use thirtyfour::prelude::*;
@@ -15,6 +18,8 @@ use crate::support::*;
 
 const ICE: &str = "001561191000066";
 const TITLE: &str = "Indemnités journalières bloquées";
+const OURS: &str = "Indemnités bloquées — relance de l'employeur";
+const THEIRS: &str = "IJ bloquées (vu par la CNSS)";
 
 /// The notes of a case on a CLI device, as (visibility, text).
 async fn notes_on(device: &Device, case: &str) -> Vec<(Visibility, String)> {
@@ -114,7 +119,13 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     let mut server = ServerProcess::start(&db, work.path());
     add_user(&db, work.path(), "k.alaoui", "cgem_officer", "MA-06");
     add_user(&db, work.path(), "m.bennani", "cnss_rep", "MA-06");
-    let driver = Driver::start(data.path(), &server.url).await;
+    // Syncs only when asked (sign-in, "sync now"), so that the test orders them.
+    let driver = Driver::start_with(
+        data.path(),
+        &server.url,
+        &[("CORRIDOR_SYNC_INTERVAL", "3600")],
+    )
+    .await;
     let d = driver.session().await;
     create_store(&d).await;
 
@@ -143,6 +154,7 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     .await;
     wait_text(&d, "current-user", 5, |t| t == "k.alaoui").await;
     screenshot(&d, "settings-fr").await;
+    axe_check(&d, "settings (fr)").await;
 
     // A new case, opened from the list.
     click(&d, "nav-cases").await;
@@ -188,6 +200,7 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
         "final reference {reference}"
     );
     screenshot(&d, "case-detail-fr").await;
+    axe_check(&d, "case (fr)").await;
 
     // The CNSS device receives the case and the shared note, never the CGEM-internal one.
     let mut cnss = Device::login(&server.url, "m.bennani").await;
@@ -245,16 +258,51 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     add_note(&d, "shared", "Relance envoyée hors ligne").await;
     wait(&d, "case-pending").await;
     wait(&d, "sync-pending").await;
+    // The title, renamed offline.
+    click(&d, "case-edit").await;
+    type_into(&d, "edit-title", OURS).await;
+    click(&d, "edit-submit").await;
+    wait_text(&d, "case-title", 10, |t| t == OURS).await;
 
-    // It comes back: the change arrives, and the CNSS receives it.
+    // It comes back; meanwhile the CNSS renamed the case too, and synced first.
     let _server = ServerProcess::start_on(&db, work.path(), &bind);
+    let theirs = CaseEdit {
+        title: Some(THEIRS.to_owned()),
+        ..CaseEdit::default()
+    };
+    cnss.store()
+        .edit_case(&reference, theirs)
+        .await
+        .expect("cnss edit");
+    cnss.sync().await.expect("cnss sync");
     sync_now(&d).await;
     wait_gone(&d, "case-pending", 10).await;
+    // The note arrives; the two titles are a visible conflict (the CNSS's, first, is current).
     cnss.sync().await.expect("cnss sync");
     assert!(notes_on(&cnss, &reference)
         .await
         .iter()
         .any(|(v, t)| *v == Visibility::Shared && t == "Relance envoyée hors ligne"));
+    wait(&d, "conflict-item").await;
+    wait_text(&d, "conflict-current", 5, |t| t == THEIRS).await;
+    wait_text(&d, "conflict-proposed", 5, |t| t == OURS).await;
+    wait_text(&d, "case-title", 5, |t| t == THEIRS).await;
+    screenshot(&d, "conflict-fr").await;
+    axe_check(&d, "conflict (fr)").await;
+    // The officer keeps theirs own; the choice reaches the CNSS.
+    click(&d, "conflict-keep-proposed").await;
+    wait_gone(&d, "conflict-item", 10).await;
+    wait_text(&d, "case-title", 10, |t| t == OURS).await;
+    sync_now(&d).await;
+    cnss.sync().await.expect("cnss sync");
+    let title = cnss
+        .store()
+        .case_detail(&reference)
+        .await
+        .expect("case")
+        .case
+        .title;
+    assert_eq!(title, OURS);
 
     // Arabic: the whole desk right to left, labels translated, references left to right.
     choose(&d, "language-select", "ar").await;
@@ -269,16 +317,20 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
         .expect("attr");
     assert_eq!(dir.as_deref(), Some("ltr"));
     screenshot(&d, "case-detail-ar").await;
+    axe_check(&d, "case (ar)").await;
     click(&d, "nav-cases").await;
     wait(&d, "case-table").await;
     wait_text(&d, "case-count", 5, |t| t.contains("ملف")).await;
     screenshot(&d, "cases-ar").await;
+    axe_check(&d, "cases (ar)").await;
     click(&d, "nav-home").await;
     wait(&d, "home-page").await;
     screenshot(&d, "home-ar").await;
+    axe_check(&d, "home (ar)").await;
     click(&d, "nav-settings").await;
     wait(&d, "signed-in").await;
     screenshot(&d, "settings-ar").await;
+    axe_check(&d, "settings (ar)").await;
     d.quit().await.expect("quit");
 
     // The choice persists: after a restart the unlock screen is in Arabic.
@@ -292,8 +344,10 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     wait_attr(&d, "html", "dir", "ltr", 5).await;
     wait(&d, "home-mine").await;
     screenshot(&d, "home-fr").await;
+    axe_check(&d, "home (fr)").await;
     click(&d, "nav-cases").await;
     wait(&d, "case-table").await;
     screenshot(&d, "cases-fr").await;
+    axe_check(&d, "cases (fr)").await;
     d.quit().await.expect("quit");
 }

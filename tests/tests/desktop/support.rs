@@ -23,6 +23,8 @@ fn free_port() -> u16 {
 pub struct Driver {
     child: Child,
     url: String,
+    /// The webview's own storage (the language choice lives there): one per test.
+    _webview_home: tempfile::TempDir,
 }
 
 impl Driver {
@@ -35,6 +37,10 @@ impl Driver {
     pub async fn start_with(data_dir: &Path, server_url: &str, env: &[(&str, &str)]) -> Driver {
         let port = free_port();
         let native = free_port();
+        let webview_home = tempfile::tempdir().expect("tempdir");
+        for sub in ["data", "cache"] {
+            std::fs::create_dir_all(webview_home.path().join(sub)).expect("webview dirs");
+        }
         let webkit = std::env::var("CORRIDOR_NATIVE_DRIVER")
             .unwrap_or_else(|_| "/usr/bin/WebKitWebDriver".to_owned());
         let mut cmd = Command::new(
@@ -50,6 +56,8 @@ impl Driver {
         .env("CORRIDOR_DATA_DIR", data_dir)
         .env("CORRIDOR_SERVER_URL", server_url)
         .env("CORRIDOR_SYNC_INTERVAL", "2")
+        .env("XDG_DATA_HOME", webview_home.path().join("data"))
+        .env("XDG_CACHE_HOME", webview_home.path().join("cache"))
         .env_remove("CORRIDOR_PASSPHRASE")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
@@ -67,7 +75,11 @@ impl Driver {
         })
         .await;
         assert!(up.is_some(), "tauri-driver did not open port {port}");
-        Driver { child, url }
+        Driver {
+            child,
+            url,
+            _webview_home: webview_home,
+        }
     }
 
     /// Launches the app and opens a WebDriver session on it.
@@ -80,9 +92,20 @@ impl Driver {
             serde_json::json!({ "application": app.display().to_string() }),
         )
         .expect("capability");
-        let driver = WebDriver::new(&self.url, caps)
-            .await
-            .expect("WebDriver session");
+        // tauri-driver may take the connection before it can serve it: a refused first request
+        // is tried again (a session that fails three times fails the test).
+        let mut attempt = 0;
+        let driver = loop {
+            match WebDriver::new(&self.url, caps.clone()).await {
+                Ok(d) => break d,
+                Err(e) if attempt < 2 => {
+                    eprintln!("WebDriver session refused ({e}); trying again");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("WebDriver session: {e}"),
+            }
+        };
         driver
             .set_implicit_wait_timeout(Duration::from_secs(0))
             .await
@@ -229,4 +252,43 @@ pub async fn screenshot(d: &WebDriver, name: &str) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let png = d.screenshot_as_png().await.expect("screenshot");
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Runs axe-core (installed by `cargo xtask setup` under `target/npm`) on the current screen
+/// against WCAG 2 A and AA, and fails on any serious or critical violation, naming each.
+/// Moderate and minor findings are printed.
+pub async fn axe_check(d: &WebDriver, screen: &str) {
+    let path = corridor_e2e::workspace_root().join("target/npm/node_modules/axe-core/axe.min.js");
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask setup`)", path.display()));
+    d.execute(&source, Vec::new())
+        .await
+        .expect("inject axe-core");
+    let ret = d
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })\
+               .then(r => done(JSON.stringify(r.violations.map(v => ({\
+                 id: v.id, impact: v.impact, help: v.help,\
+                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })))))\
+               .catch(e => done(JSON.stringify([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }])));",
+            Vec::new(),
+        )
+        .await
+        .expect("run axe-core");
+    let text: String = ret.convert().expect("axe result");
+    let violations: Vec<serde_json::Value> = serde_json::from_str(&text).expect("axe json");
+    let (blocking, other): (Vec<_>, Vec<_>) = violations
+        .iter()
+        .partition(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")));
+    for v in &other {
+        eprintln!(
+            "axe ({screen}), {}: {} — {}",
+            v["impact"], v["id"], v["help"]
+        );
+    }
+    assert!(
+        blocking.is_empty(),
+        "serious or critical accessibility violations on {screen}: {blocking:#?}"
+    );
 }

@@ -44,7 +44,13 @@ home-no-cases = لا يوجد ملف مسند إليك.
 home-no-deadlines = لا توجد آجال قريبة.
 home-sign-in-hint = سجّل الدخول إلى خادم الممر في الإعدادات لتلقي ملفات جهاتك.
 cases-title = الملفات
-cases-count = { $count } ملف
+cases-count = { $count ->
+    [zero] لا ملفات
+    [one] ملف واحد
+    [two] ملفان
+    [few] { $count } ملفات
+   *[other] { $count } ملفًا
+}
 cases-new = ملف جديد
 cases-empty = لا توجد ملفات حاليا. انقر على «ملف جديد» لتسجيل طلب مشغّل.
 cases-none-match = لا يوجد ملف يطابق هذه المرشحات.
@@ -76,7 +82,7 @@ sort-title = العنوان
 sla-band-breached = متجاوزة
 sla-band-near = قريبة
 sla-band-ok = في الآجال
-keyboard-hint = ↑↓ أو j/k للتنقل، Enter للفتح
+keyboard-hint = ↑↓ أو j/k للتنقل، مفتاح الإدخال للفتح
 new-case-title = ملف جديد
 new-case-ice = المعرف الموحد للمقاولة (ICE)
 new-case-enterprise = الاسم التجاري (إذا كانت مقاولة جديدة)
@@ -131,8 +137,20 @@ sla-paused = الآجال معلقة (في انتظار المشغّل)
 case-not-found = الملف غير موجود على هذا الجهاز.
 case-assign-hint = اسم مستخدم الشخص (فارغ للإزالة)
 saved = تم الحفظ على هذا الجهاز.
+case-edit = تعديل الملف
+case-amount-mad = المبلغ (درهم)
+field-title = العنوان
+field-description = الوصف
+field-amount_centimes = المبلغ
+field-priority = الأولوية
+field-cgem_assignee = المكلف من CGEM
+field-cnss_assignee = المكلف من CNSS
+colon = :{" "}
+settings-lock = القفل التلقائي
+page-prev = الصفحة السابقة
+page-next = الصفحة التالية
 settings-title = الإعدادات
-settings-account = حساب الممر
+settings-account = حساب كوريدور
 settings-server = عنوان الخادم
 settings-user = اسم المستخدم
 settings-password = كلمة المرور
@@ -149,14 +167,20 @@ search-label = البحث عن ملف
 search-placeholder = بحث… (Ctrl+K)
 search-busy = جارٍ البحث…
 search-none = لا يوجد ملف مطابق.
-search-count = { $count } ملف
+search-count = { $count ->
+    [zero] لا ملفات
+    [one] ملف واحد
+    [two] ملفان
+    [few] { $count } ملفات
+   *[other] { $count } ملفًا
+}
 status-draft = مسودة
 status-submitted = مُقدَّم
 status-qualified = مؤهَّل
-status-transmitted_to_cnss = محال على الصندوق
+status-transmitted_to_cnss = محال على CNSS
 status-in_progress = قيد المعالجة
 status-awaiting_employer = في انتظار المشغّل
-status-awaiting_cnss = في انتظار الصندوق
+status-awaiting_cnss = في انتظار CNSS
 status-resolved = تمت التسوية
 status-rejected = مرفوض
 status-closed = مغلق

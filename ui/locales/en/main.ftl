@@ -44,7 +44,10 @@ home-no-cases = No case is assigned to you.
 home-no-deadlines = No deadline is near.
 home-sign-in-hint = Sign in to the corridor server in Settings to receive the cases of your regions.
 cases-title = Cases
-cases-count = { $count } case(s)
+cases-count = { $count } { $count ->
+    [one] case
+   *[other] cases
+}
 cases-new = New case
 cases-empty = No case yet. Click “New case” to record an employer's request.
 cases-none-match = No case matches these filters.
@@ -131,6 +134,18 @@ sla-paused = Deadlines paused (awaiting the employer)
 case-not-found = Case not found on this computer.
 case-assign-hint = User name of the person (empty to remove)
 saved = Saved on this computer.
+case-edit = Edit the case
+case-amount-mad = Amount (MAD)
+field-title = title
+field-description = description
+field-amount_centimes = amount
+field-priority = priority
+field-cgem_assignee = CGEM assignee
+field-cnss_assignee = CNSS assignee
+colon = :{" "}
+settings-lock = Automatic lock
+page-prev = Previous page
+page-next = Next page
 settings-title = Settings
 settings-account = Corridor account
 settings-server = Server address
@@ -149,7 +164,10 @@ search-label = Search a case
 search-placeholder = Search… (Ctrl+K)
 search-busy = Searching…
 search-none = No case matches.
-search-count = { $count } case(s)
+search-count = { $count } { $count ->
+    [one] case
+   *[other] cases
+}
 status-draft = Draft
 status-submitted = Submitted
 status-qualified = Qualified

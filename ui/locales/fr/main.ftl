@@ -44,7 +44,10 @@ home-no-cases = Aucun dossier ne vous est attribué.
 home-no-deadlines = Aucune échéance proche.
 home-sign-in-hint = Connectez-vous au serveur du corridor dans Paramètres pour recevoir les dossiers de vos régions.
 cases-title = Dossiers
-cases-count = { $count } dossier(s)
+cases-count = { $count } { $count ->
+    [one] dossier
+   *[other] dossiers
+}
 cases-new = Nouveau dossier
 cases-empty = Aucun dossier pour l'instant. Cliquez sur « Nouveau dossier » pour enregistrer la demande d'un employeur.
 cases-none-match = Aucun dossier ne correspond à ces filtres.
@@ -63,7 +66,7 @@ filter-status = Statut
 filter-region = Région
 filter-category = Catégorie
 filter-priority = Priorité
-filter-sla = Délais
+filter-sla = Échéances
 filter-assignee = Responsable
 filter-tag = Étiquette
 filter-clear = Effacer les filtres
@@ -131,8 +134,20 @@ sla-paused = Délais suspendus (attente de l'employeur)
 case-not-found = Dossier introuvable sur ce poste.
 case-assign-hint = Identifiant de la personne (vide pour retirer)
 saved = Enregistré sur ce poste.
+case-edit = Modifier le dossier
+case-amount-mad = Montant (MAD)
+field-title = titre
+field-description = description
+field-amount_centimes = montant
+field-priority = priorité
+field-cgem_assignee = responsable CGEM
+field-cnss_assignee = responsable CNSS
+colon = {" "}:{" "}
+settings-lock = Verrouillage automatique
+page-prev = Page précédente
+page-next = Page suivante
 settings-title = Paramètres
-settings-account = Compte du corridor
+settings-account = Compte Corridor
 settings-server = Adresse du serveur
 settings-user = Identifiant
 settings-password = Mot de passe
@@ -149,7 +164,10 @@ search-label = Rechercher un dossier
 search-placeholder = Rechercher… (Ctrl+K)
 search-busy = Recherche…
 search-none = Aucun dossier ne correspond.
-search-count = { $count } dossier(s)
+search-count = { $count } { $count ->
+    [one] dossier
+   *[other] dossiers
+}
 status-draft = Brouillon
 status-submitted = Soumis
 status-qualified = Qualifié

@@ -31,9 +31,11 @@ fn entries(lang: &str) -> Vec<(String, String)> {
                         .map(|el| match el {
                             PatternElement::TextElement { value } => (*value).to_owned(),
                             PatternElement::Placeable { expression } => match expression {
-                                Expression::Inline(InlineExpression::VariableReference { id }) => {
-                                    format!("{{${}}}", id.name)
-                                }
+                                Expression::Inline(InlineExpression::VariableReference { id })
+                                | Expression::Select {
+                                    selector: InlineExpression::VariableReference { id },
+                                    ..
+                                } => format!("{{${}}}", id.name),
                                 _ => "{}".to_owned(),
                             },
                         })
@@ -105,7 +107,7 @@ fn keys_used() -> BTreeSet<String> {
     let mut used = BTreeSet::new();
     for f in files {
         let text = std::fs::read_to_string(&f).expect("read source");
-        for call in ["t(\"", "t_args(\"", "try_t(\""] {
+        for call in ["t(\"", "t_args(\"", "try_t(\"", "t_count(\""] {
             for (at, _) in text.match_indices(call) {
                 // A call of the function itself, not of another ending the same way (`split(`).
                 let before = text[..at].chars().next_back();
@@ -167,6 +169,17 @@ fn every_model_code_has_a_label_and_french_is_the_models() {
     for r in Region::all() {
         expected.push((format!("region-{}", r.code()), r.name_fr()));
     }
+    let every_field = corridor_model::mutation::CaseEdit {
+        title: Some(String::new()),
+        description: Some(String::new()),
+        amount_centimes: Some(None),
+        priority: Some(Priority::Normal),
+    };
+    let field_keys: Vec<String> = every_field
+        .fields()
+        .into_iter()
+        .map(|f| format!("field-{f}"))
+        .collect();
     let fr = entries("fr");
     for (key, label) in &expected {
         let found = fr.iter().find(|(k, _)| k == key);
@@ -176,9 +189,9 @@ fn every_model_code_has_a_label_and_french_is_the_models() {
             "fr: {key} must be the model's label"
         );
     }
-    for lang in ["ar", "en"] {
+    for lang in LOCALES {
         let have = keys(lang);
-        for (key, _) in &expected {
+        for key in expected.iter().map(|(k, _)| k).chain(&field_keys) {
             assert!(have.contains(key), "{lang} lacks {key}");
         }
     }
