@@ -82,6 +82,9 @@ fn cmd_bench(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Password of the demo accounts that `cargo xtask run` creates on its local server.
+const DEMO_PASSWORD: &str = "corridor-demo";
+
 fn cmd_run(args: &[String]) -> Result<()> {
     let port: u16 = match args {
         [flag, p] if flag == "--port" => p.parse().context("--port takes a number")?,
@@ -95,14 +98,27 @@ fn cmd_run(args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&dev)?;
     let bin = root().join("target").join("debug");
     let url = format!("http://127.0.0.1:{port}");
+    let db = format!("sqlite:{}", dev.join("server.db").display());
+    // First start: the demo corridor (users, enterprises, cases in every status), so that one
+    // command shows a working desk. The password is fixed and printed: it is a local sandbox.
+    if !dev.join("server.db").exists() {
+        println!("==> first start: seeding the demo data");
+        run(
+            "corridor-server seed-demo",
+            Command::new(bin.join("corridor-server"))
+                .args(["--database-url", &db, "seed-demo"])
+                .env("CORRIDOR_PASSWORD", DEMO_PASSWORD),
+        )?;
+    }
     println!(
-        "==> corridor-server on {url} (SQLite: {})",
+        "==> corridor-server on {url} (SQLite: {})\n==> sign in (Paramètres) as \
+         demo.officier.casa, demo.cnss.casa or demo.comite, password \"{DEMO_PASSWORD}\"",
         dev.join("server.db").display()
     );
     let mut server = Command::new(bin.join("corridor-server"))
         .args([
             "--database-url",
-            &format!("sqlite:{}", dev.join("server.db").display()),
+            &db,
         ])
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .spawn()
