@@ -116,10 +116,7 @@ fn cmd_run(args: &[String]) -> Result<()> {
         dev.join("server.db").display()
     );
     let mut server = Command::new(bin.join("corridor-server"))
-        .args([
-            "--database-url",
-            &db,
-        ])
+        .args(["--database-url", &db])
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .spawn()
         .context("starting corridor-server")?;
