@@ -16,6 +16,7 @@ fn main() {
             "assign",
             "resolve_conflict",
             "search_cases",
+            "list_enterprises",
             "sign_in",
             "sign_out",
             "sync_state",

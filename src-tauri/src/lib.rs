@@ -75,6 +75,7 @@ pub fn run() {
             commands::cases::assign,
             commands::cases::resolve_conflict,
             commands::cases::search_cases,
+            commands::cases::list_enterprises,
             commands::session::sign_in,
             commands::session::sign_out,
             commands::session::sync_state,

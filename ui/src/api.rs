@@ -170,6 +170,17 @@ pub(crate) async fn search_cases(query: &str) -> Result<Vec<SearchHitRow>, ApiEr
     call("search_cases", &A { query }).await
 }
 
+/// `list_enterprises`.
+pub(crate) async fn list_enterprises(
+    query: &str,
+) -> Result<Vec<corridor_model::Enterprise>, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        query: &'a str,
+    }
+    call("list_enterprises", &A { query }).await
+}
+
 /// `sign_in`.
 pub(crate) async fn sign_in(form: SignInForm) -> Result<SessionView, ApiError> {
     #[derive(Serialize)]

@@ -166,7 +166,7 @@ fn Shell() -> impl IntoView {
                             <Route path=path!("/") view=HomePage />
                             <Route path=path!("/cases") view=CasesPage />
                             <Route path=path!("/cases/:id") view=CasePage />
-                            <Route path=path!("/enterprises") view=|| view! { <Placeholder title="nav-enterprises" /> } />
+                            <Route path=path!("/enterprises") view=crate::enterprises::EnterprisesPage />
                             <Route path=path!("/meetings") view=|| view! { <Placeholder title="nav-meetings" /> } />
                             <Route path=path!("/committee") view=|| view! { <Placeholder title="nav-committee" /> } />
                             <Route path=path!("/settings") view=SettingsPage />

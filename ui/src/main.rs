@@ -10,6 +10,7 @@ mod app;
 mod case_detail;
 mod case_edit;
 mod cases;
+mod enterprises;
 mod frame;
 mod home;
 mod i18n;

@@ -101,6 +101,21 @@ pub(crate) async fn resolve_conflict(
     Ok(())
 }
 
+/// The enterprises, by name; with a query, those matching it (name, ICE, city, contacts;
+/// accent-insensitive, Arabic as typed), best first.
+#[tauri::command]
+pub(crate) async fn list_enterprises(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<Vec<corridor_model::Enterprise>> {
+    let store = open_store(&state).await?;
+    Ok(if query.trim().is_empty() {
+        store.list_enterprises().await?
+    } else {
+        store.search_enterprises(&query, 200).await?
+    })
+}
+
 /// Full-text search over the cases (French without accents, Arabic as people type it), the
 /// best 20, each with its snippet as the text was written.
 #[tauri::command]

@@ -323,6 +323,16 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     wait_text(&d, "case-count", 5, |t| t.contains("ملف")).await;
     screenshot(&d, "cases-ar").await;
     axe_check(&d, "cases (ar)").await;
+    click(&d, "nav-enterprises").await;
+    wait_text(&d, "enterprise-name", 10, |t| t == "Atlas Textile SARL").await;
+    type_into(&d, "enterprise-search", "atlas").await;
+    wait_text(&d, "enterprise-count", 10, |t| t.contains("مقاولة واحدة")).await;
+    type_into(&d, "enterprise-search", "inconnue").await;
+    wait(&d, "enterprises-empty").await;
+    type_into(&d, "enterprise-search", "atlas").await;
+    wait(&d, "enterprise-row").await;
+    screenshot(&d, "enterprises-ar").await;
+    axe_check(&d, "enterprises (ar)").await;
     click(&d, "nav-home").await;
     wait(&d, "home-page").await;
     screenshot(&d, "home-ar").await;

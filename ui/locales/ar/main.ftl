@@ -149,6 +149,18 @@ colon = :{" "}
 settings-lock = القفل التلقائي
 page-prev = الصفحة السابقة
 page-next = الصفحة التالية
+enterprises-count = { $count ->
+    [zero] لا مقاولات
+    [one] مقاولة واحدة
+    [two] مقاولتان
+    [few] { $count } مقاولات
+   *[other] { $count } مقاولة
+}
+enterprises-search = البحث بالاسم أو ICE أو المدينة أو جهة الاتصال
+enterprises-empty = لا توجد مقاولات. تصل مع المزامنة أو مع ملف جديد.
+enterprise-name = الاسم التجاري
+enterprise-cnss = رقم الانخراط في CNSS
+enterprise-city = المدينة
 settings-title = الإعدادات
 settings-account = حساب كوريدور
 settings-server = عنوان الخادم

@@ -146,6 +146,15 @@ colon = :{" "}
 settings-lock = Automatic lock
 page-prev = Previous page
 page-next = Next page
+enterprises-count = { $count } { $count ->
+    [one] enterprise
+   *[other] enterprises
+}
+enterprises-search = Search by name, ICE, city or contact
+enterprises-empty = No enterprise. They arrive with the sync, or with a new case.
+enterprise-name = Company name
+enterprise-cnss = CNSS number
+enterprise-city = City
 settings-title = Settings
 settings-account = Corridor account
 settings-server = Server address

@@ -146,6 +146,15 @@ colon = {" "}:{" "}
 settings-lock = Verrouillage automatique
 page-prev = Page précédente
 page-next = Page suivante
+enterprises-count = { $count } { $count ->
+    [one] entreprise
+   *[other] entreprises
+}
+enterprises-search = Rechercher par nom, ICE, ville ou contact
+enterprises-empty = Aucune entreprise. Elles arrivent avec la synchronisation, ou avec un nouveau dossier.
+enterprise-name = Raison sociale
+enterprise-cnss = N° d'affiliation CNSS
+enterprise-city = Ville
 settings-title = Paramètres
 settings-account = Compte Corridor
 settings-server = Adresse du serveur
