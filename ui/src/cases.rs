@@ -46,6 +46,8 @@ pub(crate) fn CasesPage() -> impl IntoView {
     let category = RwSignal::new(String::new());
     let priority = RwSignal::new(String::new());
     let sla = RwSignal::new(String::new());
+    let assignee = RwSignal::new(String::new());
+    let tag = RwSignal::new(String::new());
     let sort = RwSignal::new("newest".to_owned());
     let page = RwSignal::new(0u32);
     let selected = RwSignal::new(0usize);
@@ -54,7 +56,9 @@ pub(crate) fn CasesPage() -> impl IntoView {
             && region.get().is_empty()
             && category.get().is_empty()
             && priority.get().is_empty()
-            && sla.get().is_empty())
+            && sla.get().is_empty()
+            && assignee.get().trim().is_empty()
+            && tag.get().trim().is_empty())
     };
 
     Effect::new(move |_| {
@@ -65,10 +69,11 @@ pub(crate) fn CasesPage() -> impl IntoView {
             category: some(category.get()),
             priority: some(priority.get()),
             sla: some(sla.get()),
+            assignee: some(assignee.get().trim().to_owned()),
+            tag: some(tag.get().trim().to_owned()),
             sort: some(sort.get()),
             limit: Some(PAGE + 1),
             offset: page.get() * PAGE,
-            ..CaseQuery::default()
         };
         loading.set(true);
         spawn_local(async move {
@@ -176,6 +181,16 @@ pub(crate) fn CasesPage() -> impl IntoView {
                 {filter_select("filter-priority", "filter-priority", priority, priorities)}
                 {filter_select("filter-sla", "filter-sla", sla, bands)}
                 <div class="filter">
+                    <label for="filter-assignee">{move || t("filter-assignee")}</label>
+                    <input id="filter-assignee" dir="ltr" data-testid="filter-assignee" prop:value=move || assignee.get()
+                        on:change=move |ev| { assignee.set(event_target_value(&ev)); page.set(0); } />
+                </div>
+                <div class="filter">
+                    <label for="filter-tag">{move || t("filter-tag")}</label>
+                    <input id="filter-tag" dir="auto" data-testid="filter-tag" prop:value=move || tag.get()
+                        on:change=move |ev| { tag.set(event_target_value(&ev)); page.set(0); } />
+                </div>
+                <div class="filter">
                     <label for="case-sort">{move || t("sort")}</label>
                     <select id="case-sort" data-testid="case-sort" prop:value=move || sort.get()
                         on:change=move |ev| sort.set(event_target_value(&ev))>
@@ -188,7 +203,7 @@ pub(crate) fn CasesPage() -> impl IntoView {
                 </div>
                 <Show when=any_filter>
                     <button class="link" data-testid="filter-clear" on:click=move |_| {
-                        for s in [status, region, category, priority, sla] { s.set(String::new()); }
+                        for s in [status, region, category, priority, sla, assignee, tag] { s.set(String::new()); }
                         page.set(0);
                     }>{move || t("filter-clear")}</button>
                 </Show>

@@ -321,6 +321,11 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     click(&d, "nav-cases").await;
     wait(&d, "case-table").await;
     wait_text(&d, "case-count", 5, |t| t.contains("ملف")).await;
+    // Filters: a status the case is not in empties the list; clearing brings it back.
+    choose(&d, "filter-status", "closed").await;
+    wait(&d, "cases-empty").await;
+    click(&d, "filter-clear").await;
+    wait(&d, "case-row").await;
     screenshot(&d, "cases-ar").await;
     axe_check(&d, "cases (ar)").await;
     click(&d, "nav-enterprises").await;

@@ -105,3 +105,57 @@ async fn the_app_locks_itself_when_idle_and_loses_nothing() {
     assert_eq!(case_titles(&d).await, ["Attestation de régularité"]);
     d.quit().await.expect("quit");
 }
+
+/// A device the administrator revoked is wiped at its next sync: the app says so and starts
+/// again from the first-run screen; nothing of the profile is left in its data directory.
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
+async fn a_revoked_device_is_wiped_and_says_so() {
+    use corridor_e2e::devices::{add_user, admin, PASSWORD};
+    let data = tempfile::tempdir().expect("tempdir");
+    let work = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite:{}", work.path().join("server.db").display());
+    let _server = ServerProcess::start(&db, work.path());
+    add_user(&db, work.path(), "k.alaoui", "cgem_officer", "MA-06");
+    let driver = Driver::start_with(
+        data.path(),
+        &_server.url,
+        &[("CORRIDOR_SYNC_INTERVAL", "3600")],
+    )
+    .await;
+    let d = driver.session().await;
+    create_store(&d).await;
+    click(&d, "nav-settings").await;
+    type_into(&d, "sign-in-user", "k.alaoui").await;
+    type_into(&d, "sign-in-password", PASSWORD).await;
+    click(&d, "sign-in-submit").await;
+    wait_attr(
+        &d,
+        "[data-testid='sync-status']",
+        "data-state",
+        "online",
+        20,
+    )
+    .await;
+    assert!(data.path().join(corridor_store::DATABASE_FILE).exists());
+
+    let devices = admin(&db, work.path(), &["device", "list"], None);
+    let listing = String::from_utf8_lossy(&devices.stdout).into_owned();
+    let id = listing
+        .split_whitespace()
+        .next()
+        .expect("the app's device")
+        .to_owned();
+    let revoked = admin(&db, work.path(), &["device", "revoke", &id], None);
+    assert!(revoked.status.success(), "revoke {id}");
+
+    click(&d, "sync-now").await;
+    wait(&d, "revoked").await;
+    wait(&d, "unlock-screen").await;
+    wait(&d, "unlock-confirm").await; // a new profile is asked for
+    assert!(
+        !data.path().join(corridor_store::DATABASE_FILE).exists(),
+        "the database was removed"
+    );
+    d.quit().await.expect("quit");
+}
