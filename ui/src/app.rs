@@ -50,11 +50,9 @@ impl Desk {
         let Ok(s) = api::sync_state().await else {
             return;
         };
-        let before = self.sync.get_untracked();
-        let changed = before
-            .as_ref()
-            .map(|b| b.work.as_ref().map(|w| w.last_sync.clone()))
-            != Some(s.work.as_ref().map(|w| w.last_sync.clone()));
+        // The store opened or closed, or a sync ended: what the screens show may have changed.
+        let seen = |s: &SyncState| s.work.as_ref().map(|w| w.last_sync.clone());
+        let changed = self.sync.with_untracked(|b| b.as_ref().map(seen)) != Some(seen(&s));
         if s.revoked && s.work.is_none() {
             self.unlocked.set(false);
         }

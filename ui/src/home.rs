@@ -48,11 +48,11 @@ pub(crate) fn HomePage() -> impl IntoView {
                     ..CaseQuery::default()
                 };
                 match api::list_cases(q).await {
-                    Ok(r) => all.extend(r.into_iter().map(|c| (band, c))),
+                    Ok(r) => all.extend(r),
                     Err(e) => error.set(Some(error_text(&e))),
                 }
             }
-            late.set(all.into_iter().map(|(_, c)| c).collect());
+            late.set(all);
         });
     });
 

@@ -76,17 +76,6 @@ pub(crate) enum ConflictsCmd {
     },
 }
 
-/// This machine's name, for the device list of the server.
-fn host_name() -> String {
-    std::env::var("COMPUTERNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().chars().take(100).collect::<String>())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "poste".to_owned())
-}
-
 /// Runs one command of the outbox and the server.
 pub(crate) async fn run(dir: &Path, cmd: ServerCmd, json: bool) -> Result<(), CliError> {
     match cmd {
@@ -201,7 +190,8 @@ async fn login(
         })?
     };
     let store = open(dir).await?;
-    let signed = corridor_sync::sign_in(&store, server, user, password, &host_name()).await;
+    let signed =
+        corridor_sync::sign_in(&store, server, user, password, &corridor_sync::host_name()).await;
     store.close().await;
     let session = signed?;
     let line = format!(

@@ -18,7 +18,7 @@ use corridor_store::{Store, StoreError};
 use serde::Serialize;
 use thiserror::Error;
 
-pub use session::{sign_in, view as session_view};
+pub use session::{host_name, sign_in, view as session_view};
 
 /// Failures talking to the server.
 #[derive(Debug, Error)]

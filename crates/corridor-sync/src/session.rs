@@ -45,6 +45,17 @@ pub async fn sign_in(
     Ok(view(&session))
 }
 
+/// This machine's name, for the device list of the server.
+pub fn host_name() -> String {
+    std::env::var("COMPUTERNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().chars().take(MAX_DEVICE_NAME).collect::<String>())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "poste".to_owned())
+}
+
 /// The session as the interface shows it (without its token).
 pub fn view(session: &SyncSession) -> SessionView {
     SessionView {

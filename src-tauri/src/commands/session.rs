@@ -15,13 +15,12 @@ pub(crate) async fn sign_in(
     form: SignInForm,
 ) -> Result<corridor_model::desk::SessionView> {
     let store = open_store(&state).await?;
-    let name = std::env::var("HOSTNAME").unwrap_or_else(|_| "Corridor desktop".to_owned());
     let session = corridor_sync::sign_in(
         &store,
         form.server_url.trim(),
         &form.username,
         form.password,
-        &name,
+        &corridor_sync::host_name(),
     )
     .await
     .map_err(|e| CommandError(e.to_api()))?;

@@ -137,12 +137,9 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
         .await
         .expect("value");
     assert_eq!(offered.as_deref(), Some(server.url.as_str()));
-    type_into(&d, "sign-in-user", "k.alaoui").await;
-    type_into(&d, "sign-in-password", "pas le bon").await;
-    click(&d, "sign-in-submit").await;
+    submit_sign_in(&d, "k.alaoui", "pas le bon").await;
     wait_text(&d, "sign-in-error", 10, |t| !t.is_empty()).await;
-    type_into(&d, "sign-in-password", corridor_e2e::devices::PASSWORD).await;
-    click(&d, "sign-in-submit").await;
+    submit_sign_in(&d, "k.alaoui", corridor_e2e::devices::PASSWORD).await;
     wait_text(&d, "signed-in", 10, |t| t.contains("k.alaoui")).await;
     wait_attr(
         &d,
@@ -158,11 +155,7 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
 
     // A new case, opened from the list.
     click(&d, "nav-cases").await;
-    click(&d, "new-case-button").await;
-    type_into(&d, "new-case-ice", ICE).await;
-    type_into(&d, "new-case-enterprise", "Atlas Textile SARL").await;
-    type_into(&d, "new-case-title", TITLE).await;
-    click(&d, "new-case-submit").await;
+    fill_new_case(&d, ICE, "Atlas Textile SARL", TITLE).await;
     click(&d, "case-title").await;
     wait_status(&d, CaseStatus::Draft).await;
     wait(&d, "case-provisional").await;

@@ -32,11 +32,13 @@ async fn create_a_case_then_find_it_after_a_restart() {
     wait(&d, "cases-empty").await;
 
     // An invalid ICE is refused with a message naming it.
-    click(&d, "new-case-button").await;
-    type_into(&d, "new-case-ice", "001561191000067").await;
-    type_into(&d, "new-case-enterprise", "Atlas Textile SARL").await;
-    type_into(&d, "new-case-title", "Indemnités journalières bloquées").await;
-    click(&d, "new-case-submit").await;
+    fill_new_case(
+        &d,
+        "001561191000067",
+        "Atlas Textile SARL",
+        "Indemnités journalières bloquées",
+    )
+    .await;
     wait_text(&d, "new-case-error", 10, |t| t.contains("001561191000067")).await;
     assert!(case_titles(&d).await.is_empty(), "nothing was created");
 
@@ -85,11 +87,13 @@ async fn the_app_locks_itself_when_idle_and_loses_nothing() {
     let d = driver.session().await;
     create_store(&d).await;
     click(&d, "nav-cases").await;
-    click(&d, "new-case-button").await;
-    type_into(&d, "new-case-ice", "001561191000066").await;
-    type_into(&d, "new-case-enterprise", "Atlas Textile SARL").await;
-    type_into(&d, "new-case-title", "Attestation de régularité").await;
-    click(&d, "new-case-submit").await;
+    fill_new_case(
+        &d,
+        "001561191000066",
+        "Atlas Textile SARL",
+        "Attestation de régularité",
+    )
+    .await;
     wait(&d, "case-table").await;
 
     // No input for the delay: locked, and the store really is closed (nothing to read).
@@ -126,9 +130,7 @@ async fn a_revoked_device_is_wiped_and_says_so() {
     let d = driver.session().await;
     create_store(&d).await;
     click(&d, "nav-settings").await;
-    type_into(&d, "sign-in-user", "k.alaoui").await;
-    type_into(&d, "sign-in-password", PASSWORD).await;
-    click(&d, "sign-in-submit").await;
+    submit_sign_in(&d, "k.alaoui", PASSWORD).await;
     wait_attr(
         &d,
         "[data-testid='sync-status']",

@@ -23,11 +23,13 @@ async fn the_global_search_finds_arabic_as_typed() {
     let d = driver.session().await;
     create_store(&d).await;
     click(&d, "nav-cases").await;
-    click(&d, "new-case-button").await;
-    type_into(&d, "new-case-ice", "001561191000066").await;
-    type_into(&d, "new-case-enterprise", "شركة الأطلس للنسيج").await;
-    type_into(&d, "new-case-title", "إعادة التسجيل في الضمان الاجتماعي").await;
-    click(&d, "new-case-submit").await;
+    fill_new_case(
+        &d,
+        "001561191000066",
+        "شركة الأطلس للنسيج",
+        "إعادة التسجيل في الضمان الاجتماعي",
+    )
+    .await;
     wait(&d, "case-table").await;
 
     type_into(&d, "global-search", "اعادة").await;

@@ -231,6 +231,22 @@ pub async fn create_store(d: &WebDriver) {
     wait(d, "home-page").await;
 }
 
+/// Opens the "new case" form from the case list, fills it and submits it.
+pub async fn fill_new_case(d: &WebDriver, ice: &str, enterprise: &str, title: &str) {
+    click(d, "new-case-button").await;
+    type_into(d, "new-case-ice", ice).await;
+    type_into(d, "new-case-enterprise", enterprise).await;
+    type_into(d, "new-case-title", title).await;
+    click(d, "new-case-submit").await;
+}
+
+/// Fills and submits the sign-in form of the settings screen.
+pub async fn submit_sign_in(d: &WebDriver, user: &str, password: &str) {
+    type_into(d, "sign-in-user", user).await;
+    type_into(d, "sign-in-password", password).await;
+    click(d, "sign-in-submit").await;
+}
+
 /// The titles of the listed cases.
 pub async fn case_titles(d: &WebDriver) -> Vec<String> {
     let mut out = Vec::new();
