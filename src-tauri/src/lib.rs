@@ -39,6 +39,8 @@ pub(crate) struct AppState {
 /// Builds and runs the application.
 pub fn run() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let dir = match std::env::var_os("CORRIDOR_DATA_DIR") {
                 Some(d) => PathBuf::from(d),
@@ -50,6 +52,7 @@ pub fn run() {
                 .ok()
                 .filter(|p| !p.is_empty())
                 .map(Passphrase::new);
+            commands::files::clear_opened(&dir);
             app.manage(AppState {
                 dir,
                 store: RwLock::new(None),
@@ -66,6 +69,7 @@ pub fn run() {
             commands::store::unlock,
             commands::store::lock,
             commands::store::app_info,
+            commands::store::change_passphrase,
             commands::cases::list_cases,
             commands::cases::case_view,
             commands::cases::create_case,
@@ -73,7 +77,12 @@ pub fn run() {
             commands::cases::edit_case,
             commands::cases::add_note,
             commands::cases::assign,
+            commands::cases::tag_case,
+            commands::cases::link_case,
             commands::cases::resolve_conflict,
+            commands::files::attach_file,
+            commands::files::open_attachment,
+            commands::files::save_attachment,
             commands::cases::search_cases,
             commands::cases::list_enterprises,
             commands::session::sign_in,

@@ -6,7 +6,8 @@ use corridor_model::api::{
     ApiError, CaseRow, NewCaseForm, SearchHitRow, StoreStatus, UnlockRequest,
 };
 use corridor_model::desk::{
-    CaseEditForm, CaseQuery, CaseView, NoteForm, SessionView, SignInForm, SyncState, TransitionForm,
+    Attachment, CaseEditForm, CaseQuery, CaseView, NoteForm, SessionView, SignInForm, SyncState,
+    TransitionForm, ATTACH_CASE_HEADER, ATTACH_NAME_HEADER,
 };
 use corridor_model::sync::ConflictChoice;
 use corridor_model::timeline::Institution;
@@ -18,12 +19,19 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn invoke_with(cmd: &str, body: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
 }
 
 async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, ApiError> {
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
     let args = args.serialize(&ser).map_err(|e| internal(&e.to_string()))?;
-    match invoke(cmd, args).await {
+    answer(invoke(cmd, args).await)
+}
+
+fn answer<R: DeserializeOwned>(result: Result<JsValue, JsValue>) -> Result<R, ApiError> {
+    match result {
         Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|e| internal(&e.to_string())),
         Err(e) => Err(serde_wasm_bindgen::from_value::<ApiError>(e.clone())
             .unwrap_or_else(|_| internal(&e.as_string().unwrap_or_default()))),
@@ -47,6 +55,7 @@ pub(crate) struct AppInfo {
     pub(crate) default_server: String,
     pub(crate) version: String,
     pub(crate) lock_after_seconds: Option<u32>,
+    pub(crate) passphrase_protected: bool,
 }
 
 /// `store_status`.
@@ -71,6 +80,16 @@ pub(crate) async fn lock() -> Result<(), ApiError> {
 /// `app_info`.
 pub(crate) async fn app_info() -> Result<AppInfo, ApiError> {
     call("app_info", &NoArgs {}).await
+}
+
+/// `change_passphrase`.
+pub(crate) async fn change_passphrase(current: String, new: String) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        current: String,
+        new: String,
+    }
+    call("change_passphrase", &A { current, new }).await
 }
 
 /// `list_cases`.
@@ -149,6 +168,89 @@ pub(crate) async fn assign(
         },
     )
     .await
+}
+
+/// `tag_case`.
+pub(crate) async fn tag_case(
+    case: String,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        case: String,
+        add: Vec<String>,
+        remove: Vec<String>,
+    }
+    call("tag_case", &A { case, add, remove }).await
+}
+
+/// `link_case`.
+pub(crate) async fn link_case(case: String, other: String, parent: bool) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        case: String,
+        other: String,
+        parent: bool,
+    }
+    call(
+        "link_case",
+        &A {
+            case,
+            other,
+            parent,
+        },
+    )
+    .await
+}
+
+/// `attach_file`: the file's bytes are the raw body (no JSON array of numbers); the case and
+/// the percent-encoded name travel in headers.
+pub(crate) async fn attach_file(case: &str, file: &web_sys::File) -> Result<Attachment, ApiError> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| internal(&e.as_string().unwrap_or_default()))?;
+    let body = js_sys::Uint8Array::new(&buffer);
+    let headers = js_sys::Object::new();
+    let options = js_sys::Object::new();
+    let set = |o: &js_sys::Object, k: &str, v: &JsValue| {
+        js_sys::Reflect::set(o, &JsValue::from_str(k), v).map_err(|_| internal("headers"))
+    };
+    set(
+        &headers,
+        ATTACH_CASE_HEADER,
+        &js_sys::encode_uri_component(case).into(),
+    )?;
+    set(
+        &headers,
+        ATTACH_NAME_HEADER,
+        &js_sys::encode_uri_component(&file.name()).into(),
+    )?;
+    set(&options, "headers", &headers.into())?;
+    answer(invoke_with("attach_file", body.into(), options.into()).await)
+}
+
+/// `open_attachment`: the path the decrypted copy was written to.
+pub(crate) async fn open_attachment(case: String, hash: String) -> Result<String, ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        case: String,
+        hash: String,
+    }
+    call("open_attachment", &A { case, hash }).await
+}
+
+/// `save_attachment`: where the copy went, `None` when the user cancelled.
+pub(crate) async fn save_attachment(
+    case: String,
+    hash: String,
+) -> Result<Option<String>, ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        case: String,
+        hash: String,
+    }
+    call("save_attachment", &A { case, hash }).await
 }
 
 /// `resolve_conflict`.

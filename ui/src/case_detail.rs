@@ -1,12 +1,13 @@
 //! The case screen: header (reference, enterprise, category, priority, amount, both persons in
 //! charge, deadlines), the transitions the engine allows this user now (asking a reason where
 //! the workflow wants one), assignment, the timeline with the three note visibilities, a note
-//! form offering only the visibilities the user may write, and the conflicts with both values.
+//! form offering only the visibilities the user may write, and the conflicts with both values;
+//! attachments, tags and links come from [`crate::case_relations`].
 
 use corridor_model::case::is_provisional_reference;
 use corridor_model::desk::{CaseView, NoteForm, TransitionForm};
 use corridor_model::sla::Deadline;
-use corridor_model::timeline::{CaseEvent, EventKind, Visibility};
+use corridor_model::timeline::Visibility;
 use corridor_model::CaseStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped as spawn_local;
@@ -16,8 +17,10 @@ use leptos_router::hooks::use_params_map;
 use crate::api;
 use crate::app::Desk;
 use crate::case_edit::{Assign, Conflicts, EditCase};
+use crate::case_relations::{Attachments, Links, Tags};
 use crate::cases::status_class;
 use crate::i18n::{casablanca, current, error_text, label, mad, t, t_args};
+use crate::timeline::TimelineEvent;
 
 /// The case screen (route `/cases/:id`).
 #[component]
@@ -70,7 +73,7 @@ fn CaseBody(view: CaseView, changed: Callback<()>) -> impl IntoView {
     let sla = view.detail.sla.clone();
     let timeline = view.detail.timeline.clone();
     let region = case.region;
-    let (key_t, key_n, key_a) = (key.clone(), key.clone(), key.clone());
+    let (key_t, key_n, key_a, key_r) = (key.clone(), key.clone(), key.clone(), key.clone());
     let edit_case = StoredValue::new(case.clone());
     view! {
         <article class="case-detail" data-testid="case-detail" data-status=status.code() data-case-id=key>
@@ -97,9 +100,9 @@ fn CaseBody(view: CaseView, changed: Callback<()>) -> impl IntoView {
                     " · "{move || label("region", &region.code())}
                 </p>
                 <p class="case-sub">
-                    <span data-testid="case-cgem">{move || t("case-cgem")}{move || t("colon")}{case.cgem_assignee.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
+                    <span data-testid="case-cgem">{move || t("case-cgem")}{move || t("colon")}{let a = case.cgem_assignee.clone(); move || a.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
                     " · "
-                    <span data-testid="case-cnss">{move || t("case-cnss")}{move || t("colon")}{case.cnss_assignee.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
+                    <span data-testid="case-cnss">{move || t("case-cnss")}{move || t("colon")}{let a = case.cnss_assignee.clone(); move || a.clone().unwrap_or_else(|| t("case-unassigned"))}</span>
                 </p>
                 <p class="case-sub deadlines" data-testid="case-deadlines">
                     {move || t("case-deadlines")}{move || t("colon")}
@@ -136,30 +139,10 @@ fn CaseBody(view: CaseView, changed: Callback<()>) -> impl IntoView {
                         <EditCase key=key_a.clone() case=edit_case changed=changed />
                         <Assign key=key_a.clone() changed=changed />
                     </Show>
-                    <section class="card">
-                        <h2>{move || t("case-attachments")}</h2>
-                        {if view.detail.attachments.is_empty() {
-                            view! { <p class="empty-small">{move || t("case-no-attachments")}</p> }.into_any()
-                        } else {
-                            view! {
-                                <ul class="attachments">
-                                    {view.detail.attachments.iter().map(|a| view! {
-                                        <li data-testid="attachment"><span dir="auto">{a.name.clone()}</span>" "<small dir="ltr">{format!("{} Ko", a.size.div_ceil(1024))}</small></li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }}
-                    </section>
-                    <section class="card">
-                        <h2>{move || t("case-tags")}</h2>
-                        <p class="tags">{case.tags.iter().map(|tag| view! { <span class="tag" dir="auto">{tag.clone()}</span> }).collect_view()}</p>
-                        <Show when={let l = view.detail.links.clone(); let c = view.detail.children.clone(); move || !l.is_empty() || !c.is_empty()}>
-                            <h2>{move || t("case-links")}</h2>
-                            <ul>
-                                {view.detail.links.iter().chain(view.detail.children.iter()).map(|r| view! { <li><bdi dir="ltr" class="ref">{r.clone()}</bdi></li> }).collect_view()}
-                            </ul>
-                        </Show>
-                    </section>
+                    <Attachments key=key_r.clone() attachments=view.detail.attachments.clone() editable=view.allowed.edit changed=changed />
+                    <Tags key=key_r.clone() tags=case.tags editable=view.allowed.edit changed=changed />
+                    <Links key=key_r parent=view.detail.parent.clone() children=view.detail.children.clone()
+                        links=view.detail.links.clone() editable=view.allowed.edit changed=changed />
                 </aside>
             </div>
         </article>
@@ -245,120 +228,6 @@ fn Transitions(
     }
 }
 
-fn visibility_icon(v: Visibility) -> &'static str {
-    match v {
-        Visibility::Shared => "⇄",
-        Visibility::Cgem => "◆",
-        Visibility::Cnss => "■",
-    }
-}
-
-#[component]
-fn TimelineEvent(event: CaseEvent) -> impl IntoView {
-    let at = casablanca(&event.at);
-    let author = event.author.clone();
-    let (icon, visibility, text): (
-        &str,
-        Option<Visibility>,
-        Box<dyn Fn() -> String + Send + Sync>,
-    ) = match event.kind {
-        EventKind::Created => ("◆", None, Box::new(|| t("event-created"))),
-        EventKind::StatusChanged { from, to, reason } => (
-            "◆",
-            None,
-            Box::new(move || {
-                let line = t_args(
-                    "event-status",
-                    &[
-                        ("from", label("status", from.code())),
-                        ("to", label("status", to.code())),
-                    ],
-                );
-                reason
-                    .as_ref()
-                    .map_or(line.clone(), |r| format!("{line} — {r}"))
-            }),
-        ),
-        EventKind::Assigned {
-            institution, to, ..
-        } => (
-            "👤",
-            None,
-            Box::new(move || {
-                t_args(
-                    "event-assigned",
-                    &[
-                        ("side", label("institution", institution.code())),
-                        ("to", to.clone().unwrap_or_else(|| t("case-unassigned"))),
-                    ],
-                )
-            }),
-        ),
-        EventKind::Edited { fields } => (
-            "✎",
-            None,
-            Box::new(move || {
-                t_args(
-                    "event-edited",
-                    &[(
-                        "fields",
-                        fields
-                            .iter()
-                            .map(|f| crate::i18n::field_name(f))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    )],
-                )
-            }),
-        ),
-        EventKind::Note { visibility, text } => {
-            ("", Some(visibility), Box::new(move || text.clone()))
-        }
-        EventKind::Tagged { .. } => ("#", None, Box::new(|| t("event-tagged"))),
-        EventKind::Attachment { name, .. } => (
-            "📎",
-            None,
-            Box::new(move || t_args("event-attachment", &[("name", name.clone())])),
-        ),
-        EventKind::Decision { text, .. } => (
-            "⚖",
-            None,
-            Box::new(move || format!("{} — {text}", t("event-decision"))),
-        ),
-        EventKind::Linked { .. } => ("🔗", None, Box::new(|| t("event-linked"))),
-        EventKind::ConflictResolved { field, .. } => (
-            "✔",
-            None,
-            Box::new(move || {
-                t_args(
-                    "event-conflict",
-                    &[("field", crate::i18n::field_name(&field))],
-                )
-            }),
-        ),
-    };
-    match visibility {
-        Some(v) => view! {
-            <li class=format!("event note {}", v.code()) data-testid="timeline-event" data-visibility=v.code()>
-                <span class="vis-badge" data-visibility=v.code()>
-                    <span aria-hidden="true">{visibility_icon(v)}</span>" "{move || label("visibility", v.code())}
-                </span>
-                <span class="meta"><bdi dir="ltr" class="nowrap">{at}</bdi>" · "<bdi>{author}</bdi></span>
-                <p dir="auto" class="note-text">{text}</p>
-            </li>
-        }
-        .into_any(),
-        None => view! {
-            <li class="event" data-testid="timeline-event">
-                <span class="icon" aria-hidden="true">{icon}</span>
-                <span class="meta"><bdi dir="ltr" class="nowrap">{at}</bdi>" · "<bdi>{author}</bdi></span>
-                <span dir="auto">{text}</span>
-            </li>
-        }
-        .into_any(),
-    }
-}
-
 /// Adds a note; offers only the visibilities the engine allows this user.
 #[component]
 fn NoteEditor(key: String, visibilities: Vec<Visibility>, changed: Callback<()>) -> impl IntoView {
@@ -401,7 +270,7 @@ fn NoteEditor(key: String, visibilities: Vec<Visibility>, changed: Callback<()>)
                 <select id="note-visibility" data-testid="note-visibility" prop:value=move || visibility.get()
                     on:change=move |ev| visibility.set(event_target_value(&ev))>
                     {visibilities.into_iter().map(|v| view! {
-                        <option value=v.code()>{move || format!("{} {}", visibility_icon(v), label("visibility", v.code()))}</option>
+                        <option value=v.code()>{move || label("visibility", v.code())}</option>
                     }).collect_view()}
                 </select>
                 <button type="submit" class="primary" data-testid="note-submit" disabled=move || busy.get()>{move || t("note-submit")}</button>

@@ -1,7 +1,7 @@
 //! The case list (filters as selects, sorting, pages of [`PAGE`] rows, keyboard navigation)
 //! and the "new case" form.
 
-use corridor_model::api::{CaseRow, NewCaseForm};
+use corridor_model::api::CaseRow;
 use corridor_model::desk::CaseQuery;
 use corridor_model::{CaseCategory, CaseStatus, Priority, Region};
 use leptos::prelude::*;
@@ -11,6 +11,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api;
 use crate::app::Desk;
 use crate::i18n::{casablanca_str, error_text, label, t};
+use crate::new_case::NewCase;
 
 /// Rows per page.
 const PAGE: u32 = 100;
@@ -273,7 +274,7 @@ fn CaseLine(index: usize, case: CaseRow, selected: RwSignal<usize>) -> impl Into
             class:selected=move || selected.get() == index
             aria-selected=move || (selected.get() == index).to_string()
             on:click=open>
-            <td><bdi dir="ltr" class="ref">{c.reference.clone()}</bdi></td>
+            <td><bdi dir="ltr" class="ref" data-testid="case-ref">{c.reference.clone()}</bdi></td>
             <td data-testid="case-title" dir="auto">{c.title.clone()}</td>
             <td dir="auto">{c.enterprise_name.clone()}</td>
             <td>{move || label("category", c.category.code())}</td>
@@ -282,94 +283,5 @@ fn CaseLine(index: usize, case: CaseRow, selected: RwSignal<usize>) -> impl Into
             <td title=move || label("region", &region.code())><bdi dir="ltr">{region.code()}</bdi></td>
             <td><bdi dir="ltr" class="nowrap">{casablanca_str(&c.opened_at)}</bdi></td>
         </tr>
-    }
-}
-
-/// The "new case" form. `on_done(true)` after a case was created, `on_done(false)` on cancel.
-#[component]
-fn NewCase(on_done: Callback<bool>) -> impl IntoView {
-    let ice = RwSignal::new(String::new());
-    let enterprise = RwSignal::new(String::new());
-    let region = RwSignal::new("MA-06".to_owned());
-    let category = RwSignal::new(CaseCategory::BlockedBenefit.code().to_owned());
-    let title = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let form = NewCaseForm {
-            ice: ice.get(),
-            enterprise_name: enterprise.get(),
-            region: region.get(),
-            category: category.get(),
-            title: title.get(),
-            description: description.get(),
-        };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::create_case(form).await {
-                Ok(_) => on_done.run(true),
-                Err(e) => error.set(Some(error_text(&e))),
-            }
-            busy.set(false);
-        });
-    };
-
-    view! {
-        <form class="card new-case" data-testid="new-case-form" on:submit=submit aria-busy=move || busy.get().to_string()>
-            <h2>{move || t("new-case-title")}</h2>
-            <div class="fields">
-                <div class="field">
-                    <label for="nc-ice">{move || t("new-case-ice")}</label>
-                    <input id="nc-ice" dir="ltr" inputmode="numeric" maxlength="20" data-testid="new-case-ice"
-                        prop:value=move || ice.get() on:input=move |ev| ice.set(event_target_value(&ev)) />
-                </div>
-                <div class="field">
-                    <label for="nc-enterprise">{move || t("new-case-enterprise")}</label>
-                    <input id="nc-enterprise" dir="auto" data-testid="new-case-enterprise"
-                        prop:value=move || enterprise.get() on:input=move |ev| enterprise.set(event_target_value(&ev)) />
-                </div>
-                <div class="field">
-                    <label for="nc-region">{move || t("col-region")}</label>
-                    <select id="nc-region" data-testid="new-case-region"
-                        prop:value=move || region.get() on:change=move |ev| region.set(event_target_value(&ev))>
-                        {Region::all().map(|r| {
-                            let code = r.code();
-                            let value = code.clone();
-                            view! {
-                                <option value=value selected=r.number() == 6>{move || format!("{} — {}", code, label("region", &code))}</option>
-                            }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="nc-category">{move || t("col-category")}</label>
-                    <select id="nc-category" data-testid="new-case-category"
-                        prop:value=move || category.get() on:change=move |ev| category.set(event_target_value(&ev))>
-                        {CaseCategory::ALL.iter().map(|c| view! {
-                            <option value=c.code()>{move || label("category", c.code())}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field wide">
-                    <label for="nc-title">{move || t("col-title")}</label>
-                    <input id="nc-title" dir="auto" data-testid="new-case-title"
-                        prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
-                </div>
-                <div class="field wide">
-                    <label for="nc-description">{move || t("new-case-description")}</label>
-                    <textarea id="nc-description" dir="auto" rows="3" data-testid="new-case-description"
-                        prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                </div>
-            </div>
-            <p class="error" role="alert" data-testid="new-case-error">{move || error.get()}</p>
-            <div class="actions">
-                <button type="submit" class="primary" data-testid="new-case-submit" disabled=move || busy.get()>{move || t("save")}</button>
-                <button type="button" data-testid="new-case-cancel" on:click=move |_| on_done.run(false)>{move || t("cancel")}</button>
-            </div>
-        </form>
     }
 }

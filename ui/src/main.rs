@@ -9,13 +9,16 @@ mod api;
 mod app;
 mod case_detail;
 mod case_edit;
+mod case_relations;
 mod cases;
 mod enterprises;
 mod frame;
 mod home;
 mod i18n;
+mod new_case;
 mod search;
 mod settings;
+mod timeline;
 mod unlock;
 
 fn main() {

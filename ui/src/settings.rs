@@ -127,6 +127,9 @@ pub(crate) fn SettingsPage() -> impl IntoView {
                 <input id="lock-minutes" type="number" min="1" max="240" data-testid="lock-minutes"
                     prop:value=move || minutes.get() on:change=save_minutes />
             </section>
+            <Show when=move || info.get().is_some_and(|i| i.passphrase_protected)>
+                <ChangePassphrase />
+            </Show>
             <section class="card">
                 <h2>{move || t("settings-device")}</h2>
                 {move || info.get().map(|i| view! {
@@ -134,6 +137,60 @@ pub(crate) fn SettingsPage() -> impl IntoView {
                     <p>{move || t_args("settings-version", &[("version", i.version.clone())])}</p>
                 })}
             </section>
+        </section>
+    }
+}
+
+/// Replaces the passphrase of the local store (the current one is asked first).
+#[component]
+fn ChangePassphrase() -> impl IntoView {
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        done.set(false);
+        if new.get_untracked() != confirm.get_untracked() {
+            error.set(Some(t("passphrase-mismatch")));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::change_passphrase(current.get_untracked(), new.get_untracked()).await {
+                Ok(()) => {
+                    for s in [current, new, confirm] {
+                        s.set(String::new());
+                    }
+                    done.set(true);
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>{move || t("settings-passphrase")}</h2>
+            <form class="sign-in" data-testid="passphrase-form" on:submit=submit aria-busy=move || busy.get().to_string()>
+                <label for="passphrase-current">{move || t("passphrase-current")}</label>
+                <input id="passphrase-current" type="password" autocomplete="current-password" data-testid="passphrase-current"
+                    prop:value=move || current.get() on:input=move |ev| current.set(event_target_value(&ev)) />
+                <label for="passphrase-new">{move || t("passphrase-new")}</label>
+                <input id="passphrase-new" type="password" autocomplete="new-password" data-testid="passphrase-new"
+                    prop:value=move || new.get() on:input=move |ev| new.set(event_target_value(&ev)) />
+                <label for="passphrase-new-confirm">{move || t("passphrase-confirm")}</label>
+                <input id="passphrase-new-confirm" type="password" autocomplete="new-password" data-testid="passphrase-new-confirm"
+                    prop:value=move || confirm.get() on:input=move |ev| confirm.set(event_target_value(&ev)) />
+                <div class="actions">
+                    <button type="submit" class="primary" data-testid="passphrase-submit" disabled=move || busy.get()>{move || t("passphrase-change")}</button>
+                </div>
+                <p class="status" role="status" data-testid="passphrase-done">{move || done.get().then(|| t("passphrase-changed"))}</p>
+                <p class="error" role="alert" data-testid="passphrase-error">{move || error.get()}</p>
+            </form>
         </section>
     }
 }

@@ -165,11 +165,20 @@ pub(crate) fn print_detail(d: &CaseDetail) {
     if !c.description.is_empty() {
         say!("\n{}\n", c.description);
     }
+    let refs = |l: &[corridor_model::desk::CaseLink]| {
+        l.iter()
+            .map(|c| c.reference.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(p) = &d.parent {
+        say!("  Dossier parent : {p}");
+    }
     if !d.children.is_empty() {
-        say!("  Dossiers enfants : {}", d.children.join(", "));
+        say!("  Dossiers enfants : {}", refs(&d.children));
     }
     if !d.links.is_empty() {
-        say!("  Dossiers liés : {}", d.links.join(", "));
+        say!("  Dossiers liés : {}", refs(&d.links));
     }
     if !d.attachments.is_empty() {
         say!("Pièces jointes :");

@@ -84,6 +84,28 @@ pub struct NewCaseForm {
     pub title: String,
     /// Description.
     pub description: String,
+    /// Priority code (empty: normal).
+    #[serde(default)]
+    pub priority: String,
+    /// Amount at stake in MAD as typed (`12 450,00`), empty when none.
+    #[serde(default)]
+    pub amount: String,
+}
+
+impl NewCaseForm {
+    /// The validated case (ICE check digits, category, title, priority, amount); the
+    /// enterprise's name and region are checked only when the ICE is not known yet.
+    pub fn parse(&self) -> Result<crate::NewCase, crate::ValidationError> {
+        let mut new =
+            crate::NewCase::parse(&self.ice, &self.category, &self.title, &self.description)?;
+        if !self.priority.trim().is_empty() {
+            new.priority = self.priority.trim().parse()?;
+        }
+        if !self.amount.trim().is_empty() {
+            new.amount_centimes = Some(crate::case::parse_mad(&self.amount)?);
+        }
+        Ok(new)
+    }
 }
 
 /// A line of the case list.
@@ -272,8 +294,47 @@ pub struct LoginResponse {
 }
 
 #[cfg(test)]
-mod snippet_tests {
-    use super::snippet_parts;
+mod tests {
+    use super::{snippet_parts, NewCaseForm};
+
+    #[test]
+    fn the_new_case_form_takes_a_priority_and_an_amount() {
+        let form = NewCaseForm {
+            ice: "001561191000066".to_owned(),
+            enterprise_name: String::new(),
+            region: String::new(),
+            category: "debt_schedule".to_owned(),
+            title: "Échéancier".to_owned(),
+            description: String::new(),
+            priority: "urgent".to_owned(),
+            amount: "12 450,50".to_owned(),
+        };
+        let new = form.parse().expect("valid");
+        assert_eq!(new.priority, crate::Priority::Urgent);
+        assert_eq!(new.amount_centimes, Some(1_245_050));
+        let plain = NewCaseForm {
+            priority: String::new(),
+            amount: " ".to_owned(),
+            ..form.clone()
+        };
+        let new = plain.parse().expect("valid");
+        assert_eq!(
+            new.priority,
+            crate::Priority::Normal,
+            "normal unless chosen"
+        );
+        assert_eq!(new.amount_centimes, None);
+        let bad = NewCaseForm {
+            amount: "douze mille".to_owned(),
+            ..form.clone()
+        };
+        assert!(bad.parse().unwrap_err().to_string().contains("douze mille"));
+        let bad = NewCaseForm {
+            priority: "énorme".to_owned(),
+            ..form
+        };
+        assert!(bad.parse().is_err());
+    }
 
     #[test]
     fn snippets_split_into_plain_and_matched_parts() {

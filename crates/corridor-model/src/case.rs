@@ -114,6 +114,16 @@ code_enum!(
     Urgent = "urgent" / "Urgente",
 });
 
+#[expect(
+    clippy::derivable_impls,
+    reason = "the enum comes from `code_enum!`, which takes no variant attributes"
+)]
+impl Default for Priority {
+    fn default() -> Self {
+        Priority::Normal
+    }
+}
+
 /// A case as stored and listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
@@ -178,6 +188,12 @@ pub struct NewCase {
     pub title: String,
     /// Longer description (may be empty).
     pub description: String,
+    /// Priority (normal unless chosen).
+    #[serde(default)]
+    pub priority: Priority,
+    /// Amount at stake, in centimes of MAD.
+    #[serde(default)]
+    pub amount_centimes: Option<i64>,
 }
 
 impl NewCase {
@@ -197,6 +213,8 @@ impl NewCase {
             category: category.parse()?,
             title: required_text("titre", title, 200)?,
             description: description.to_owned(),
+            priority: Priority::default(),
+            amount_centimes: None,
         })
     }
 }

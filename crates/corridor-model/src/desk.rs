@@ -15,6 +15,12 @@ use crate::sync::Conflict;
 use crate::timeline::{CaseEvent, Visibility};
 use crate::{Case, CaseStatus, Region};
 
+/// Header naming the case (id or reference) of the shell's `attach_file` command, whose body
+/// is the file's raw content.
+pub const ATTACH_CASE_HEADER: &str = "x-corridor-case";
+/// Header carrying the attached file's name, percent-encoded (names may be Arabic).
+pub const ATTACH_NAME_HEADER: &str = "x-corridor-name";
+
 /// An attachment of a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
@@ -30,6 +36,22 @@ pub struct Attachment {
     pub event_id: Uuid,
 }
 
+/// Another case named by a case: its id (what screens link to: it never changes) and its
+/// reference (what people read: provisional until the server assigns the final one).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CaseLink {
+    /// Case id.
+    pub id: Uuid,
+    /// Reference.
+    pub reference: String,
+}
+
+impl std::fmt::Display for CaseLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reference)
+    }
+}
+
 /// A case with its timeline and relations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseDetail {
@@ -38,10 +60,13 @@ pub struct CaseDetail {
     pub case: Case,
     /// Its timeline, oldest first.
     pub timeline: Vec<CaseEvent>,
-    /// References of its child cases.
-    pub children: Vec<String>,
-    /// References of linked cases.
-    pub links: Vec<String>,
+    /// Its parent case, if it has one.
+    #[serde(default)]
+    pub parent: Option<CaseLink>,
+    /// Its child cases, by reference.
+    pub children: Vec<CaseLink>,
+    /// Linked cases, by reference.
+    pub links: Vec<CaseLink>,
     /// Its deadlines, evaluated now.
     pub sla: SlaReport,
     /// Its attachments.

@@ -42,6 +42,45 @@ impl FromStr for Ice {
     }
 }
 
+/// An ICE as it is being typed, checked at each keystroke by the forms that ask one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IceInput {
+    /// Nothing typed yet.
+    Empty,
+    /// Digits only so far, fewer than 15 of them.
+    Incomplete {
+        /// How many digits are typed.
+        digits: usize,
+    },
+    /// 15 digits whose check digits match.
+    Valid(Ice),
+    /// Something that cannot become an ICE (a letter, a 16th digit) or whose check digits
+    /// do not match.
+    Invalid(ValidationError),
+}
+
+impl Ice {
+    /// Where the input stands on its way to a valid ICE (spaces between groups are allowed,
+    /// as [`Ice::from_str`] allows them).
+    pub fn check_typing(input: &str) -> IceInput {
+        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.is_empty() {
+            IceInput::Empty
+        } else if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 15 {
+            IceInput::Invalid(ValidationError::IceFormat(input.trim().to_owned()))
+        } else if digits.len() < 15 {
+            IceInput::Incomplete {
+                digits: digits.len(),
+            }
+        } else {
+            match digits.parse() {
+                Ok(ice) => IceInput::Valid(ice),
+                Err(e) => IceInput::Invalid(e),
+            }
+        }
+    }
+}
+
 impl TryFrom<String> for Ice {
     type Error = ValidationError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -319,6 +358,37 @@ mod tests {
     fn published_examples_validate() {
         for ok in ["001561191000066", "002136093000040", "001 561191 0000 66"] {
             assert!(ok.parse::<Ice>().is_ok(), "{ok} is a valid ICE");
+        }
+    }
+
+    #[test]
+    fn an_ice_is_checked_as_it_is_typed() {
+        assert_eq!(Ice::check_typing(""), IceInput::Empty);
+        assert_eq!(Ice::check_typing("  "), IceInput::Empty);
+        assert_eq!(
+            Ice::check_typing("0015"),
+            IceInput::Incomplete { digits: 4 }
+        );
+        assert_eq!(
+            Ice::check_typing("001 561 191"),
+            IceInput::Incomplete { digits: 9 }
+        );
+        assert_eq!(
+            Ice::check_typing("001561191000066"),
+            IceInput::Valid(Ice("001561191000066".to_owned()))
+        );
+        assert!(matches!(
+            Ice::check_typing("001561191000067"),
+            IceInput::Invalid(ValidationError::IceChecksum(_))
+        ));
+        for bad in ["00A", "0015611910000660", "001-561"] {
+            assert!(
+                matches!(
+                    Ice::check_typing(bad),
+                    IceInput::Invalid(ValidationError::IceFormat(_))
+                ),
+                "{bad:?} cannot become an ICE"
+            );
         }
     }
 

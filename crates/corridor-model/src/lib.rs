@@ -15,6 +15,7 @@ pub mod enterprise;
 pub mod error;
 pub mod meeting;
 pub mod mutation;
+pub mod notices;
 pub mod region;
 pub mod sla;
 pub mod sync;
@@ -23,7 +24,7 @@ pub mod workflow;
 
 pub use case::{Case, CaseCategory, CaseStatus, NewCase, Priority};
 pub use enterprise::{
-    CnssNumber, Contact, Enterprise, EnterpriseDetails, Ice, NewEnterprise, SizeClass,
+    CnssNumber, Contact, Enterprise, EnterpriseDetails, Ice, IceInput, NewEnterprise, SizeClass,
 };
 pub use error::ValidationError;
 pub use region::Region;

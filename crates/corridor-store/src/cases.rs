@@ -9,10 +9,11 @@
 use chrono::{DateTime, Utc};
 use corridor_model::api::NewCaseForm;
 use corridor_model::case::{casablanca_year, format_provisional_reference};
+use corridor_model::desk::CaseLink;
 use corridor_model::error::required_text;
 use corridor_model::mutation::{CaseEdit, CreateCase, Mutation, Op};
 use corridor_model::timeline::{CaseEvent, Institution, Visibility};
-use corridor_model::{Case, CaseStatus, Enterprise, NewCase, NewEnterprise, Priority};
+use corridor_model::{Case, CaseStatus, Enterprise, NewCase, NewEnterprise};
 use sqlx::{Sqlite, SqliteConnection};
 use uuid::Uuid;
 
@@ -80,7 +81,7 @@ impl Store {
     /// Opens a case from the interface's form: the enterprise is found by ICE or, when new,
     /// recorded from the form in the same transaction (two mutations, one commit).
     pub async fn new_case_from_form(&self, form: NewCaseForm) -> Result<Case> {
-        let new = NewCase::parse(&form.ice, &form.category, &form.title, &form.description)?;
+        let new = form.parse()?;
         let (mut tx, device) = self.begin_op().await?;
         let enterprise = match enterprise_by_ice(&mut tx, new.ice.as_str()).await? {
             Some(e) => e,
@@ -147,25 +148,37 @@ impl Store {
         .await?;
         let timeline = rows.iter().map(event_from_row).collect::<Result<_>>()?;
         // Sorted here: with no ORDER BY the planner always takes the parent_id index.
-        let mut children: Vec<String> =
-            sqlx::query_scalar("SELECT reference FROM case_file WHERE parent_id = ?")
-                .bind(&id)
-                .fetch_all(&mut *conn)
-                .await?;
-        children.sort();
-        let links = sqlx::query_scalar(
-            "SELECT c.reference FROM case_link l JOIN case_file c ON c.id = l.other_id \
-             WHERE l.case_id = ? ORDER BY c.reference",
+        let mut children = case_links(
+            &mut conn,
+            "SELECT id, reference FROM case_file WHERE parent_id = ?",
+            &id,
         )
-        .bind(&id)
-        .fetch_all(&mut *conn)
         .await?;
+        children.sort_by(|a, b| a.reference.cmp(&b.reference));
+        let links = case_links(
+            &mut conn,
+            "SELECT c.id, c.reference FROM case_link l JOIN case_file c ON c.id = l.other_id \
+             WHERE l.case_id = ? ORDER BY c.reference",
+            &id,
+        )
+        .await?;
+        let parent = match case.parent_id {
+            Some(p) => case_links(
+                &mut conn,
+                "SELECT id, reference FROM case_file WHERE id = ?",
+                &p.to_string(),
+            )
+            .await?
+            .pop(),
+            None => None,
+        };
         let sla = sla_of(&mut conn, &case, Utc::now()).await?;
         drop(conn);
         let attachments = self.attachments(&id).await?;
         Ok(CaseDetail {
             case,
             timeline,
+            parent,
             children,
             links,
             sla,
@@ -328,6 +341,19 @@ pub(crate) async fn apply_and_queue_as(
     Ok(())
 }
 
+/// The cases a query returns as `(id, reference)` rows, bound to one id.
+async fn case_links(conn: &mut SqliteConnection, sql: &str, id: &str) -> Result<Vec<CaseLink>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(sql).bind(id).fetch_all(&mut *conn).await?;
+    rows.into_iter()
+        .map(|(id, reference)| {
+            Ok(CaseLink {
+                id: id.parse().map_err(bad_row)?,
+                reference,
+            })
+        })
+        .collect()
+}
+
 async fn create_case_op(
     tx: &mut Tx<'_>,
     device: &Device,
@@ -355,8 +381,8 @@ async fn create_case_op(
         category: new.category,
         title: new.title,
         description: new.description,
-        priority: Priority::Normal,
-        amount_centimes: None,
+        priority: new.priority,
+        amount_centimes: new.amount_centimes,
         region: enterprise.region,
     }))
 }

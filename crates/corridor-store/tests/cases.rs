@@ -117,9 +117,20 @@ async fn a_parent_cannot_close_while_a_child_is_open() {
         .link(&child, &parent, true)
         .await
         .expect("link as parent");
+    let detail = store.case_detail(&parent).await.expect("detail");
     assert_eq!(
-        store.case_detail(&parent).await.expect("detail").children,
+        detail
+            .children
+            .iter()
+            .map(|c| c.reference.clone())
+            .collect::<Vec<_>>(),
         vec![child.clone()]
+    );
+    let child_detail = store.case_detail(&child).await.expect("detail");
+    assert_eq!(
+        child_detail.parent.map(|p| (p.id, p.reference)),
+        Some((detail.case.id, parent.clone())),
+        "the child names its parent"
     );
     let err = store.link(&parent, &child, true).await.expect_err("cycle");
     assert_eq!(err.code(), "link_cycle");

@@ -139,6 +139,8 @@ async fn an_invalid_ice_is_refused_naming_it_and_nothing_is_written() {
         category: "other".to_owned(),
         title: "Titre".to_owned(),
         description: String::new(),
+        priority: String::new(),
+        amount: String::new(),
     };
     let err = store
         .new_case_from_form(form)
@@ -161,7 +163,18 @@ async fn a_form_for_a_new_enterprise_records_both_or_neither() {
         category: "debt_schedule".to_owned(),
         title: "Échéancier de 36 mois".to_owned(),
         description: String::new(),
+        priority: "high".to_owned(),
+        amount: "36 000,00".to_owned(),
     };
+    let err = store
+        .new_case_from_form(NewCaseForm {
+            amount: "trente-six mille".to_owned(),
+            ..form("MA-09")
+        })
+        .await
+        .expect_err("bad amount");
+    assert_eq!(err.code(), "invalid_amount");
+    assert_eq!(store.list_enterprises().await.expect("list").len(), 1);
     let err = store
         .new_case_from_form(form("MA-13"))
         .await
@@ -175,6 +188,8 @@ async fn a_form_for_a_new_enterprise_records_both_or_neither() {
 
     let case = store.new_case_from_form(form("MA-09")).await.expect("ok");
     assert_eq!(case.enterprise_name, "Souss Agro");
+    assert_eq!(case.priority, corridor_model::Priority::High);
+    assert_eq!(case.amount_centimes, Some(3_600_000));
     assert!(case.reference.contains("-09-P0001-"), "{}", case.reference);
     assert_eq!(store.list_enterprises().await.expect("list").len(), 2);
     assert_eq!(store.list_cases().await.expect("list").len(), 2);

@@ -87,6 +87,34 @@ pub(crate) async fn assign(
     Ok(())
 }
 
+/// Adds and removes tags (the engine normalises them and refuses a bad one).
+#[tauri::command]
+pub(crate) async fn tag_case(
+    state: State<'_, AppState>,
+    case: String,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> Result<()> {
+    open_store(&state).await?.tag(&case, add, remove).await?;
+    Ok(())
+}
+
+/// Links the case to another one (id or reference); with `parent`, the other becomes its
+/// parent.
+#[tauri::command]
+pub(crate) async fn link_case(
+    state: State<'_, AppState>,
+    case: String,
+    other: String,
+    parent: bool,
+) -> Result<()> {
+    open_store(&state)
+        .await?
+        .link(&case, other.trim(), parent)
+        .await?;
+    Ok(())
+}
+
 /// Settles a conflict by keeping one of the two values.
 #[tauri::command]
 pub(crate) async fn resolve_conflict(

@@ -54,6 +54,7 @@ pub(crate) async fn lock(state: State<'_, AppState>) -> Result<()> {
     if let Some(store) = state.store.write().await.take() {
         store.lock().await;
     }
+    super::files::clear_opened(&state.dir);
     Ok(())
 }
 
@@ -65,6 +66,9 @@ pub(crate) struct AppInfo {
     version: &'static str,
     /// `CORRIDOR_LOCK_AFTER` (seconds): overrides the user's lock delay (kiosks, tests).
     lock_after_seconds: Option<u32>,
+    /// Whether the store is sealed by a passphrase (which the user may change) rather than
+    /// by the OS keyring.
+    passphrase_protected: bool,
 }
 
 /// Facts for the settings screen.
@@ -77,5 +81,21 @@ pub(crate) async fn app_info(state: State<'_, AppState>) -> Result<AppInfo> {
         lock_after_seconds: std::env::var("CORRIDOR_LOCK_AFTER")
             .ok()
             .and_then(|s| s.parse().ok()),
+        passphrase_protected: matches!(
+            Store::protection(&state.dir)?,
+            Some(Protection::Passphrase)
+        ),
     })
+}
+
+/// Replaces the passphrase that seals the store's key (checked against the current one
+/// first; the data is not re-encrypted, only the sealed key is replaced, atomically).
+#[tauri::command]
+pub(crate) async fn change_passphrase(
+    state: State<'_, AppState>,
+    current: String,
+    new: String,
+) -> Result<()> {
+    Store::change_passphrase(&state.dir, Passphrase::new(current), Passphrase::new(new)).await?;
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! First run, unlock, restart, and the automatic lock.
+//! First run, unlock, restart, change of passphrase, and the automatic lock.
 
 use corridor_e2e::ServerProcess;
 
@@ -39,7 +39,7 @@ async fn create_a_case_then_find_it_after_a_restart() {
         "Indemnités journalières bloquées",
     )
     .await;
-    wait_text(&d, "new-case-error", 10, |t| t.contains("001561191000067")).await;
+    wait_text(&d, "new-case-error", 10, |t| t.contains("clé de contrôle")).await;
     assert!(case_titles(&d).await.is_empty(), "nothing was created");
 
     // A valid one is created and listed.
@@ -67,9 +67,48 @@ async fn create_a_case_then_find_it_after_a_restart() {
     click(&d, "nav-cases").await;
     wait(&d, "case-table").await;
     assert_eq!(case_titles(&d).await, ["Indemnités journalières bloquées"]);
+
+    // The passphrase is changed from the settings: the current one is checked first, the
+    // new one confirmed; after locking, only the new one opens the store.
+    click(&d, "nav-settings").await;
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        let d = d.clone();
+        async move {
+            type_into(&d, "passphrase-current", current).await;
+            type_into(&d, "passphrase-new", new).await;
+            type_into(&d, "passphrase-new-confirm", confirm).await;
+            click(&d, "passphrase-submit").await;
+        }
+    };
+    change("pas la bonne phrase", NEW_PASS, NEW_PASS).await;
+    wait_text(&d, "passphrase-error", 15, |t| t.contains("incorrecte")).await;
+    change(PASS, NEW_PASS, "une autre phrase").await;
+    wait_text(&d, "passphrase-error", 5, |t| {
+        t.contains("ne correspondent pas")
+    })
+    .await;
+    change(PASS, "court", "court").await;
+    wait_text(&d, "passphrase-error", 15, |t| t.contains("au moins 8")).await;
+    change(PASS, NEW_PASS, NEW_PASS).await;
+    wait_text(&d, "passphrase-done", 15, |t| !t.is_empty()).await;
+    click(&d, "lock-button").await;
+    wait(&d, "unlock-screen").await;
+    type_into(&d, "unlock-passphrase", PASS).await;
+    click(&d, "unlock-submit").await;
+    wait_text(&d, "unlock-error", 15, |t| {
+        t.contains("Phrase de passe incorrecte")
+    })
+    .await;
+    type_into(&d, "unlock-passphrase", NEW_PASS).await;
+    click(&d, "unlock-submit").await;
+    click(&d, "nav-cases").await;
+    wait(&d, "case-table").await;
+    assert_eq!(case_titles(&d).await, ["Indemnités journalières bloquées"]);
     server.kill();
     d.quit().await.expect("quit");
 }
+
+const NEW_PASS: &str = "nouvelle phrase du poste";
 
 /// After the idle delay the app locks itself: the store is closed, the unlock screen says
 /// why, and unlocking again shows everything that was saved.

@@ -250,8 +250,12 @@ pub async fn submit_sign_in(d: &WebDriver, user: &str, password: &str) {
 /// The titles of the listed cases.
 pub async fn case_titles(d: &WebDriver) -> Vec<String> {
     let mut out = Vec::new();
+    // A row redrawn between finding and reading is skipped: callers poll or read a settled
+    // table.
     for el in d.find_all(tid("case-title")).await.expect("find titles") {
-        out.push(el.text().await.expect("text"));
+        if let Ok(text) = el.text().await {
+            out.push(text);
+        }
     }
     out
 }
@@ -266,6 +270,23 @@ pub async fn screenshot(d: &WebDriver, name: &str) {
         .await
         .expect("scroll to the top");
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let png = d.screenshot_as_png().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Saves a screenshot as `target/screenshots/<name>.png` with the element of test id `id`
+/// scrolled to the middle of the window (for what lies below the fold).
+pub async fn screenshot_around(d: &WebDriver, name: &str, id: &str) {
+    let el = wait(d, id).await;
+    d.execute(
+        "arguments[0].scrollIntoView({ block: 'center' })",
+        vec![el.to_json().expect("element")],
+    )
+    .await
+    .expect("scroll into view");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let dir = corridor_e2e::workspace_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
     let png = d.screenshot_as_png().await.expect("screenshot");
     std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
 }
