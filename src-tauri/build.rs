@@ -27,6 +27,7 @@ fn main() {
             "sign_out",
             "sync_state",
             "sync_now",
+            "notify",
         ]),
     ))
     .expect("tauri build step");

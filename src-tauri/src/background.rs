@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corridor_model::desk::SyncPhase;
+use corridor_model::notices::{notices, Notice, Watched};
+use corridor_store::Store;
 use corridor_sync::{Progress, SyncError};
 use tauri::{AppHandle, Manager};
 
@@ -18,7 +20,14 @@ pub(crate) struct Tracker {
     pub(crate) progress: Option<usize>,
     pub(crate) error: Option<corridor_model::api::ApiError>,
     pub(crate) revoked: bool,
+    /// The latest notices, newest last (at most [`NOTICES_KEPT`]).
+    pub(crate) notices: Vec<Notice>,
+    /// Number of the last notice.
+    seq: u64,
 }
+
+/// How many notices the tracker keeps for the interface.
+const NOTICES_KEPT: usize = 20;
 
 impl Default for Tracker {
     fn default() -> Self {
@@ -27,7 +36,31 @@ impl Default for Tracker {
             progress: None,
             error: None,
             revoked: false,
+            notices: Vec::new(),
+            seq: 0,
         }
+    }
+}
+
+impl Tracker {
+    /// Numbers and keeps new notices.
+    fn add_notices(&mut self, new: Vec<Notice>) {
+        for mut n in new {
+            self.seq += 1;
+            n.seq = self.seq;
+            self.notices.push(n);
+        }
+        let extra = self.notices.len().saturating_sub(NOTICES_KEPT);
+        self.notices.drain(..extra);
+    }
+}
+
+/// The signed-in user's cases before a sync, or `None` when there is nothing to compare
+/// with: the first sync of a device brings everything, which is not news.
+async fn watch_before(store: &Store, user: &str) -> Option<Vec<Watched>> {
+    match store.sync_cursor().await {
+        Ok(Some(_)) => store.watch(user).await.ok(),
+        _ => None,
     }
 }
 
@@ -63,8 +96,8 @@ pub(crate) async fn run_once(app: &AppHandle) {
     let Some(store) = state.store.read().await.clone() else {
         return;
     };
-    match store.session().await {
-        Ok(Some(_)) => {}
+    let user = match store.session().await {
+        Ok(Some(session)) => session.username,
         _ => {
             set(&state, |t| {
                 t.phase = SyncPhase::Offline;
@@ -72,7 +105,8 @@ pub(crate) async fn run_once(app: &AppHandle) {
             });
             return;
         }
-    }
+    };
+    let before = watch_before(&store, &user).await;
     set(&state, |t| {
         t.phase = SyncPhase::Syncing;
         t.progress = Some(0);
@@ -86,12 +120,20 @@ pub(crate) async fn run_once(app: &AppHandle) {
         }
     })
     .await;
+    let news = match (&kept, &before, &result) {
+        (Some(store), Some(before), Ok(_)) => match store.watch(&user).await {
+            Ok(after) => notices(before, &after),
+            Err(_) => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     if kept.is_none() {
         // Revoked: the store was wiped; the interface goes back to the first-run screen.
         *state.store.write().await = None;
     }
     set(&state, |t| {
         t.progress = None;
+        t.add_notices(news);
         match &result {
             Ok(_) => {
                 t.phase = SyncPhase::Online;
@@ -117,5 +159,32 @@ pub(crate) async fn run_once(app: &AppHandle) {
 fn set(state: &AppState, f: impl FnOnce(&mut Tracker)) {
     if let Ok(mut t) = state.sync.lock() {
         f(&mut t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corridor_model::notices::NoticeKind;
+
+    fn notice(n: u128) -> Notice {
+        Notice {
+            seq: 0,
+            kind: NoticeKind::Assigned,
+            case_id: uuid::Uuid::from_u128(n),
+            reference: format!("COR-2026-06-{n:04}"),
+            title: String::new(),
+        }
+    }
+
+    #[test]
+    fn notices_are_numbered_and_the_oldest_dropped() {
+        let mut t = Tracker::default();
+        t.add_notices(vec![notice(1), notice(2)]);
+        assert_eq!(t.notices.iter().map(|n| n.seq).collect::<Vec<_>>(), [1, 2]);
+        t.add_notices((3..=30).map(notice).collect());
+        assert_eq!(t.notices.len(), NOTICES_KEPT);
+        assert_eq!(t.notices.first().map(|n| n.seq), Some(11));
+        assert_eq!(t.notices.last().map(|n| n.seq), Some(30));
     }
 }

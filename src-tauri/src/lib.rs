@@ -41,6 +41,7 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let dir = match std::env::var_os("CORRIDOR_DATA_DIR") {
                 Some(d) => PathBuf::from(d),
@@ -89,6 +90,7 @@ pub fn run() {
             commands::session::sign_out,
             commands::session::sync_state,
             commands::session::sync_now,
+            commands::session::notify,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Corridor application");

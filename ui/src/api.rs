@@ -302,6 +302,16 @@ pub(crate) async fn sync_state() -> Result<SyncState, ApiError> {
     call("sync_state", &NoArgs {}).await
 }
 
+/// `notify`: a desktop notification.
+pub(crate) async fn notify(title: String, body: String) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        title: String,
+        body: String,
+    }
+    call("notify", &A { title, body }).await
+}
+
 /// `sync_now`.
 pub(crate) async fn sync_now() -> Result<(), ApiError> {
     call("sync_now", &NoArgs {}).await

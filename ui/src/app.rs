@@ -32,6 +32,9 @@ pub(crate) struct Desk {
     pub(crate) data: RwSignal<u64>,
     /// Whether the store is open.
     pub(crate) unlocked: RwSignal<bool>,
+    /// Number of the last notice shown as a desktop notification (`None` until the first
+    /// read: notices older than this run of the interface are not shown again).
+    pub(crate) notified: StoredValue<Option<u64>>,
 }
 
 impl Desk {
@@ -56,10 +59,32 @@ impl Desk {
         if s.revoked && s.work.is_none() {
             self.unlocked.set(false);
         }
+        self.notify(&s.notices);
         self.sync.set(Some(s));
         if changed {
             self.touch();
         }
+    }
+}
+
+impl Desk {
+    /// Shows the notices not shown yet as desktop notifications, in the user's language.
+    fn notify(&self, notices: &[corridor_model::notices::Notice]) {
+        let last = notices.last().map_or(0, |n| n.seq);
+        let Some(shown) = self.notified.get_value() else {
+            self.notified.set_value(Some(last));
+            return;
+        };
+        for n in notices.iter().filter(|n| n.seq > shown) {
+            let title =
+                crate::i18n::try_t(&format!("notice-{}", n.kind.code())).unwrap_or_default();
+            let body = format!("{} — {}", n.reference, n.title);
+            // Without a notification service the home screen still lists it.
+            spawn_local(async move {
+                let _ = api::notify(title, body).await;
+            });
+        }
+        self.notified.set_value(Some(last.max(shown)));
     }
 }
 
@@ -81,6 +106,7 @@ fn Shell() -> impl IntoView {
         sync: RwSignal::new(None),
         data: RwSignal::new(0),
         unlocked: RwSignal::new(false),
+        notified: StoredValue::new(None),
     };
     provide_context(desk);
     let auto_locked = RwSignal::new(false);

@@ -63,6 +63,11 @@ pub(crate) fn HomePage() -> impl IntoView {
         all
     };
     let signed_in = move || desk.sync.get().is_some_and(|s| s.session.is_some());
+    let notices = move || {
+        let mut all = desk.sync.get().map(|s| s.notices).unwrap_or_default();
+        all.reverse();
+        all
+    };
     view! {
         <section class="home" data-testid="home-page">
             <h1>{move || t("home-title")}</h1>
@@ -74,6 +79,22 @@ pub(crate) fn HomePage() -> impl IntoView {
                 </p>
             </Show>
             <div class="cards">
+                <Show when=move || !notices().is_empty()>
+                    <article class="card" data-testid="home-notices">
+                        <h2>{move || t("home-notices")}</h2>
+                        <ul class="case-links">
+                            <For each=notices key=|n| n.seq let:n>
+                                <li data-testid="notice" data-kind=n.kind.code()>
+                                    <span class="notice-kind">{move || crate::i18n::try_t(&format!("notice-{}", n.kind.code())).unwrap_or_default()}</span>" "
+                                    <A href=format!("/cases/{}", n.case_id)>
+                                        <bdi dir="ltr" class="ref">{n.reference.clone()}</bdi>" "
+                                        <span dir="auto">{n.title.clone()}</span>
+                                    </A>
+                                </li>
+                            </For>
+                        </ul>
+                    </article>
+                </Show>
                 <article class="card" data-testid="home-mine">
                     <h2>{move || t("home-my-cases")}</h2>
                     <CaseList rows=mine empty="home-no-cases" />

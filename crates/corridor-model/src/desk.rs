@@ -200,6 +200,9 @@ pub struct SyncState {
     pub error: Option<ApiError>,
     /// The server revoked this device and its data was wiped.
     pub revoked: bool,
+    /// What the last syncs brought for the signed-in user (newest last, a few kept).
+    #[serde(default)]
+    pub notices: Vec<crate::notices::Notice>,
 }
 
 /// Filters, order and page of the case list, as codes (the CLI's flags, the table's chips).

@@ -38,6 +38,13 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
+    /// Every kind.
+    pub const ALL: [NoticeKind; 3] = [
+        NoticeKind::Assigned,
+        NoticeKind::DeadlineNear,
+        NoticeKind::DeadlineBreached,
+    ];
+
     /// Stable code (`notice-<code>` in the interface's translations).
     pub fn code(self) -> &'static str {
         match self {

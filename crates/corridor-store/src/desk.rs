@@ -1,10 +1,13 @@
 //! What the desktop's screens read in one call: a case with what the signed-in user may do
 //! with it, and the state of the work recorded on this device.
 
+use chrono::Utc;
 use corridor_model::desk::{CaseView, LocalWork, RefusedChange};
 use corridor_model::engine::DocKind;
+use corridor_model::notices::Watched;
 
-use crate::{Result, Store};
+use crate::rows::sla_of;
+use crate::{CaseFilter, Result, Store};
 
 impl Store {
     /// The case with this reference or id, what the signed-in user may do with it now (asked of
@@ -31,6 +34,31 @@ impl Store {
             conflicts,
             pending,
         })
+    }
+
+    /// The cases `user` is in charge of (either side), with the worst state of their running
+    /// deadlines now: the picture the desk compares before and after a sync to tell the user
+    /// what changed for them ([`corridor_model::notices::notices`]).
+    pub async fn watch(&self, user: &str) -> Result<Vec<Watched>> {
+        let filter = CaseFilter {
+            assignee: Some(user.to_owned()),
+            ..CaseFilter::default()
+        };
+        let cases = self.find_cases(&filter).await?;
+        let now = Utc::now();
+        let mut conn = self.pool().acquire().await?;
+        let mut out = Vec::with_capacity(cases.len());
+        for case in cases {
+            let sla = sla_of(&mut conn, &case, now).await?.worst();
+            out.push(Watched {
+                id: case.id,
+                reference: case.reference,
+                title: case.title,
+                mine: true,
+                sla,
+            });
+        }
+        Ok(out)
     }
 
     /// Changes waiting, conflicts, refused changes and the last sync.

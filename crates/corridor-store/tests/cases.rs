@@ -532,3 +532,43 @@ async fn the_store_says_what_the_user_may_do_now() {
         .expect_err("refused");
     assert_eq!(err.code(), "forbidden_visibility");
 }
+
+#[tokio::test]
+async fn the_watch_of_a_user_holds_their_cases_with_their_deadlines() {
+    use corridor_model::notices::{notices, NoticeKind};
+    use corridor_model::sla::SlaState;
+    let (_dir, store) = store().await;
+    let mine = case(&store, "001561191000066", "IJ bloquées", "").await;
+    let _other = case(&store, "002136093000040", "Échéancier", "").await;
+    let before = store.watch("k.alaoui").await.expect("watch");
+    assert!(before.is_empty(), "nothing in k.alaoui's charge yet");
+    store
+        .assign(&mine, Institution::Cgem, Some("k.alaoui".to_owned()))
+        .await
+        .expect("assign");
+    store
+        .transition(&mine, CaseStatus::Submitted, None)
+        .await
+        .expect("submit");
+    let after = store.watch("k.alaoui").await.expect("watch");
+    assert_eq!(
+        after
+            .iter()
+            .map(|w| w.reference.as_str())
+            .collect::<Vec<_>>(),
+        [mine.as_str()]
+    );
+    assert_eq!(
+        after[0].sla,
+        SlaState::OnTime,
+        "the clock runs once submitted"
+    );
+    assert_eq!(
+        notices(&before, &after)
+            .iter()
+            .map(|n| (n.reference.clone(), n.kind))
+            .collect::<Vec<_>>(),
+        [(mine.clone(), NoticeKind::Assigned)]
+    );
+    assert!(store.watch("m.bennani").await.expect("watch").is_empty());
+}

@@ -55,7 +55,26 @@ pub(crate) async fn sync_state(state: State<'_, AppState>) -> Result<SyncState> 
         progress: tracker.progress,
         error: tracker.error,
         revoked: tracker.revoked,
+        notices: tracker.notices,
     })
+}
+
+/// Shows a desktop notification (the interface writes it in the user's language). Where the
+/// system has no notification service the error says so; nothing else depends on it.
+#[tauri::command]
+pub(crate) async fn notify(app: AppHandle, title: String, body: String) -> Result<()> {
+    use tauri_plugin_notification::NotificationExt;
+    app.notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+        .map_err(|e| {
+            CommandError(corridor_model::api::ApiError {
+                code: "notify_failed".to_owned(),
+                message: format!("Notification impossible : {e}"),
+            })
+        })
 }
 
 /// Runs a sync now and waits for it.

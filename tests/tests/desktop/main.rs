@@ -8,5 +8,6 @@
 mod desk;
 mod files;
 mod first_run;
+mod notices;
 mod search;
 mod support;

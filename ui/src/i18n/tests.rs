@@ -179,6 +179,11 @@ fn every_model_code_has_a_label_and_french_is_the_models() {
         .fields()
         .into_iter()
         .map(|f| format!("field-{f}"))
+        .chain(
+            corridor_model::notices::NoticeKind::ALL
+                .iter()
+                .map(|k| format!("notice-{}", k.code())),
+        )
         .collect();
     let fr = entries("fr");
     for (key, label) in &expected {
