@@ -96,7 +96,7 @@ fn CaseBody(view: CaseView, changed: Callback<()>) -> impl IntoView {
                 <p class="case-sub">
                     <span dir="auto">{case.enterprise_name.clone()}</span>
                     " · ICE "<bdi dir="ltr">{case.ice.to_string()}</bdi>
-                    " · "{move || label("category", case.category.code())}
+                    " · "<span data-testid="case-category">{move || label("category", case.category.code())}</span>
                     " · "{move || label("region", &region.code())}
                 </p>
                 <p class="case-sub">

@@ -1,10 +1,11 @@
-//! Changing a case from its screen: its fields, the persons in charge, and the conflicts
+//! Changing a case from its screen: its fields (title, description, amount, priority,
+//! category), the persons in charge, and the conflicts
 //! between two edits of a field (both values side by side, one kept).
 
 use corridor_model::desk::CaseEditForm;
 use corridor_model::sync::{Conflict, ConflictChoice};
 use corridor_model::timeline::Institution;
-use corridor_model::{Case, Priority};
+use corridor_model::{Case, CaseCategory, Priority};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped as spawn_local;
 
@@ -29,23 +30,26 @@ pub(crate) fn EditCase(
         case.description.clone(),
         amount_text(case.amount_centimes),
         case.priority,
+        case.category,
     ));
     let title = RwSignal::new(case.title.clone());
     let description = RwSignal::new(case.description.clone());
     let amount = RwSignal::new(amount_text(case.amount_centimes));
     let priority = RwSignal::new(case.priority.code().to_owned());
+    let category = RwSignal::new(case.category.code().to_owned());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let key = StoredValue::new(key);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (t0, d0, a0, p0) = original.get_value();
+        let (t0, d0, a0, p0, c0) = original.get_value();
         let changed_or_none = |now: String, before: &str| (now != before).then_some(now);
         let form = CaseEditForm {
             title: changed_or_none(title.get_untracked(), &t0),
             description: changed_or_none(description.get_untracked(), &d0),
             amount: changed_or_none(amount.get_untracked(), &a0),
             priority: changed_or_none(priority.get_untracked(), p0.code()),
+            category: changed_or_none(category.get_untracked(), c0.code()),
         };
         if form == CaseEditForm::default() {
             open.set(false);
@@ -84,6 +88,11 @@ pub(crate) fn EditCase(
                     <select id="edit-priority" data-testid="edit-priority" prop:value=move || priority.get()
                         on:change=move |ev| priority.set(event_target_value(&ev))>
                         {Priority::ALL.iter().map(|p| view! { <option value=p.code()>{move || label("priority", p.code())}</option> }).collect_view()}
+                    </select>
+                    <label for="edit-category">{move || t("col-category")}</label>
+                    <select id="edit-category" data-testid="edit-category" prop:value=move || category.get()
+                        on:change=move |ev| category.set(event_target_value(&ev))>
+                        {CaseCategory::ALL.iter().map(|c| view! { <option value=c.code()>{move || label("category", c.code())}</option> }).collect_view()}
                     </select>
                     <div class="actions">
                         <button type="submit" class="primary" data-testid="edit-submit" disabled=move || busy.get()>{move || t("save")}</button>
@@ -150,10 +159,15 @@ pub(crate) fn Conflicts(conflicts: Vec<Conflict>, changed: Callback<()>) -> impl
             }
         });
     };
-    let show = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "—".to_owned(),
-        other => other.to_string(),
+    // Values as the user reads them: coded fields by their label, amounts in MAD.
+    let show = |field: &str, v: &serde_json::Value| match (field, v) {
+        (_, serde_json::Value::Null) => "—".to_owned(),
+        ("priority" | "category", serde_json::Value::String(code)) => label(field, code),
+        ("amount_centimes", serde_json::Value::Number(n)) => n
+            .as_i64()
+            .map_or_else(|| n.to_string(), |c| crate::i18n::mad(c, current())),
+        (_, serde_json::Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
     };
     view! {
         <section class="card conflicts" data-testid="conflicts">
@@ -170,12 +184,12 @@ pub(crate) fn Conflicts(conflicts: Vec<Conflict>, changed: Callback<()>) -> impl
                         <div class="conflict-values">
                             <div class="value current">
                                 <span class="label">{move || t("conflict-current")}</span>
-                                <p dir="auto" data-testid="conflict-current">{show(&c.current)}</p>
+                                <p dir="auto" data-testid="conflict-current">{let (f, v) = (c.field.clone(), c.current.clone()); move || show(&f, &v)}</p>
                                 <button data-testid="conflict-keep-current" on:click=move |_| choose(id.clone(), ConflictChoice::Current)>{move || t("conflict-keep-current")}</button>
                             </div>
                             <div class="value proposed">
                                 <span class="label">{move || t_args("conflict-proposed", &[("author", author.clone())])}</span>
-                                <p dir="auto" data-testid="conflict-proposed">{show(&c.proposed)}</p>
+                                <p dir="auto" data-testid="conflict-proposed">{let (f, v) = (c.field.clone(), c.proposed); move || show(&f, &v)}</p>
                                 <button data-testid="conflict-keep-proposed" on:click=move |_| choose(id2.clone(), ConflictChoice::Proposed)>{move || t("conflict-keep-proposed")}</button>
                             </div>
                         </div>

@@ -114,6 +114,9 @@ pub(crate) enum CaseCmd {
         /// Priority (low, normal, high, urgent).
         #[arg(long)]
         priority: Option<String>,
+        /// Category (blocked_benefit, e_services, debt_schedule, …).
+        #[arg(long)]
+        category: Option<String>,
     },
     /// Add a note to a case's timeline.
     Note {
@@ -268,12 +271,14 @@ pub(crate) async fn run(dir: &Path, cmd: CaseCmd, json: bool) -> Result<(), CliE
             description,
             amount,
             priority,
+            category,
         } => {
             let edit = CaseEditForm {
                 title,
                 description,
                 amount,
                 priority,
+                category,
             }
             .parse()?;
             if edit.fields().is_empty() {

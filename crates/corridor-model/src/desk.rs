@@ -244,6 +244,9 @@ pub struct CaseEditForm {
     pub amount: Option<String>,
     /// New priority code.
     pub priority: Option<String>,
+    /// New category code.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 impl CaseEditForm {
@@ -268,6 +271,11 @@ impl CaseEditForm {
                 .priority
                 .as_deref()
                 .map(str::parse::<crate::Priority>)
+                .transpose()?,
+            category: self
+                .category
+                .as_deref()
+                .map(str::parse::<crate::CaseCategory>)
                 .transpose()?,
         })
     }
@@ -300,6 +308,19 @@ mod tests {
         assert!(bad.parse().unwrap_err().to_string().contains("douze"));
         let bad = CaseEditForm {
             priority: Some("énorme".to_owned()),
+            ..CaseEditForm::default()
+        };
+        assert!(bad.parse().is_err());
+        let category = CaseEditForm {
+            category: Some("debt_schedule".to_owned()),
+            ..CaseEditForm::default()
+        };
+        assert_eq!(
+            category.parse().expect("valid").category,
+            Some(crate::CaseCategory::DebtSchedule)
+        );
+        let bad = CaseEditForm {
+            category: Some("divers".to_owned()),
             ..CaseEditForm::default()
         };
         assert!(bad.parse().is_err());

@@ -84,6 +84,9 @@ pub struct CaseEdit {
     /// New priority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
+    /// New category (its deadlines follow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<CaseCategory>,
 }
 
 /// Tells a field that is present but `null` (`Some(None)`) from an absent one (`None`, by
@@ -111,6 +114,9 @@ impl CaseEdit {
         }
         if self.priority.is_some() {
             f.push("priority");
+        }
+        if self.category.is_some() {
+            f.push("category");
         }
         f
     }

@@ -1,6 +1,6 @@
 //! A case's documents and relations in the app, against a real server and a CNSS (CLI)
 //! device: a case opened for an enterprise found by name (the ICE checked as typed), with a
-//! priority and an amount; files attached through the file input (an Arabic name travels intact), opened with
+//! priority and an amount, its category changed later; files attached through the file input (an Arabic name travels intact), opened with
 //! the system's viewer, still there after a restart; tags added, normalised, refused when
 //! malformed and removed; a case linked to its parent, both shown one click apart; the CNSS
 //! device receives the same bytes, tags and parent.
@@ -315,6 +315,15 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
     click(&d, "link-as-parent").await;
     click(&d, "link-submit").await;
     wait_text(&d, "link-parent", 10, |t| t == parent_ref).await;
+
+    // The category, changed from the edit form.
+    click(&d, "case-edit").await;
+    choose(&d, "edit-category", "debt_schedule").await;
+    click(&d, "edit-submit").await;
+    wait_text(&d, "case-category", 10, |t| {
+        t == "Recouvrement et échéancier"
+    })
+    .await;
     screenshot_around(&d, "case-files-fr", "attachments").await;
     screenshot_around(&d, "case-links-fr", "links").await;
     axe_check(&d, "case documents (fr)").await;
@@ -370,6 +379,10 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
     assert_eq!(detail.case.tags, ["damancom"]);
     assert!(detail.parent.is_some(), "the CNSS sees the parent");
     assert_eq!(detail.case.priority, corridor_model::Priority::High);
+    assert_eq!(
+        detail.case.category,
+        corridor_model::CaseCategory::DebtSchedule
+    );
     assert_eq!(detail.case.amount_centimes, Some(1_245_050));
     let received = detail
         .attachments

@@ -191,7 +191,15 @@ pub async fn wait_attr(d: &WebDriver, css: &str, attr: &str, value: &str, secs: 
 
 /// Clicks the element with this test id (waiting for it).
 pub async fn click(d: &WebDriver, id: &str) {
-    wait(d, id).await.click().await.expect("click");
+    let el = wait(d, id).await;
+    // Brought to the middle first: at the window's edge the sticky top bar would take it.
+    d.execute(
+        "arguments[0].scrollIntoView({ block: 'center' })",
+        vec![el.to_json().expect("element")],
+    )
+    .await
+    .expect("scroll into view");
+    el.click().await.expect("click");
 }
 
 /// Replaces the text of a field.

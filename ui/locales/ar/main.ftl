@@ -180,6 +180,7 @@ field-title = العنوان
 field-description = الوصف
 field-amount_centimes = المبلغ
 field-priority = الأولوية
+field-category = الفئة
 field-cgem_assignee = المكلف من CGEM
 field-cnss_assignee = المكلف من CNSS
 colon = :{" "}

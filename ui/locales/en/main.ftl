@@ -177,6 +177,7 @@ field-title = title
 field-description = description
 field-amount_centimes = amount
 field-priority = priority
+field-category = category
 field-cgem_assignee = CGEM assignee
 field-cnss_assignee = CNSS assignee
 colon = :{" "}

@@ -177,6 +177,7 @@ field-title = titre
 field-description = description
 field-amount_centimes = montant
 field-priority = priorité
+field-category = catégorie
 field-cgem_assignee = responsable CGEM
 field-cnss_assignee = responsable CNSS
 colon = {" "}:{" "}

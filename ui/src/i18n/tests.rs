@@ -174,6 +174,7 @@ fn every_model_code_has_a_label_and_french_is_the_models() {
         description: Some(String::new()),
         amount_centimes: Some(None),
         priority: Some(Priority::Normal),
+        category: Some(CaseCategory::Other),
     };
     let field_keys: Vec<String> = every_field
         .fields()

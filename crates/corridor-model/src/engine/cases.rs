@@ -32,6 +32,7 @@ pub(crate) fn field_value(case: &CaseDoc, field: &str) -> Option<serde_json::Val
         "description" => case.case.description.clone().into(),
         "amount_centimes" => case.case.amount_centimes.into(),
         "priority" => case.case.priority.code().into(),
+        "category" => case.case.category.code().into(),
         "cgem_assignee" => case.case.cgem_assignee.clone().into(),
         "cnss_assignee" => case.case.cnss_assignee.clone().into(),
         _ => return None,
@@ -60,6 +61,7 @@ fn set_field(case: &mut CaseDoc, field: &str, value: &serde_json::Value) -> Resu
             }
         }
         "priority" => case.case.priority = text()?.parse()?,
+        "category" => case.case.category = text()?.parse()?,
         "cgem_assignee" => case.case.cgem_assignee = opt_text()?,
         "cnss_assignee" => case.case.cnss_assignee = opt_text()?,
         _ => return Err(bad()),
@@ -127,6 +129,9 @@ impl Applier<'_> {
                 }
                 if let Some(p) = edit.priority {
                     proposed.push(("priority", p.code().into()));
+                }
+                if let Some(c) = edit.category {
+                    proposed.push(("category", c.code().into()));
                 }
                 let case = self.writable_case(*case_id)?;
                 self.edit_fields(case, *event_id, proposed)

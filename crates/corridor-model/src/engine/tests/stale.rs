@@ -166,3 +166,64 @@ fn the_interface_is_offered_only_what_the_engine_accepts() {
         }
     }
 }
+
+/// The category is a field like the others: changed when current, a conflict when someone
+/// else changed it since the author looked, refused when it is not a category.
+#[test]
+fn a_category_change_is_applied_or_kept_as_a_conflict() {
+    let edit = |c: crate::CaseCategory| Op::EditCase {
+        case_id: CASE,
+        event_id: EVENT,
+        edit: CaseEdit {
+            category: Some(c),
+            ..CaseEdit::default()
+        },
+    };
+    let actor = officer();
+    let ctx = Context {
+        actor: &actor,
+        authority: Authority::Server,
+        now: at(),
+    };
+    let view = world();
+    let before = view.cases[&CASE].case.category;
+    assert_ne!(before, crate::CaseCategory::DebtSchedule);
+    let fx = apply(
+        &view,
+        ctx,
+        &mutation(edit(crate::CaseCategory::DebtSchedule), &[("category", 0)]),
+    )
+    .expect("apply");
+    let Doc::Case(c) = &fx.writes[0].doc else {
+        panic!("case")
+    };
+    assert_eq!(c.case.category, crate::CaseCategory::DebtSchedule);
+    assert_eq!(c.field_versions.get("category"), Some(&1));
+    assert!(fx.conflicts.is_empty());
+
+    // Someone else moved it to "inspection" since: the author's choice waits as a conflict.
+    let mut view = world();
+    let c = view.cases.get_mut(&CASE).expect("case");
+    c.case.category = crate::CaseCategory::Inspection;
+    c.field_versions.insert("category".to_owned(), 1);
+    c.field_writers.insert("category".to_owned(), DEVICE_B);
+    let fx = apply(
+        &view,
+        ctx,
+        &mutation(edit(crate::CaseCategory::DebtSchedule), &[("category", 0)]),
+    )
+    .expect("apply");
+    assert_eq!(fx.conflicts.len(), 1);
+    assert_eq!(docs(&fx), ["conflict"], "the other user's category stays");
+    let Doc::Conflict(conflict) = &fx.writes[0].doc else {
+        panic!("conflict")
+    };
+    assert_eq!(conflict.field, "category");
+
+    // A crafted push naming no real category is refused before anything is written.
+    let raw = serde_json::json!({
+        "name": "edit_case",
+        "args": { "case_id": CASE, "event_id": EVENT, "edit": { "category": "divers" } }
+    });
+    assert!(serde_json::from_value::<Op>(raw).is_err());
+}
