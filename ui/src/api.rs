@@ -6,8 +6,8 @@ use corridor_model::api::{
     ApiError, CaseRow, NewCaseForm, SearchHitRow, StoreStatus, UnlockRequest,
 };
 use corridor_model::desk::{
-    Attachment, CaseEditForm, CaseQuery, CaseView, NoteForm, SessionView, SignInForm, SyncState,
-    TransitionForm, ATTACH_CASE_HEADER, ATTACH_NAME_HEADER,
+    Attachment, CaseEditForm, CaseQuery, CaseView, EnterpriseView, ImportPreview, NoteForm,
+    SessionView, SignInForm, SyncState, TransitionForm, ATTACH_CASE_HEADER, ATTACH_NAME_HEADER,
 };
 use corridor_model::sync::ConflictChoice;
 use corridor_model::timeline::Institution;
@@ -281,6 +281,54 @@ pub(crate) async fn list_enterprises(
         query: &'a str,
     }
     call("list_enterprises", &A { query }).await
+}
+
+/// `enterprise_view`.
+pub(crate) async fn enterprise_view(id: &str) -> Result<EnterpriseView, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        id: &'a str,
+    }
+    call("enterprise_view", &A { id }).await
+}
+
+/// `preview_import`.
+pub(crate) async fn preview_import(csv: String) -> Result<ImportPreview, ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        csv: String,
+    }
+    call("preview_import", &A { csv }).await
+}
+
+/// `import_enterprises`: how many were recorded.
+pub(crate) async fn import_enterprises(csv: String) -> Result<usize, ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        csv: String,
+    }
+    call("import_enterprises", &A { csv }).await
+}
+
+/// `export_cases`: where the file went, `None` when the user cancelled.
+pub(crate) async fn export_cases(
+    query: CaseQuery,
+    format: &str,
+) -> Result<Option<String>, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        query: CaseQuery,
+        format: &'a str,
+    }
+    call("export_cases", &A { query, format }).await
+}
+
+/// The text of a file the user picked (UTF-8).
+pub(crate) async fn file_text(file: &web_sys::File) -> Result<String, ApiError> {
+    wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map(|v| v.as_string().unwrap_or_default())
+        .map_err(|e| internal(&e.as_string().unwrap_or_default()))
 }
 
 /// `sign_in`.

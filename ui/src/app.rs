@@ -191,6 +191,7 @@ fn Shell() -> impl IntoView {
                             <Route path=path!("/cases") view=CasesPage />
                             <Route path=path!("/cases/:id") view=CasePage />
                             <Route path=path!("/enterprises") view=crate::enterprises::EnterprisesPage />
+                            <Route path=path!("/enterprises/:id") view=crate::enterprise_detail::EnterprisePage />
                             <Route path=path!("/meetings") view=|| view! { <Placeholder title="nav-meetings" /> } />
                             <Route path=path!("/committee") view=|| view! { <Placeholder title="nav-committee" /> } />
                             <Route path=path!("/settings") view=SettingsPage />

@@ -62,19 +62,40 @@ pub(crate) fn CasesPage() -> impl IntoView {
             && tag.get().trim().is_empty())
     };
 
+    // What the filters ask, without the page (the export takes every page).
+    let filters = move || CaseQuery {
+        status: some(status.get()),
+        region: some(region.get()),
+        category: some(category.get()),
+        priority: some(priority.get()),
+        sla: some(sla.get()),
+        assignee: some(assignee.get().trim().to_owned()),
+        tag: some(tag.get().trim().to_owned()),
+        sort: some(sort.get()),
+        limit: None,
+        offset: 0,
+    };
+    let export_status = RwSignal::new(None::<String>);
+    let export = move |format: &'static str| {
+        let query = filters();
+        export_status.set(None);
+        spawn_local(async move {
+            match api::export_cases(query, format).await {
+                Ok(Some(path)) => {
+                    export_status.set(Some(crate::i18n::t_args("export-done", &[("path", path)])));
+                }
+                Ok(None) => {}
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+
     Effect::new(move |_| {
         desk.data.track();
         let query = CaseQuery {
-            status: some(status.get()),
-            region: some(region.get()),
-            category: some(category.get()),
-            priority: some(priority.get()),
-            sla: some(sla.get()),
-            assignee: some(assignee.get().trim().to_owned()),
-            tag: some(tag.get().trim().to_owned()),
-            sort: some(sort.get()),
             limit: Some(PAGE + 1),
             offset: page.get() * PAGE,
+            ..filters()
         };
         loading.set(true);
         spawn_local(async move {
@@ -171,10 +192,13 @@ pub(crate) fn CasesPage() -> impl IntoView {
                     {move || crate::i18n::t_count("cases-count", shown().len())}
                 </span>
                 <span class="spacer"></span>
+                <button data-testid="export-csv" on:click=move |_| export("csv")>{move || t("export-csv")}</button>
+                <button data-testid="export-xlsx" on:click=move |_| export("xlsx")>{move || t("export-xlsx")}</button>
                 <button class="primary" data-testid="new-case-button" on:click=move |_| show_form.set(true)>
                     {move || t("cases-new")}
                 </button>
             </div>
+            <p class="status" role="status" data-testid="export-status">{move || export_status.get()}</p>
             <div class="filters" role="group" aria-label=move || t("sort")>
                 {filter_select("filter-status", "filter-status", status, statuses)}
                 {filter_select("filter-region", "filter-region", region, regions)}

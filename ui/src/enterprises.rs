@@ -1,12 +1,15 @@
 //! The enterprises known on this device: a list with search as you type (name, ICE, city,
-//! contacts; Arabic as people type it).
+//! contacts; Arabic as people type it), each one click from its screen, and the CSV import.
 
 use corridor_model::Enterprise;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped as spawn_local;
 
+use leptos_router::components::A;
+
 use crate::api;
 use crate::app::Desk;
+use crate::enterprise_import::ImportEnterprises;
 use crate::i18n::{error_text, label, t, t_count};
 
 /// The enterprises screen.
@@ -49,6 +52,7 @@ pub(crate) fn EnterprisesPage() -> impl IntoView {
                 </div>
             </div>
             <p class="error" role="alert">{move || error.get()}</p>
+            <ImportEnterprises done=Callback::new(move |()| desk.touch()) />
             <Show when=move || !rows.with(Vec::is_empty)
                 fallback=move || view! { <p class="empty" data-testid="enterprises-empty">{move || if loading.get() { t("loading") } else { t("enterprises-empty") }}</p> }>
                 <table class="grid" data-testid="enterprise-table">
@@ -64,7 +68,9 @@ pub(crate) fn EnterprisesPage() -> impl IntoView {
                     <tbody>
                         <For each=move || rows.get() key=|e| e.id let:e>
                             <tr data-testid="enterprise-row">
-                                <td dir="auto" data-testid="enterprise-name">{e.name.clone()}</td>
+                                <td dir="auto" data-testid="enterprise-name">
+                                    <A href=format!("/enterprises/{}", e.id)>{e.name.clone()}</A>
+                                </td>
                                 <td><bdi dir="ltr">{e.ice.to_string()}</bdi></td>
                                 <td><bdi dir="ltr">{e.cnss.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default()}</bdi></td>
                                 <td dir="auto">{e.city.clone().unwrap_or_default()}</td>

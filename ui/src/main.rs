@@ -11,6 +11,8 @@ mod case_detail;
 mod case_edit;
 mod case_relations;
 mod cases;
+mod enterprise_detail;
+mod enterprise_import;
 mod enterprises;
 mod frame;
 mod home;

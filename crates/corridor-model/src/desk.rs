@@ -205,6 +205,40 @@ pub struct SyncState {
     pub notices: Vec<crate::notices::Notice>,
 }
 
+/// One line of an enterprise import, as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportLine {
+    /// Line number in the file (the header is line 1).
+    pub line: usize,
+    /// Name as written.
+    pub name: String,
+    /// ICE as written.
+    pub ice: String,
+    /// Region as written.
+    pub region: String,
+    /// Why the line would be refused (`None`: it would be recorded).
+    pub error: Option<String>,
+}
+
+/// What an enterprise import would do: every line with its verdict. Nothing is imported while
+/// any line is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    /// The lines, in file order.
+    pub lines: Vec<ImportLine>,
+    /// How many lines are refused.
+    pub errors: usize,
+}
+
+/// An enterprise with its cases, for its screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnterpriseView {
+    /// The enterprise.
+    pub enterprise: crate::Enterprise,
+    /// Its cases, newest first.
+    pub cases: Vec<crate::api::CaseRow>,
+}
+
 /// Filters, order and page of the case list, as codes (the CLI's flags, the table's chips).
 /// Empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

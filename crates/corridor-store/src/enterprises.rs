@@ -2,6 +2,8 @@
 //! finding them (name, ICE, city, contacts; Arabic as people type it).
 
 use chrono::Utc;
+use corridor_model::api::CaseRow;
+use corridor_model::desk::{EnterpriseView, ImportLine, ImportPreview};
 use corridor_model::mutation::{CreateEnterprise, Op};
 use corridor_model::{Enterprise, NewEnterprise};
 use uuid::Uuid;
@@ -46,6 +48,75 @@ impl Store {
         }
         tx.commit().await?;
         Ok(count)
+    }
+
+    /// What importing this CSV would do, line by line: the file's own errors (format, ICE
+    /// check digits, duplicates in the file) and what the rules would refuse (an ICE already
+    /// recorded, a region outside the user's), each with its line. Nothing is kept: every
+    /// line is tried in one transaction that is rolled back.
+    pub async fn preview_enterprise_import(&self, csv: &str) -> Result<ImportPreview> {
+        let read = crate::exchange::read_enterprise_csv(csv.as_bytes())?;
+        let (mut tx, device) = self.begin_op().await?;
+        let now = Utc::now();
+        let actor = crate::rules::actor(&mut tx, &device).await?;
+        let mut lines = Vec::with_capacity(read.len());
+        for l in read {
+            let error = match l.parsed {
+                Err(message) => Some(message),
+                Ok(e) => {
+                    sqlx::query("SAVEPOINT import_line")
+                        .execute(&mut *tx)
+                        .await?;
+                    let tried = apply_and_queue_as(
+                        &mut tx,
+                        &device,
+                        &actor,
+                        create_enterprise_op(Uuid::now_v7(), e),
+                        now,
+                    )
+                    .await;
+                    sqlx::query("ROLLBACK TO import_line")
+                        .execute(&mut *tx)
+                        .await?;
+                    tried.err().map(|err| err.to_string())
+                }
+            };
+            lines.push(ImportLine {
+                line: l.line,
+                name: l.name,
+                ice: l.ice,
+                region: l.region,
+                error,
+            });
+        }
+        tx.rollback().await?;
+        let errors = lines.iter().filter(|l| l.error.is_some()).count();
+        Ok(ImportPreview { lines, errors })
+    }
+
+    /// The enterprise with this id and its cases, newest first.
+    pub async fn enterprise_view(&self, id: &str) -> Result<EnterpriseView> {
+        let id: Uuid = id
+            .trim()
+            .parse()
+            .map_err(|_| StoreError::UnknownEnterprise(id.trim().to_owned()))?;
+        let enterprise = self.enterprise(id).await.map_err(|e| match e {
+            StoreError::Database(sqlx::Error::RowNotFound) => {
+                StoreError::UnknownEnterprise(id.to_string())
+            }
+            other => other,
+        })?;
+        let filter = crate::CaseFilter {
+            enterprise: Some(id),
+            ..crate::CaseFilter::default()
+        };
+        let cases = self
+            .find_cases(&filter)
+            .await?
+            .into_iter()
+            .map(CaseRow::from)
+            .collect();
+        Ok(EnterpriseView { enterprise, cases })
     }
 
     /// Every enterprise, by name.

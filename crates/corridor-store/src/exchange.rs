@@ -1,8 +1,8 @@
 //! Files in and out: enterprise import from CSV, case export to CSV and Excel.
 //!
-//! Import is all-or-nothing: every line is validated first, and the first bad line is reported
-//! with its number (the header is line 1); then every enterprise is recorded in one
-//! transaction. Exports use Casablanca time and dirhams, with French headers.
+//! Import is all-or-nothing: every line is validated first (a preview lists every bad line
+//! with its number, the header being line 1; the CLI reports the first); then every
+//! enterprise is recorded in one transaction. Exports use Casablanca time and dirhams, with French headers.
 
 use std::io::Read;
 use std::path::Path;
@@ -15,9 +15,26 @@ use crate::{Result, Store, StoreError};
 /// Columns an enterprise CSV must have (in any order; others are ignored).
 pub const ENTERPRISE_COLUMNS: [&str; 7] = ["name", "ice", "cnss", "rc", "region", "city", "size"];
 
-/// Reads and validates an enterprise CSV (`name,ice,cnss,rc,region,city,size`; `,` or `;`
-/// separated, UTF-8). Returns the enterprises with their line numbers.
-pub fn parse_enterprise_csv(mut input: impl Read) -> Result<Vec<(usize, NewEnterprise)>> {
+/// One data line of an enterprise CSV: its number (the header is line 1), the identifying
+/// fields as written, and the enterprise or why the line is refused.
+#[derive(Debug, Clone)]
+pub struct CsvLine {
+    /// Line number in the file.
+    pub line: usize,
+    /// Name as written.
+    pub name: String,
+    /// ICE as written.
+    pub ice: String,
+    /// Region as written.
+    pub region: String,
+    /// The enterprise, or the reason the line is refused.
+    pub parsed: std::result::Result<NewEnterprise, String>,
+}
+
+/// Reads an enterprise CSV (`name,ice,cnss,rc,region,city,size`; `,` or `;` separated,
+/// UTF-8) and checks every line, so that a preview can show all the errors at once. A file
+/// that cannot be read as CSV at all (no header, missing columns) is refused as a whole.
+pub fn read_enterprise_csv(mut input: impl Read) -> Result<Vec<CsvLine>> {
     let mut text = String::new();
     input
         .read_to_string(&mut text)
@@ -61,36 +78,69 @@ pub fn parse_enterprise_csv(mut input: impl Read) -> Result<Vec<(usize, NewEnter
     let mut seen = std::collections::HashMap::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record = record.map_err(|e| StoreError::ImportLine {
-            line,
-            message: format!("ligne mal formée ({}).", e.kind_description()),
-        })?;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(CsvLine {
+                    line,
+                    name: String::new(),
+                    ice: String::new(),
+                    region: String::new(),
+                    parsed: Err(format!("ligne mal formée ({}).", e.kind_description())),
+                });
+                continue;
+            }
+        };
         let field = |name: &str| {
             col(name)
                 .and_then(|i| record.get(i))
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let bad = |message: String| StoreError::ImportLine { line, message };
-        let mut e = NewEnterprise::parse(
-            field("name").unwrap_or_default(),
-            field("ice").unwrap_or_default(),
-            field("region").unwrap_or_default(),
-            field("cnss"),
-            field("city"),
-        )
-        .map_err(|err| bad(err.to_string()))?;
-        e.details.rc = field("rc").map(str::to_owned);
-        e.details.size = field("size")
-            .map(str::parse::<SizeClass>)
-            .transpose()
-            .map_err(|err| bad(err.to_string()))?;
-        if let Some(first) = seen.insert(e.ice.to_string(), line) {
-            return Err(bad(format!("l'ICE {} figure déjà ligne {first}.", e.ice)));
-        }
-        out.push((line, e));
+        let parsed = (|| {
+            let mut e = NewEnterprise::parse(
+                field("name").unwrap_or_default(),
+                field("ice").unwrap_or_default(),
+                field("region").unwrap_or_default(),
+                field("cnss"),
+                field("city"),
+            )
+            .map_err(|err| err.to_string())?;
+            e.details.rc = field("rc").map(str::to_owned);
+            e.details.size = field("size")
+                .map(str::parse::<SizeClass>)
+                .transpose()
+                .map_err(|err| err.to_string())?;
+            if let Some(first) = seen.insert(e.ice.to_string(), line) {
+                return Err(format!("l'ICE {} figure déjà ligne {first}.", e.ice));
+            }
+            Ok(e)
+        })();
+        out.push(CsvLine {
+            line,
+            name: field("name").unwrap_or_default().to_owned(),
+            ice: field("ice").unwrap_or_default().to_owned(),
+            region: field("region").unwrap_or_default().to_owned(),
+            parsed,
+        });
     }
     Ok(out)
+}
+
+/// Reads and validates an enterprise CSV (see [`read_enterprise_csv`]). Returns the
+/// enterprises with their line numbers, or the first bad line.
+pub fn parse_enterprise_csv(input: impl Read) -> Result<Vec<(usize, NewEnterprise)>> {
+    read_enterprise_csv(input)?
+        .into_iter()
+        .map(|l| {
+            l.parsed
+                .map(|e| (l.line, e))
+                .map_err(|message| StoreError::ImportLine {
+                    line: l.line,
+                    message,
+                })
+        })
+        .collect()
 }
 
 trait KindDescription {

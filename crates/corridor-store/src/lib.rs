@@ -36,7 +36,9 @@ mod sync;
 pub use attachments::{Attachment, DEFAULT_MAX_ATTACHMENT};
 pub use cases::{CaseDetail, MAX_TEXT};
 pub use error::StoreError;
-pub use exchange::{parse_enterprise_csv, ExportFormat, ENTERPRISE_COLUMNS};
+pub use exchange::{
+    parse_enterprise_csv, read_enterprise_csv, CsvLine, ExportFormat, ENTERPRISE_COLUMNS,
+};
 pub use keys::{keyring_available, Passphrase, Protection};
 pub use lists::{CaseCounts, CaseFilter, CaseSort, SlaBand};
 pub use meetings::MeetingSummary;

@@ -27,6 +27,8 @@ pub struct CaseFilter {
     pub assignee: Option<String>,
     /// Only cases with this tag.
     pub tag: Option<String>,
+    /// Only cases of this enterprise.
+    pub enterprise: Option<uuid::Uuid>,
     /// Only cases whose worst deadline is in this SLA band.
     pub sla: Option<SlaBand>,
     /// Order of the list (default: newest first).
@@ -66,6 +68,7 @@ impl TryFrom<&CaseQuery> for CaseFilter {
                 .filter(|t| !t.trim().is_empty())
                 .map(corridor_model::case::parse_tag)
                 .transpose()?,
+            enterprise: None,
             sla: opt(q.sla.as_ref())?,
             sort: opt(q.sort.as_ref())?.unwrap_or_default(),
             limit: q.limit,
@@ -216,6 +219,9 @@ impl Store {
             q.push(" AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE value = ")
                 .push_bind(t.clone())
                 .push(")");
+        }
+        if let Some(e) = filter.enterprise {
+            q.push(" AND c.enterprise_id = ").push_bind(e.to_string());
         }
         if let Some(a) = &filter.assignee {
             q.push(" AND (c.cgem_assignee = ").push_bind(a.clone());

@@ -307,3 +307,115 @@ async fn a_foreign_database_or_damaged_key_file_is_reported_and_left_alone() {
     assert_eq!(err.code(), "corrupt_key_file");
     assert_unchanged(&before, &snapshot(dir.path()));
 }
+
+#[tokio::test]
+async fn an_import_preview_lists_every_bad_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with_a_case(dir.path()).await;
+    let outbox = store.outbox().await.expect("outbox").len();
+    let csv = "name;ice;region;city\n\
+               Souss Agro;002136093000040;MA-09;Agadir\n\
+               Clé fausse;001561191000067;MA-06;Casablanca\n\
+               Déjà là;001561191000066;MA-06;Casablanca\n\
+               Souss Agro bis;002136093000040;MA-09;Agadir\n\
+               Région inconnue;000000000000097;MA-99;Nulle part\n";
+    let preview = store.preview_enterprise_import(csv).await.expect("preview");
+    let verdicts: Vec<(usize, bool)> = preview
+        .lines
+        .iter()
+        .map(|l| (l.line, l.error.is_none()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [(2, true), (3, false), (4, false), (5, false), (6, false)]
+    );
+    assert_eq!(preview.errors, 4);
+    let error = |line: usize| preview.lines[line - 2].error.clone().expect("refused");
+    assert!(error(3).contains("clé de contrôle"), "{}", error(3));
+    assert!(
+        error(4).contains("001561191000066"),
+        "already recorded: {}",
+        error(4)
+    );
+    assert!(
+        error(5).contains("ligne 2"),
+        "duplicate in the file: {}",
+        error(5)
+    );
+    assert_eq!(preview.lines[0].name, "Souss Agro");
+    assert_eq!(
+        store.list_enterprises().await.expect("list").len(),
+        1,
+        "a preview records nothing"
+    );
+    assert_eq!(store.outbox().await.expect("outbox").len(), outbox);
+
+    // The good line alone: the preview is clean, and the import records it.
+    let good = "name;ice;region;city\nSouss Agro;002136093000040;MA-09;Agadir\n";
+    assert_eq!(
+        store
+            .preview_enterprise_import(good)
+            .await
+            .expect("preview")
+            .errors,
+        0
+    );
+    let rows = corridor_store::parse_enterprise_csv(good.as_bytes()).expect("parse");
+    assert_eq!(store.import_enterprises(rows).await.expect("import"), 1);
+    assert_eq!(store.list_enterprises().await.expect("list").len(), 2);
+
+    // A file without the required columns is refused as a whole.
+    let err = store
+        .preview_enterprise_import("nom;ville\nX;Y\n")
+        .await
+        .expect_err("no columns");
+    assert_eq!(err.code(), "import_line");
+}
+
+#[tokio::test]
+async fn an_enterprise_view_holds_its_cases() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with_a_case(dir.path()).await;
+    let atlas = store.enterprise_by_ice(ICE).await.expect("atlas");
+    let other = store
+        .add_enterprise(
+            NewEnterprise::parse("Souss Agro", "002136093000040", "MA-09", None, None)
+                .expect("valid"),
+        )
+        .await
+        .expect("add");
+    store
+        .new_case(NewCase::parse("002136093000040", "other", "Autre", "").expect("valid"))
+        .await
+        .expect("case");
+    let view = store
+        .enterprise_view(&atlas.id.to_string())
+        .await
+        .expect("view");
+    assert_eq!(view.enterprise.name, "Atlas Textile SARL");
+    assert_eq!(
+        view.cases
+            .iter()
+            .map(|c| c.title.as_str())
+            .collect::<Vec<_>>(),
+        [TITLE]
+    );
+    let view = store
+        .enterprise_view(&other.id.to_string())
+        .await
+        .expect("view");
+    assert_eq!(view.cases.len(), 1);
+    let err = store
+        .enterprise_view(&uuid::Uuid::nil().to_string())
+        .await
+        .expect_err("unknown");
+    assert_eq!(err.code(), "unknown_enterprise");
+    assert_eq!(
+        store
+            .enterprise_view("pas-un-id")
+            .await
+            .expect_err("bad")
+            .code(),
+        "unknown_enterprise"
+    );
+}

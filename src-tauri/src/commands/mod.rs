@@ -3,6 +3,7 @@
 //! error to `{code, message}`.
 
 pub(crate) mod cases;
+pub(crate) mod enterprises;
 pub(crate) mod files;
 pub(crate) mod session;
 pub(crate) mod store;

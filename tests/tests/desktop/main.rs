@@ -6,6 +6,7 @@
 //! server on SQLite, and uses a fresh data directory.
 
 mod desk;
+mod enterprises;
 mod files;
 mod first_run;
 mod notices;

@@ -199,6 +199,46 @@ enterprises-empty = لا توجد مقاولات. تصل مع المزامنة �
 enterprise-name = الاسم التجاري
 enterprise-cnss = رقم الانخراط في CNSS
 enterprise-city = المدينة
+enterprise-back = العودة إلى المقاولات
+enterprise-ice = ICE
+enterprise-rc = السجل التجاري
+enterprise-legal-form = الشكل القانوني
+enterprise-sector = القطاع
+enterprise-size = الحجم
+enterprise-cgem-member = عضو في الاتحاد العام لمقاولات المغرب
+enterprise-cases = الملفات
+enterprise-no-cases = لا توجد ملفات لهذه المقاولة.
+enterprise-contacts = جهات الاتصال
+enterprise-no-contacts = لا توجد جهات اتصال مسجلة.
+size-tpe = مقاولة صغيرة جدًا
+size-pme = مقاولة صغيرة أو متوسطة
+size-ge = مقاولة كبيرة
+yes = نعم
+no = لا
+import-title = استيراد مقاولات (CSV)
+import-hint = الأعمدة: name وice وregion (إلزامية)، وcnss وrc وcity وsize؛ الفاصل فاصلة أو فاصلة منقوطة، بترميز UTF-8. لا يُستورد شيء ما دام سطر مرفوضًا.
+import-pick = اختيار ملف CSV
+import-summary = { $file }: { $lines } أسطر، { $errors } مرفوضة
+import-line = السطر
+import-verdict = التحقق
+import-ok = جاهز للاستيراد
+import-confirm = { $count ->
+    [zero] لا شيء للاستيراد
+    [one] استيراد المقاولة
+    [two] استيراد المقاولتين
+    [few] استيراد { $count } مقاولات
+   *[other] استيراد { $count } مقاولة
+}
+import-done = { $count ->
+    [zero] لم تُستورد أي مقاولة.
+    [one] استُوردت مقاولة واحدة.
+    [two] استُوردت مقاولتان.
+    [few] استُوردت { $count } مقاولات.
+   *[other] استُوردت { $count } مقاولة.
+}
+export-csv = تصدير (CSV)
+export-xlsx = تصدير (Excel)
+export-done = حُفظ التصدير: { $path }
 settings-title = الإعدادات
 settings-account = حساب كوريدور
 settings-server = عنوان الخادم

@@ -193,6 +193,40 @@ enterprises-empty = No enterprise. They arrive with the sync, or with a new case
 enterprise-name = Company name
 enterprise-cnss = CNSS number
 enterprise-city = City
+enterprise-back = Back to enterprises
+enterprise-ice = ICE
+enterprise-rc = Trade register
+enterprise-legal-form = Legal form
+enterprise-sector = Sector
+enterprise-size = Size
+enterprise-cgem-member = CGEM member
+enterprise-cases = Cases
+enterprise-no-cases = No case for this enterprise.
+enterprise-contacts = Contacts
+enterprise-no-contacts = No contact recorded.
+size-tpe = Very small enterprise
+size-pme = SME
+size-ge = Large enterprise
+yes = Yes
+no = No
+import-title = Import enterprises (CSV)
+import-hint = Columns: name, ice, region (required), cnss, rc, city, size; comma or semicolon separated, UTF-8. Nothing is imported while a line is refused.
+import-pick = Choose a CSV file
+import-summary = { $file }: { $lines } lines, { $errors } refused
+import-line = Line
+import-verdict = Check
+import-ok = Ready to import
+import-confirm = { $count ->
+    [one] Import the enterprise
+   *[other] Import the { $count } enterprises
+}
+import-done = { $count ->
+    [one] One enterprise imported.
+   *[other] { $count } enterprises imported.
+}
+export-csv = Export (CSV)
+export-xlsx = Export (Excel)
+export-done = Export saved: { $path }
 settings-title = Settings
 settings-account = Corridor account
 settings-server = Server address

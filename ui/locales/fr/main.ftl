@@ -193,6 +193,40 @@ enterprises-empty = Aucune entreprise. Elles arrivent avec la synchronisation, o
 enterprise-name = Raison sociale
 enterprise-cnss = N° d'affiliation CNSS
 enterprise-city = Ville
+enterprise-back = Retour aux entreprises
+enterprise-ice = ICE
+enterprise-rc = Registre du commerce
+enterprise-legal-form = Forme juridique
+enterprise-sector = Secteur
+enterprise-size = Taille
+enterprise-cgem-member = Membre de la CGEM
+enterprise-cases = Dossiers
+enterprise-no-cases = Aucun dossier pour cette entreprise.
+enterprise-contacts = Contacts
+enterprise-no-contacts = Aucun contact enregistré.
+size-tpe = Très petite entreprise
+size-pme = PME
+size-ge = Grande entreprise
+yes = Oui
+no = Non
+import-title = Importer des entreprises (CSV)
+import-hint = Colonnes : name, ice, region (obligatoires), cnss, rc, city, size ; séparateur virgule ou point-virgule, UTF-8. Rien n'est importé tant qu'une ligne est refusée.
+import-pick = Choisir un fichier CSV
+import-summary = { $file } : { $lines } lignes, { $errors } refusées
+import-line = Ligne
+import-verdict = Vérification
+import-ok = Prête à importer
+import-confirm = { $count ->
+    [one] Importer l'entreprise
+   *[other] Importer les { $count } entreprises
+}
+import-done = { $count ->
+    [one] Une entreprise importée.
+   *[other] { $count } entreprises importées.
+}
+export-csv = Exporter (CSV)
+export-xlsx = Exporter (Excel)
+export-done = Export enregistré : { $path }
 settings-title = Paramètres
 settings-account = Compte Corridor
 settings-server = Adresse du serveur
