@@ -24,6 +24,7 @@ fn main() {
             "search_cases",
             "list_enterprises",
             "enterprise_view",
+            "update_enterprise",
             "preview_import",
             "import_enterprises",
             "export_cases",

@@ -87,6 +87,7 @@ pub fn run() {
             commands::cases::search_cases,
             commands::cases::list_enterprises,
             commands::enterprises::enterprise_view,
+            commands::enterprises::update_enterprise,
             commands::enterprises::preview_import,
             commands::enterprises::import_enterprises,
             commands::enterprises::export_cases,

@@ -141,6 +141,8 @@ async fn seed(url: &str) -> i64 {
             region,
             details: Default::default(),
             created_at: t0,
+            version: 0,
+            writer: None,
         };
         rows.push((
             "enterprise".into(),

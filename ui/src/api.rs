@@ -6,8 +6,9 @@ use corridor_model::api::{
     ApiError, CaseRow, NewCaseForm, SearchHitRow, StoreStatus, UnlockRequest,
 };
 use corridor_model::desk::{
-    Attachment, CaseEditForm, CaseQuery, CaseView, EnterpriseView, ImportPreview, NoteForm,
-    SessionView, SignInForm, SyncState, TransitionForm, ATTACH_CASE_HEADER, ATTACH_NAME_HEADER,
+    Attachment, CaseEditForm, CaseQuery, CaseView, EnterpriseForm, EnterpriseView, ImportPreview,
+    NoteForm, SessionView, SignInForm, SyncState, TransitionForm, ATTACH_CASE_HEADER,
+    ATTACH_NAME_HEADER,
 };
 use corridor_model::sync::ConflictChoice;
 use corridor_model::timeline::Institution;
@@ -290,6 +291,16 @@ pub(crate) async fn enterprise_view(id: &str) -> Result<EnterpriseView, ApiError
         id: &'a str,
     }
     call("enterprise_view", &A { id }).await
+}
+
+/// `update_enterprise`.
+pub(crate) async fn update_enterprise(id: String, form: EnterpriseForm) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A {
+        id: String,
+        form: EnterpriseForm,
+    }
+    call("update_enterprise", &A { id, form }).await
 }
 
 /// `preview_import`.

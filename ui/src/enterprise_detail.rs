@@ -1,7 +1,8 @@
 //! One enterprise (route `/enterprises/:id`): its identity (ICE, CNSS number, RC, legal
-//! form, sector, size, CGEM membership, city, region), its contacts and its cases.
+//! form, sector, size, CGEM membership, city, region), its contacts and its cases; the record
+//! is changed with [`crate::enterprise_edit`].
 
-use corridor_model::desk::EnterpriseView;
+use corridor_model::desk::{EnterpriseForm, EnterpriseView};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped as spawn_local;
 use leptos_router::components::A;
@@ -10,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api;
 use crate::app::Desk;
 use crate::cases::status_class;
+use crate::enterprise_edit::EditEnterprise;
 use crate::i18n::{error_text, label, t};
 
 /// The enterprise screen.
@@ -38,7 +40,7 @@ pub(crate) fn EnterprisePage() -> impl IntoView {
                 <span class="chevron" aria-hidden="true">"‹"</span>{move || t("enterprise-back")}
             </A>
             <p class="error" role="alert" data-testid="enterprise-error">{move || error.get()}</p>
-            {move || view_.get().map(|v| view! { <EnterpriseBody view=v /> })}
+            {move || view_.get().map(|v| view! { <EnterpriseBody view=v changed=Callback::new(move |()| desk.touch()) /> })}
         </section>
     }
 }
@@ -56,8 +58,10 @@ fn fact(key: &'static str, value: Option<String>, ltr: bool) -> impl IntoView {
 }
 
 #[component]
-fn EnterpriseBody(view: EnterpriseView) -> impl IntoView {
+fn EnterpriseBody(view: EnterpriseView, changed: Callback<()>) -> impl IntoView {
     let e = view.enterprise;
+    let form = EnterpriseForm::of(&e);
+    let id = e.id.to_string();
     let d = e.details.clone();
     let region = e.region;
     let size = d.size;
@@ -132,5 +136,6 @@ fn EnterpriseBody(view: EnterpriseView) -> impl IntoView {
                 }}
             </section>
         </div>
+        <EditEnterprise id=id form=form changed=changed />
     }
 }

@@ -12,6 +12,7 @@ mod case_edit;
 mod case_relations;
 mod cases;
 mod enterprise_detail;
+mod enterprise_edit;
 mod enterprise_import;
 mod enterprises;
 mod frame;

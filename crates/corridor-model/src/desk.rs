@@ -239,6 +239,109 @@ pub struct EnterpriseView {
     pub cases: Vec<crate::api::CaseRow>,
 }
 
+/// A contact as typed in the enterprise form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactForm {
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// Phone, as typed.
+    pub phone: String,
+    /// Email.
+    pub email: String,
+}
+
+/// The enterprise form, as typed (empty texts mean "none").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnterpriseForm {
+    /// Company name.
+    pub name: String,
+    /// CNSS affiliation number.
+    pub cnss: String,
+    /// City.
+    pub city: String,
+    /// Trade register.
+    pub rc: String,
+    /// Legal form.
+    pub legal_form: String,
+    /// Sector.
+    pub sector: String,
+    /// Size code (`tpe`, `pme`, `ge`) or empty.
+    pub size: String,
+    /// CGEM member.
+    pub cgem_member: bool,
+    /// Contacts; a line left entirely empty is dropped.
+    pub contacts: Vec<ContactForm>,
+}
+
+impl EnterpriseForm {
+    /// The form of an enterprise as it is (to edit it).
+    pub fn of(e: &crate::Enterprise) -> Self {
+        let d = &e.details;
+        let text = |s: &Option<String>| s.clone().unwrap_or_default();
+        EnterpriseForm {
+            name: e.name.clone(),
+            cnss: e
+                .cnss
+                .as_ref()
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            city: text(&e.city),
+            rc: text(&d.rc),
+            legal_form: text(&d.legal_form),
+            sector: text(&d.sector),
+            size: d.size.map(|s| s.code().to_owned()).unwrap_or_default(),
+            cgem_member: d.cgem_member,
+            contacts: d
+                .contacts
+                .iter()
+                .map(|c| ContactForm {
+                    name: c.name.clone(),
+                    role: text(&c.role),
+                    phone: text(&c.phone),
+                    email: text(&c.email),
+                })
+                .collect(),
+        }
+    }
+
+    /// The change, validated (CNSS number, size, each contact's phone and email).
+    pub fn parse(&self) -> Result<crate::mutation::EnterpriseEdit, crate::ValidationError> {
+        let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let contacts = self
+            .contacts
+            .iter()
+            .filter(|c| {
+                ![&c.name, &c.role, &c.phone, &c.email]
+                    .iter()
+                    .all(|f| f.trim().is_empty())
+            })
+            .map(|c| {
+                crate::Contact::parse(
+                    &c.name,
+                    opt(&c.role).as_deref(),
+                    opt(&c.phone).as_deref(),
+                    opt(&c.email).as_deref(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::mutation::EnterpriseEdit {
+            name: crate::error::required_text("nom de l'entreprise", &self.name, 200)?,
+            cnss: opt(&self.cnss).map(|c| c.parse()).transpose()?,
+            city: opt(&self.city),
+            details: crate::EnterpriseDetails {
+                rc: opt(&self.rc),
+                legal_form: opt(&self.legal_form),
+                sector: opt(&self.sector),
+                size: opt(&self.size).map(|s| s.parse()).transpose()?,
+                cgem_member: self.cgem_member,
+                contacts,
+            },
+        })
+    }
+}
+
 /// Filters, order and page of the case list, as codes (the CLI's flags, the table's chips).
 /// Empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,6 +421,42 @@ impl CaseEditForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_enterprise_form_validates_contacts_and_numbers() {
+        let mut form = EnterpriseForm {
+            name: " Atlas Textile SARL ".to_owned(),
+            cnss: "1234567".to_owned(),
+            size: "pme".to_owned(),
+            contacts: vec![
+                ContactForm {
+                    name: "Karim Alaoui".to_owned(),
+                    role: "DRH".to_owned(),
+                    phone: "06 12 34 56 78".to_owned(),
+                    email: String::new(),
+                },
+                ContactForm::default(),
+            ],
+            ..EnterpriseForm::default()
+        };
+        let edit = form.parse().expect("valid");
+        assert_eq!(edit.name, "Atlas Textile SARL");
+        assert_eq!(edit.details.size, Some(crate::SizeClass::Pme));
+        assert_eq!(edit.details.contacts.len(), 1, "the empty line is dropped");
+        assert_eq!(
+            edit.details.contacts[0].phone.as_deref(),
+            Some("+212612345678")
+        );
+        assert_eq!(edit.city, None);
+        form.contacts[0].phone = "12".to_owned();
+        assert_eq!(form.parse().unwrap_err().code(), "invalid_phone");
+        form.contacts[0].phone = String::new();
+        form.cnss = "12".to_owned();
+        assert_eq!(form.parse().unwrap_err().code(), "invalid_cnss_number");
+        form.cnss = String::new();
+        form.name = "  ".to_owned();
+        assert_eq!(form.parse().unwrap_err().code(), "required");
+    }
 
     #[test]
     fn an_edit_form_parses_amounts_and_priorities_and_refuses_bad_ones() {

@@ -157,6 +157,12 @@ pub struct Enterprise {
     pub details: EnterpriseDetails,
     /// When it was first recorded (UTC).
     pub created_at: DateTime<Utc>,
+    /// Version of its editable fields, counted by the server (a device never counts them).
+    #[serde(default)]
+    pub version: i64,
+    /// Device that wrote the current version (its own later edits are never stale).
+    #[serde(default)]
+    pub writer: Option<Uuid>,
 }
 
 /// Size class of an enterprise.

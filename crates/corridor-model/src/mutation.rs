@@ -42,6 +42,21 @@ pub struct CreateEnterprise {
     pub enterprise: crate::NewEnterprise,
 }
 
+/// The editable fields of an enterprise as a change sets them (name, CNSS number, city,
+/// details and contacts; the ICE and the region are its identity and do not change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnterpriseEdit {
+    /// Company name.
+    pub name: String,
+    /// CNSS employer affiliation number.
+    pub cnss: Option<crate::CnssNumber>,
+    /// City.
+    pub city: Option<String>,
+    /// RC, legal form, sector, size, CGEM membership, contacts.
+    #[serde(flatten)]
+    pub details: crate::EnterpriseDetails,
+}
+
 /// Arguments of [`Op::CreateCase`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateCase {
@@ -128,6 +143,13 @@ impl CaseEdit {
 pub enum Op {
     /// Record an enterprise.
     CreateEnterprise(CreateEnterprise),
+    /// Change an enterprise's name, CNSS number, city, details or contacts.
+    UpdateEnterprise {
+        /// The enterprise.
+        id: Uuid,
+        /// Its fields as they become.
+        edit: EnterpriseEdit,
+    },
     /// Open a case.
     CreateCase(CreateCase),
     /// Edit fields of a case.
@@ -358,6 +380,7 @@ impl Op {
             .collect();
         match self {
             Op::CreateEnterprise(c) => docs.push((DocKind::Enterprise, c.id)),
+            Op::UpdateEnterprise { id, .. } => docs.push((DocKind::Enterprise, *id)),
             Op::CreateMeeting { id, .. } => docs.push((DocKind::Meeting, *id)),
             Op::AddParticipant { meeting_id, .. }
             | Op::AddAgendaCase { meeting_id, .. }
@@ -392,6 +415,7 @@ impl Op {
     pub fn name(&self) -> &'static str {
         match self {
             Op::CreateEnterprise(_) => "create_enterprise",
+            Op::UpdateEnterprise { .. } => "update_enterprise",
             Op::CreateCase(_) => "create_case",
             Op::EditCase { .. } => "edit_case",
             Op::TransitionCase { .. } => "transition_case",

@@ -204,12 +204,13 @@ pub(crate) async fn write_enterprise(conn: &mut SqliteConnection, e: &Enterprise
     }
     sqlx::query(
         "INSERT INTO enterprise (id, name, ice, cnss, city, region, created_at, rc, legal_form, \
-         sector, size, cgem_member, contacts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         sector, size, cgem_member, contacts, version, writer) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, ice = excluded.ice, \
          cnss = excluded.cnss, city = excluded.city, region = excluded.region, \
          created_at = excluded.created_at, rc = excluded.rc, legal_form = excluded.legal_form, \
          sector = excluded.sector, size = excluded.size, cgem_member = excluded.cgem_member, \
-         contacts = excluded.contacts",
+         contacts = excluded.contacts, version = excluded.version, writer = excluded.writer",
     )
     .bind(&id)
     .bind(&e.name)
@@ -224,6 +225,8 @@ pub(crate) async fn write_enterprise(conn: &mut SqliteConnection, e: &Enterprise
     .bind(e.details.size.map(SizeClass::code))
     .bind(e.details.cgem_member)
     .bind(json(&e.details.contacts)?)
+    .bind(e.version)
+    .bind(e.writer.map(|w| w.to_string()))
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -119,6 +119,20 @@ impl Store {
         Ok(EnterpriseView { enterprise, cases })
     }
 
+    /// Changes an enterprise's record (name, CNSS number, city, details, contacts); the engine
+    /// validates it, and the server refuses it if someone else changed the record since this
+    /// device last pulled it.
+    pub async fn update_enterprise(
+        &self,
+        id: Uuid,
+        edit: corridor_model::mutation::EnterpriseEdit,
+    ) -> Result<Enterprise> {
+        let (tx, device) = self.begin_op().await?;
+        self.commit_op_in(tx, &device, Op::UpdateEnterprise { id, edit })
+            .await?;
+        self.enterprise(id).await
+    }
+
     /// Every enterprise, by name.
     pub async fn list_enterprises(&self) -> Result<Vec<Enterprise>> {
         let rows = sqlx::query(&format!("{ENTERPRISE_SELECT} ORDER BY name"))

@@ -110,7 +110,7 @@ pub(crate) async fn enterprise_by_id(
 
 pub(crate) const ENTERPRISE_SELECT: &str =
     "SELECT id, name, ice, cnss, city, region, created_at, rc, legal_form, sector, size, \
-     cgem_member, contacts FROM enterprise";
+     cgem_member, contacts, version, writer FROM enterprise";
 
 pub(crate) async fn enterprise_by_ice(
     conn: &mut SqliteConnection,
@@ -149,6 +149,8 @@ pub(crate) fn enterprise_from_row(row: &SqliteRow) -> Result<Enterprise> {
                 .map_err(bad_row)?,
         },
         created_at: parse::<DateTime<Utc>>(row, "created_at")?,
+        version: row.try_get("version")?,
+        writer: opt_parse(row, "writer")?,
     })
 }
 

@@ -2,7 +2,7 @@
 //! import of an enterprise CSV (all or nothing), and the export of the case list where the
 //! user chooses.
 
-use corridor_model::desk::{CaseQuery, EnterpriseView, ImportPreview};
+use corridor_model::desk::{CaseQuery, EnterpriseForm, EnterpriseView, ImportPreview};
 use corridor_store::{CaseFilter, ExportFormat, Store, StoreError};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -18,6 +18,26 @@ pub(crate) async fn enterprise_view(
     id: String,
 ) -> Result<EnterpriseView> {
     Ok(open_store(&state).await?.enterprise_view(&id).await?)
+}
+
+/// Changes an enterprise's record from its form (the model validates it, the engine checks
+/// who may, the server refuses it over a newer version).
+#[tauri::command]
+pub(crate) async fn update_enterprise(
+    state: State<'_, AppState>,
+    id: String,
+    form: EnterpriseForm,
+) -> Result<()> {
+    let id: uuid::Uuid = id
+        .trim()
+        .parse()
+        .map_err(|_| StoreError::UnknownEnterprise(id.clone()))?;
+    let edit = form.parse().map_err(StoreError::from)?;
+    open_store(&state)
+        .await?
+        .update_enterprise(id, edit)
+        .await?;
+    Ok(())
 }
 
 /// What importing this CSV (its text, as the user picked it) would do, line by line.

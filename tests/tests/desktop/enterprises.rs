@@ -1,7 +1,8 @@
 //! Enterprises in the app: a CSV import previewed line by line (a file with refused lines
 //! imports nothing and says why, line by line), then a clean file imported at once; an
-//! enterprise's screen with its identity and its cases, one click from each case; in French
-//! and Arabic, checked by axe-core.
+//! enterprise's screen with its identity and its cases, one click from each case; its record
+//! changed (a contact added, a bad email refused first); in French and Arabic, checked by
+//! axe-core.
 
 use std::path::Path;
 
@@ -149,6 +150,30 @@ async fn enterprises_are_imported_after_a_preview_and_shown_with_their_cases() {
     screenshot(&d, "enterprise-ar").await;
     axe_check(&d, "enterprise (ar)").await;
     choose(&d, "language-select", "fr").await;
+
+    // The record changed: a contact added (a bad email refused, nothing saved), the city set.
+    click(&d, "enterprise-edit").await;
+    type_into(&d, "ent-city", "Casablanca").await;
+    click(&d, "contact-add").await;
+    type_into(&d, "contact-name", "Karim Alaoui").await;
+    type_into(&d, "contact-role", "DRH").await;
+    type_into(&d, "contact-phone", "06 12 34 56 78").await;
+    type_into(&d, "contact-email", "pas-un-courriel").await;
+    click(&d, "enterprise-save").await;
+    wait_text(&d, "enterprise-edit-error", 10, |t| !t.is_empty()).await;
+    assert!(
+        d.find(tid("enterprise-contact")).await.is_err(),
+        "nothing saved while the form is refused"
+    );
+    type_into(&d, "contact-email", "k.alaoui@atlas.ma").await;
+    screenshot_around(&d, "enterprise-edit-fr", "enterprise-edit-card").await;
+    axe_check(&d, "enterprise edit (fr)").await;
+    click(&d, "enterprise-save").await;
+    wait_text(&d, "enterprise-contacts", 10, |t| {
+        t.contains("+212612345678")
+    })
+    .await;
+    wait_text(&d, "enterprise-detail", 10, |t| t.contains("Casablanca")).await;
     d.find(By::Css("[data-testid='enterprise-case'] a"))
         .await
         .expect("case link")

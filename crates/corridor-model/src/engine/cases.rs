@@ -108,6 +108,7 @@ impl Applier<'_> {
     pub(super) fn case_op(&mut self) -> Result<(), Rejection> {
         match &self.m.op {
             Op::CreateEnterprise(c) => self.create_enterprise(c),
+            Op::UpdateEnterprise { id, edit } => self.update_enterprise(*id, edit),
             Op::CreateCase(c) => self.create_case(c),
             Op::EditCase {
                 case_id,
@@ -270,6 +271,8 @@ impl Applier<'_> {
             region: e.region,
             details: e.details.clone(),
             created_at: self.at,
+            version: 0,
+            writer: None,
         }));
         Ok(())
     }

@@ -16,7 +16,7 @@ pub const MINUTES: &str = "minutes";
 /// See [`MINUTES`].
 pub const ROADMAP: &str = "roadmap";
 
-fn stale(what: &str) -> Rejection {
+pub(super) fn stale(what: &str) -> Rejection {
     Rejection::new(
         Code::Stale,
         format!(
@@ -47,13 +47,13 @@ impl Applier<'_> {
     }
 
     /// Whether a versioned part written by someone else since the author saw it.
-    fn is_stale(&self, key: &str, version: i64, writer: Option<Uuid>) -> bool {
+    pub(super) fn is_stale(&self, key: &str, version: i64, writer: Option<Uuid>) -> bool {
         self.m.base.get(key).copied().unwrap_or(0) < version
             && writer != Some(self.ctx.actor.device)
     }
 
     /// A new version of a versioned part (the server counts them).
-    fn bump_version(&self, version: &mut i64, writer: &mut Option<Uuid>) {
+    pub(super) fn bump_version(&self, version: &mut i64, writer: &mut Option<Uuid>) {
         if self.ctx.authority == Authority::Server {
             *version += 1;
             *writer = Some(self.ctx.actor.device);

@@ -18,6 +18,7 @@
 
 mod allowed;
 mod cases;
+mod enterprises;
 mod meetings;
 mod rejection;
 #[cfg(test)]
@@ -409,6 +410,7 @@ pub fn needs(op: &Op) -> Needs {
             n.ice = Some(c.enterprise.ice.as_str().to_owned());
             n.fresh.push((DocKind::Enterprise, c.id));
         }
+        Op::UpdateEnterprise { id, .. } => n.enterprises.push(*id),
         Op::CreateCase(c) => {
             n.enterprises.push(c.enterprise_id);
             n.fresh.push((DocKind::Case, c.id));
@@ -532,6 +534,7 @@ pub fn apply(view: &View, ctx: Context<'_>, m: &Mutation) -> Result<Effects, Rej
     };
     match &m.op {
         Op::CreateEnterprise(_)
+        | Op::UpdateEnterprise { .. }
         | Op::CreateCase(_)
         | Op::EditCase { .. }
         | Op::TransitionCase { .. }
@@ -592,6 +595,11 @@ pub fn base_of(view: &View, op: &Op) -> BTreeMap<String, i64> {
         Op::UpdateRoadmapItem { id, .. } => {
             if let Some(r) = view.roadmap.get(id) {
                 base.insert(meetings::ROADMAP.to_owned(), r.version);
+            }
+        }
+        Op::UpdateEnterprise { id, .. } => {
+            if let Some(e) = view.enterprises.get(id) {
+                base.insert(enterprises::ENTERPRISE.to_owned(), e.version);
             }
         }
         _ => {}

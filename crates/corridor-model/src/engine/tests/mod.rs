@@ -69,6 +69,8 @@ pub(super) fn enterprise(id: Uuid, region_code: &str) -> Enterprise {
         region: region(region_code),
         details: Default::default(),
         created_at: at(),
+        version: 0,
+        writer: None,
     }
 }
 

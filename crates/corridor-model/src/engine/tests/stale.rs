@@ -227,3 +227,87 @@ fn a_category_change_is_applied_or_kept_as_a_conflict() {
     });
     assert!(serde_json::from_value::<Op>(raw).is_err());
 }
+
+/// An enterprise's record: changed by a writer of its region (the server counts versions),
+/// refused as stale over someone else's newer version, refused out of region, and a change
+/// that changes nothing writes nothing.
+#[test]
+fn an_enterprise_record_is_changed_once_and_never_over_a_newer_one() {
+    use crate::mutation::EnterpriseEdit;
+    let edit = |name: &str| Op::UpdateEnterprise {
+        id: ENTERPRISE,
+        edit: EnterpriseEdit {
+            name: name.to_owned(),
+            cnss: None,
+            city: Some("Casablanca".to_owned()),
+            details: crate::EnterpriseDetails {
+                contacts: vec![crate::Contact::parse(
+                    "Karim Alaoui",
+                    Some("DRH"),
+                    Some("0612345678"),
+                    None,
+                )
+                .expect("contact")],
+                ..Default::default()
+            },
+        },
+    };
+    let actor = officer();
+    let ctx = Context {
+        actor: &actor,
+        authority: Authority::Server,
+        now: at(),
+    };
+    let view = world();
+    let fx = apply(
+        &view,
+        ctx,
+        &mutation(edit("Atlas Textile SA"), &[("enterprise", 0)]),
+    )
+    .expect("apply");
+    let Doc::Enterprise(e) = &fx.writes[0].doc else {
+        panic!("enterprise")
+    };
+    assert_eq!(e.name, "Atlas Textile SA");
+    assert_eq!(e.details.contacts.len(), 1);
+    assert_eq!(e.ice, view.enterprises[&ENTERPRISE].ice, "the ICE stays");
+    assert_eq!((e.version, e.writer), (1, Some(actor.device)));
+
+    // The same record again: nothing to write.
+    let mut after = world();
+    after.enterprises.insert(ENTERPRISE, e.clone());
+    let fx = apply(
+        &after,
+        ctx,
+        &mutation(edit("Atlas Textile SA"), &[("enterprise", 1)]),
+    )
+    .expect("apply");
+    assert!(fx.changes_nothing());
+
+    // Someone else's device wrote version 1 since this author looked (base 0): refused.
+    let mut newer = world();
+    let e = newer.enterprises.get_mut(&ENTERPRISE).expect("enterprise");
+    e.name = "Atlas (vu par B)".to_owned();
+    e.version = 1;
+    e.writer = Some(DEVICE_B);
+    let err = apply(
+        &newer,
+        ctx,
+        &mutation(edit("Atlas Textile SA"), &[("enterprise", 0)]),
+    )
+    .expect_err("stale");
+    assert_eq!(err.code.as_str(), "stale");
+
+    // Out of the actor's region, and an invalid contact: refused.
+    let mut far = world();
+    far.enterprises
+        .insert(ENTERPRISE, enterprise(ENTERPRISE, "MA-01"));
+    let err = apply(&far, ctx, &mutation(edit("X"), &[])).expect_err("region");
+    assert_eq!(err.code.as_str(), "out_of_scope");
+    let mut bad = edit("Atlas");
+    if let Op::UpdateEnterprise { edit, .. } = &mut bad {
+        edit.details.contacts[0].email = Some("pas-un-email".to_owned());
+    }
+    let err = apply(&world(), ctx, &mutation(bad, &[])).expect_err("email");
+    assert_eq!(err.code.as_str(), "invalid_email");
+}
