@@ -196,6 +196,25 @@ async fn bad_input_to_every_endpoint_gets_a_clear_4xx_and_changes_nothing() {
         let answer = String::from_utf8_lossy(&answer[..n]);
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     }
+    // The limit is the server's own (8 MB), not the framework's default (2 MB): a 3 MB body
+    // is read and judged on its content.
+    {
+        let pad = "x".repeat(3 * 1024 * 1024);
+        let body = format!(r#"{{"mutations": [], "pad": "{pad}"}}"#).into_bytes();
+        let resp = post("/v1/sync/push", Some(&token), body)
+            .await
+            .expect("request");
+        assert_eq!(
+            resp.status().as_u16(),
+            400,
+            "read, then refused for its content"
+        );
+        assert!(resp
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("Requête invalide"));
+    }
 
     // Another device's mutations under this token.
     let foreign = mutation("edit_case", edit.clone(), last + 1);

@@ -59,6 +59,9 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .route("/v1/metrics", get(crate::observability::metrics))
         .route_layer(axum::middleware::from_fn(crate::observability::track))
         .with_state(AppState { storage })
+        // Both limits, set explicitly: the extractors' own (2 MB by default) and the one that
+        // refuses an announced oversize body before reading it.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Fastest level: sync pages are large and both ends pay for every gzip byte.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))

@@ -242,6 +242,17 @@ impl Store {
     }
 }
 
+/// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage
+/// return first) is written after an apostrophe, so that a title typed as
+/// `=HYPERLINK(…)` stays text when the export is opened (OWASP, CSV injection).
+fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 fn write_csv(cases: &[Case], path: &Path) -> Result<()> {
     let mut file = std::fs::File::create(path)?;
     std::io::Write::write_all(&mut file, "\u{feff}".as_bytes())?;
@@ -249,7 +260,9 @@ fn write_csv(cases: &[Case], path: &Path) -> Result<()> {
     let fail = |e: csv::Error| StoreError::File(format!("non écrit : {e}"));
     w.write_record(HEADERS).map_err(fail)?;
     for c in cases {
-        w.write_record(row(c)).map_err(fail)?;
+        let cells = row(c);
+        w.write_record(cells.iter().map(|v| neutralised(v).into_owned()))
+            .map_err(fail)?;
     }
     w.flush()?;
     Ok(())
@@ -304,6 +317,26 @@ mod tests {
         assert_eq!(rows[1].0, 3);
         assert_eq!(rows[0].1.details.rc.as_deref(), Some("RC 1234 Casablanca"));
         assert_eq!(rows[1].1.details.size, Some(SizeClass::Ge));
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_kept_as_text() {
+        for (cell, written) in [
+            (
+                "=HYPERLINK(\"http://evil.example\",\"x\")",
+                "'=HYPERLINK(\"http://evil.example\",\"x\")",
+            ),
+            ("+212612345678", "'+212612345678"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("Prestations bloquées", "Prestations bloquées"),
+            ("تعويضات =1", "تعويضات =1"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralised(cell), written, "{cell:?}");
+        }
     }
 
     #[test]

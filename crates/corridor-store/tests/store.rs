@@ -419,3 +419,33 @@ async fn an_enterprise_view_holds_its_cases() {
         "unknown_enterprise"
     );
 }
+
+#[tokio::test]
+async fn a_csv_export_keeps_formulas_as_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with_a_case(dir.path()).await;
+    store
+        .new_case(
+            NewCase::parse(
+                ICE,
+                "other",
+                "=HYPERLINK(\"http://evil.example\",\"Cliquez\")",
+                "",
+            )
+            .expect("valid"),
+        )
+        .await
+        .expect("case");
+    let out = dir.path().join("dossiers.csv");
+    let cases = store.list_cases().await.expect("list");
+    Store::export_cases(&cases, corridor_store::ExportFormat::Csv, &out).expect("export");
+    let text = std::fs::read_to_string(&out).expect("read");
+    assert!(
+        text.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Cliquez\"\")\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains(",=HYPERLINK"),
+        "no cell starts with the formula"
+    );
+}

@@ -6,6 +6,7 @@
 //! its own, so a sync interrupted anywhere is completed by the next one (the server answers a
 //! mutation pushed twice with its first answer, and the cursor moves with the page it covers).
 
+mod address;
 mod session;
 
 use std::time::Duration;
@@ -79,12 +80,10 @@ pub struct ServerClient {
 impl ServerClient {
     /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8787`).
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
-        let base = base_url.trim().trim_end_matches('/').to_owned();
-        let loopback = ["http://127.", "http://localhost", "http://[::1]"];
-        if !(base.starts_with("https://") || loopback.iter().any(|p| base.starts_with(p))) {
-            return Err(SyncError::InvalidUrl(base_url.to_owned()));
-        }
+        let base = address::parse_server_url(base_url)?;
+        // Never follow a redirect: it would send the password or the token elsewhere.
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("corridor/", env!("CARGO_PKG_VERSION")))
@@ -276,6 +275,21 @@ impl ServerClient {
             return Ok(resp.json().await?);
         }
         let status = resp.status();
+        if status.is_redirection() {
+            let to = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("?")
+                .to_owned();
+            return Err(SyncError::Refused(ApiError {
+                code: "redirect".to_owned(),
+                message: format!(
+                    "Le serveur a demandé une redirection vers « {to} », refusée : vérifiez \
+                     l'adresse du serveur (elle doit être la sienne, en https://)."
+                ),
+            }));
+        }
         match resp.json::<ApiError>().await {
             Ok(e) => Err(SyncError::Refused(e)),
             Err(_) => Err(SyncError::Refused(ApiError {
