@@ -52,8 +52,19 @@ impl ServerProcess {
 
     /// Starts the server on `bind` (e.g. the address of a server killed a moment ago).
     pub fn start_on(database_url: &str, cwd: &Path, bind: &str) -> ServerProcess {
+        Self::start_with(database_url, cwd, bind, &[])
+    }
+
+    /// Starts the server on `bind` with extra environment (limits, for instance).
+    pub fn start_with(
+        database_url: &str,
+        cwd: &Path,
+        bind: &str,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let mut child = Command::new(binary("corridor-server", "corridor-server"))
             .args(["--database-url", database_url, "serve", "--bind", bind])
+            .envs(env.iter().copied())
             .current_dir(cwd)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

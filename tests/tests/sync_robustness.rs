@@ -438,6 +438,7 @@ async fn killed_mid_push_and_mid_pull(postgres: bool) {
         push_batch: 10,
         pull_page: 15,
         backoff: vec![],
+        ..SyncOptions::default()
     };
     // Killed during the push: after the second batch, the next request meets a dying server.
     let pid = w.server.pid();

@@ -24,8 +24,17 @@ use crate::auth;
 use crate::error::AppError;
 use crate::storage::{Session, Storage, SESSION_IDLE};
 
-/// Largest request body accepted (sync batches included).
+/// Largest request body accepted by default (sync batches included).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// The request body limit: `CORRIDOR_MAX_BODY_BYTES` (64 KiB to 64 MiB) or
+/// [`MAX_BODY_BYTES`]. Clients split their pushes to fit (they halve a batch answered 413).
+pub fn max_body_bytes() -> usize {
+    std::env::var("CORRIDOR_MAX_BODY_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .map_or(MAX_BODY_BYTES, |v| v.clamp(64 * 1024, 64 * 1024 * 1024))
+}
 /// Failed logins of one username allowed per window before refusing.
 pub const MAX_LOGIN_FAILURES: i64 = 5;
 /// The window of [`MAX_LOGIN_FAILURES`].
@@ -40,6 +49,7 @@ pub struct AppState {
 
 /// The application's routes.
 pub fn router(storage: Arc<dyn Storage>) -> Router {
+    let max_body = max_body_bytes();
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/login", post(login))
@@ -61,8 +71,8 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .with_state(AppState { storage })
         // Both limits, set explicitly: the extractors' own (2 MB by default) and the one that
         // refuses an announced oversize body before reading it.
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
         // Fastest level: sync pages are large and both ends pay for every gzip byte.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TimeoutLayer::with_status_code(

@@ -74,16 +74,21 @@ pub struct Rejection {
 }
 
 impl Store {
-    /// Up to `limit` mutations waiting to be pushed, oldest first.
-    pub async fn outbox_batch(&self, limit: usize) -> Result<Vec<Mutation>> {
+    /// Up to `limit` mutations waiting to be pushed, oldest first, their bodies (JSON) at most
+    /// `max_bytes` in all — the first one whatever its size.
+    pub async fn outbox_batch(&self, limit: usize, max_bytes: usize) -> Result<Vec<Mutation>> {
         let bodies: Vec<String> =
             sqlx::query_scalar("SELECT body FROM outbox ORDER BY device_seq LIMIT ?")
                 .bind(i64::try_from(limit).unwrap_or(i64::MAX))
                 .fetch_all(self.pool())
                 .await?;
-        bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).map_err(bad_row))
+        // By bytes as well as by count: the first always goes, then as many as fit.
+        let mut size = 0;
+        let kept = bodies.iter().take_while(|b| {
+            size += b.len() + 1;
+            size <= max_bytes || size == b.len() + 1
+        });
+        kept.map(|b| serde_json::from_str(b).map_err(bad_row))
             .collect()
     }
 

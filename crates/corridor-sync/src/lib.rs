@@ -292,6 +292,13 @@ impl ServerClient {
         }
         match resp.json::<ApiError>().await {
             Ok(e) => Err(SyncError::Refused(e)),
+            // The body limit answers before any handler, without a body.
+            Err(_) if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(SyncError::Refused(ApiError {
+                    code: "payload_too_large".to_owned(),
+                    message: "Envoi trop volumineux pour le serveur.".to_owned(),
+                }))
+            }
             Err(_) => Err(SyncError::Refused(ApiError {
                 code: if status.is_server_error() {
                     "http_5xx"
@@ -360,6 +367,9 @@ pub enum Progress {
 pub struct SyncOptions {
     /// Mutations per push request.
     pub push_batch: usize,
+    /// Bytes of mutations per push request (well under the server's body limit; a batch the
+    /// server still finds too large is halved).
+    pub push_bytes: usize,
     /// Documents per pull page.
     pub pull_page: usize,
     /// Delays between retries of a failed request.
@@ -370,6 +380,7 @@ impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
             push_batch: 200,
+            push_bytes: 1024 * 1024,
             pull_page: 2_000,
             backoff: BACKOFF.to_vec(),
         }
@@ -427,14 +438,21 @@ async fn run(
             Err(e) => return Err(e),
         }
     }
+    let mut limit = options.push_batch;
     loop {
-        let batch = store.outbox_batch(options.push_batch).await?;
+        let batch = store.outbox_batch(limit, options.push_bytes).await?;
         if batch.is_empty() {
             break;
         }
-        let answer = client
-            .push(token, &PushRequest { mutations: batch })
-            .await?;
+        let sent = batch.len();
+        let answer = match client.push(token, &PushRequest { mutations: batch }).await {
+            // Too large for this server: the same mutations in smaller requests.
+            Err(SyncError::Refused(e)) if e.code == "payload_too_large" && sent > 1 => {
+                limit = sent / 2;
+                continue;
+            }
+            other => other?,
+        };
         let tally = store
             .record_push(&answer.results, answer.last_applied_seq)
             .await?;
