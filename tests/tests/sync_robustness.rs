@@ -131,20 +131,6 @@ async fn bad_input_to_every_endpoint_gets_a_clear_4xx_and_changes_nothing() {
         (
             "/v1/sync/push",
             Some(&token),
-            mutation("delete_everything", serde_json::json!({}), last + 1),
-            400,
-            "Requête invalide",
-        ),
-        (
-            "/v1/sync/push",
-            Some(&token),
-            mutation("edit_case", serde_json::json!({"case_id": 12}), last + 1),
-            400,
-            "Requête invalide",
-        ),
-        (
-            "/v1/sync/push",
-            Some(&token),
             mutation("edit_case", edit.clone(), last + 5),
             409,
             "Modifications manquantes",
@@ -247,6 +233,31 @@ async fn bad_input_to_every_endpoint_gets_a_clear_4xx_and_changes_nothing() {
     assert_eq!(answer["results"][0]["code"], "unknown_case");
     assert_eq!(server_view(&w.server.url, &rtoken).await.len(), 0);
 
+    // Mutations this server cannot read (an unknown operation, malformed arguments) are
+    // refused one by one with the reason, so that they never block the device's later ones.
+    for (seq, (name, args)) in [
+        ("delete_everything", serde_json::json!({})),
+        ("edit_case", serde_json::json!({"case_id": 12})),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let seq = last + 1 + i64::try_from(seq).expect("seq");
+        let resp = post("/v1/sync/push", Some(&token), mutation(name, args, seq))
+            .await
+            .expect("request");
+        assert_eq!(resp.status().as_u16(), 200, "{name}");
+        let answer: serde_json::Value = resp.json().await.expect("json");
+        assert_eq!(answer["results"][0]["outcome"], "rejected", "{name}");
+        assert_eq!(
+            answer["results"][0]["code"], "unreadable_mutation",
+            "{name}"
+        );
+        assert_eq!(
+            answer["last_applied_seq"], seq,
+            "{name}: its number is used"
+        );
+    }
     assert_eq!(
         head(&w.server.url, &token).await.1,
         before.1,

@@ -336,6 +336,17 @@ pub enum Op {
         /// Whether `other_id` becomes the parent of `case_id`.
         parent: bool,
     },
+    /// A mutation the server could not read (an operation of a newer version, malformed
+    /// arguments). Never sent nor stored: the server makes it from what it received, so that
+    /// the engine refuses that mutation alone, with the reason, and the device's next ones
+    /// still apply.
+    #[serde(skip)]
+    Unreadable {
+        /// The operation's name as received.
+        name: String,
+        /// Why it could not be read.
+        reason: String,
+    },
     /// Settle a conflict: keep the current value or take the one kept aside.
     ResolveConflict {
         /// The case.
@@ -436,6 +447,7 @@ impl Op {
             Op::CompleteMilestone { .. } => "complete_milestone",
             Op::LinkCases { .. } => "link_cases",
             Op::ResolveConflict { .. } => "resolve_conflict",
+            Op::Unreadable { .. } => "unreadable",
         }
     }
 }

@@ -9,13 +9,14 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use corridor_model::api::Role;
+use corridor_model::mutation::{Mutation, Op};
 use corridor_model::sla::{self, SlaPolicy, SlaState};
 use corridor_model::sync::{
     CaseDoc, Cursor, PullRequest, PushRequest, PushResponse, MAX_PULL_PAGE, MAX_PUSH_BATCH,
 };
 use corridor_model::timeline::{CaseEvent, EventKind};
 use corridor_model::{workflow, CaseStatus, Region};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::http::{json_body, AppState, Caller};
@@ -33,10 +34,61 @@ fn scope(role: Role, regions: &[Region]) -> Option<Vec<Region>> {
     }
 }
 
+/// A push as received ([`PushRequest`] on the wire): each mutation is read on its own, so
+/// that one this server cannot read is refused alone instead of the whole batch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PushWire {
+    mutations: Vec<serde_json::Value>,
+}
+
+/// What identifies a mutation, read even when its operation cannot be.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    mutation_id: uuid::Uuid,
+    device_id: uuid::Uuid,
+    device_seq: i64,
+    #[serde(default)]
+    name: Option<serde_json::Value>,
+}
+
+/// One pushed mutation. An operation this server cannot read (a newer client's, malformed
+/// arguments) becomes [`Op::Unreadable`], which the engine refuses with the reason; a
+/// mutation without even its ids refuses the request (it cannot be answered alone).
+fn read_mutation(
+    value: &serde_json::Value,
+    author: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Mutation, AppError> {
+    let err = match Mutation::deserialize(value) {
+        Ok(m) => return Ok(m),
+        Err(e) => e,
+    };
+    let envelope = Envelope::deserialize(value)
+        .map_err(|_| AppError::bad_request(format!("Requête invalide : {err}")))?;
+    let clip = |s: String, n: usize| s.chars().take(n).collect::<String>();
+    let name = match envelope.name {
+        Some(serde_json::Value::String(n)) => clip(n, 60),
+        _ => "?".to_owned(),
+    };
+    Ok(Mutation {
+        mutation_id: envelope.mutation_id,
+        device_id: envelope.device_id,
+        device_seq: envelope.device_seq,
+        op: Op::Unreadable {
+            name,
+            reason: clip(err.to_string(), 300),
+        },
+        base: BTreeMap::new(),
+        authored_at: now,
+        author: author.to_owned(),
+    })
+}
+
 /// `POST /v1/sync/push`: applies the device's mutations, exactly once, in order.
 #[utoipa::path(post, path = "/v1/sync/push", security(("bearer" = [])), responses(
     (status = 200, description = "One result per mutation: applied, conflict or rejected (code and French message)"),
-    (status = 400, description = "Malformed body, unknown mutation, or more than 500 mutations"),
+    (status = 400, description = "Malformed body, a mutation without its ids, or more than 500 mutations (a mutation whose operation cannot be read is answered rejected, `unreadable_mutation`, alone)"),
     (status = 401, description = "No valid token"),
     (status = 403, description = "Device revoked, or mutations of another device"),
     (status = 409, description = "The sequence numbers skip mutations the server has not received"),
@@ -44,15 +96,23 @@ fn scope(role: Role, regions: &[Region]) -> Option<Vec<Region>> {
 pub(crate) async fn push(
     State(s): State<AppState>,
     Caller(session): Caller,
-    body: Result<Json<PushRequest>, JsonRejection>,
+    body: Result<Json<PushWire>, JsonRejection>,
 ) -> Result<Json<PushResponse>, AppError> {
-    let req = json_body(body)?;
-    if req.mutations.len() > MAX_PUSH_BATCH {
+    let wire = json_body(body)?;
+    if wire.mutations.len() > MAX_PUSH_BATCH {
         return Err(AppError::bad_request(format!(
             "Trop de modifications dans un envoi ({}) : {MAX_PUSH_BATCH} au plus.",
-            req.mutations.len()
+            wire.mutations.len()
         )));
     }
+    let now = Utc::now();
+    let req = PushRequest {
+        mutations: wire
+            .mutations
+            .into_iter()
+            .map(|v| read_mutation(&v, &session.user.username, now))
+            .collect::<Result<_, _>>()?,
+    };
     if req
         .mutations
         .iter()

@@ -497,6 +497,7 @@ pub fn needs(op: &Op) -> Needs {
         Op::AddMilestone { item_id, .. } | Op::CompleteMilestone { item_id, .. } => {
             n.roadmap.push(*item_id);
         }
+        Op::Unreadable { .. } => {}
     }
     n
 }
@@ -532,6 +533,15 @@ pub fn apply(view: &View, ctx: Context<'_>, m: &Mutation) -> Result<Effects, Rej
         at,
         fx: &mut fx,
     };
+    if let Op::Unreadable { name, reason } = &m.op {
+        return Err(Rejection::new(
+            Code::UnreadableMutation,
+            format!(
+                "Modification illisible pour le serveur (« {name} ») : {reason}. Elle n'a pas \
+                 été appliquée ; mettez l'application à jour si le problème revient."
+            ),
+        ));
+    }
     match &m.op {
         Op::CreateEnterprise(_)
         | Op::UpdateEnterprise { .. }

@@ -63,6 +63,8 @@ pub enum Code {
     OtherRegion,
     /// A value that does not fit the field.
     InvalidValue,
+    /// A mutation this version cannot read (unknown operation, malformed arguments).
+    UnreadableMutation,
     /// A validation error of the domain (its own code).
     Invalid(&'static str),
 }
@@ -97,6 +99,7 @@ impl Code {
             Code::NotOnAgenda => "not_on_agenda",
             Code::OtherRegion => "other_region",
             Code::InvalidValue => "invalid_value",
+            Code::UnreadableMutation => "unreadable_mutation",
             Code::Invalid(c) => c,
         }
     }
