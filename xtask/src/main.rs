@@ -76,8 +76,30 @@ fn cmd_bench(args: &[String]) -> Result<()> {
             .env("DATABASE_URL", &pg.url),
     )?;
     drop(pg);
+    // The desktop figures: the real app (the build the tests drive) on a copy of the store
+    // corpus built above, under Xvfb.
+    build_ui()?;
+    run("cargo build", cargo().args(["build", "--workspace"]))?;
+    run(
+        "cargo bench (desk)",
+        Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1280x800x24"])
+            .args([
+                cargo_bin().as_str(),
+                "bench",
+                "--profile",
+                "dev",
+                "-p",
+                "corridor-e2e",
+                "--bench",
+                "desk",
+            ])
+            .env("NO_AT_BRIDGE", "1")
+            .current_dir(root()),
+    )?;
     println!(
-        "==> figures written to target/bench-report.md and target/bench-sync.md (see BENCHMARKS.md)"
+        "==> figures written to target/bench-report.md, target/bench-sync.md and \
+         target/bench-desk.md (see BENCHMARKS.md)"
     );
     Ok(())
 }

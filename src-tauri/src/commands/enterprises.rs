@@ -5,7 +5,6 @@
 use corridor_model::desk::{CaseQuery, EnterpriseForm, EnterpriseView, ImportPreview};
 use corridor_store::{CaseFilter, ExportFormat, Store, StoreError};
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
 
 use super::{open_store, Result};
 use crate::error::CommandError;
@@ -79,23 +78,10 @@ pub(crate) async fn export_cases(
         ExportFormat::Csv => "csv",
         ExportFormat::Xlsx => "xlsx",
     };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_file_name(format!("dossiers-corridor.{extension}"))
-        .add_filter(extension, &[extension])
-        .save_file(move |path| {
-            let _ = tx.send(path);
-        });
-    let Some(chosen) = rx.await.ok().flatten() else {
+    let name = format!("dossiers-corridor.{extension}");
+    let Some(path) = super::files::ask_save_path(&app, &name, Some(extension)).await? else {
         return Ok(None);
     };
-    let path = chosen.into_path().map_err(|e| {
-        CommandError(corridor_model::api::ApiError {
-            code: "file_write".to_owned(),
-            message: format!("Emplacement invalide : {e}"),
-        })
-    })?;
     let written = path.clone();
     tokio::task::spawn_blocking(move || Store::export_cases(&cases, format, &written))
         .await

@@ -155,24 +155,37 @@ pub(crate) async fn save_attachment(
 ) -> Result<Option<String>> {
     let store = open_store(&state).await?;
     let (attachment, content) = store.attachment_content(&case, &hash).await?;
+    let Some(path) = ask_save_path(&app, &safe_name(&attachment.name), None).await? else {
+        return Ok(None);
+    };
+    write_private(&path, &content).map_err(|e| io_error(&e, &path))?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Asks the user where to save a file (the system's dialog, `name` offered, optionally only
+/// files with this extension); `None` when the user cancelled.
+pub(crate) async fn ask_save_path(
+    app: &AppHandle,
+    name: &str,
+    extension: Option<&str>,
+) -> Result<Option<PathBuf>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_file_name(safe_name(&attachment.name))
-        .save_file(move |path| {
-            let _ = tx.send(path);
-        });
+    let mut dialog = app.dialog().file().set_file_name(name);
+    if let Some(ext) = extension {
+        dialog = dialog.add_filter(ext, &[ext]);
+    }
+    dialog.save_file(move |path| {
+        let _ = tx.send(path);
+    });
     let Some(chosen) = rx.await.ok().flatten() else {
         return Ok(None);
     };
-    let path = chosen.into_path().map_err(|e| {
+    chosen.into_path().map(Some).map_err(|e| {
         CommandError(ApiError {
             code: "file_write".to_owned(),
             message: format!("Emplacement invalide : {e}"),
         })
-    })?;
-    write_private(&path, &content).map_err(|e| io_error(&e, &path))?;
-    Ok(Some(path.display().to_string()))
+    })
 }
 
 #[cfg(test)]

@@ -84,13 +84,6 @@ async fn wait_status(d: &WebDriver, status: CaseStatus) {
     .await;
 }
 
-/// Syncs from the top bar and waits until nothing is waiting and the state is online.
-async fn sync_now(d: &WebDriver) {
-    click(d, "sync-now").await;
-    wait_attr(d, "[data-testid='sync-status']", "data-state", "online", 20).await;
-    wait_gone(d, "sync-pending", 20).await;
-}
-
 async fn add_note(d: &WebDriver, visibility: &str, text: &str) {
     type_into(d, "note-text", text).await;
     choose(d, "note-visibility", visibility).await;

@@ -348,16 +348,7 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
     wait(&d, "link-child").await;
 
     // Sent to the server, then received by the CNSS: same bytes, tags and parent.
-    click(&d, "sync-now").await;
-    wait_attr(
-        &d,
-        "[data-testid='sync-status']",
-        "data-state",
-        "online",
-        20,
-    )
-    .await;
-    wait_gone(&d, "sync-pending", 20).await;
+    sync_now(&d).await;
     d.find(tid("link-child"))
         .await
         .expect("child")

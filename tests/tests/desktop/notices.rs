@@ -27,11 +27,6 @@ async fn notices_shown(d: &WebDriver) -> Vec<(String, String)> {
     out
 }
 
-async fn sync_now(d: &WebDriver) {
-    click(d, "sync-now").await;
-    wait_attr(d, "[data-testid='sync-status']", "data-state", "online", 20).await;
-}
-
 #[tokio::test]
 #[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
 async fn a_case_put_in_my_charge_by_a_colleague_is_announced() {

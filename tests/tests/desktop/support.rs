@@ -84,7 +84,11 @@ impl Driver {
 
     /// Launches the app and opens a WebDriver session on it.
     pub async fn session(&self) -> WebDriver {
-        let app = binary("corridor-desktop", "corridor-desktop");
+        // `CORRIDOR_APP_BINARY`: another build of the app (the release one, for the bench).
+        let app = std::env::var_os("CORRIDOR_APP_BINARY").map_or_else(
+            || binary("corridor-desktop", "corridor-desktop"),
+            std::path::PathBuf::from,
+        );
         let mut caps = Capabilities::new();
         caps.set("browserName", "wry").expect("capability");
         caps.set(
@@ -246,6 +250,13 @@ pub async fn fill_new_case(d: &WebDriver, ice: &str, enterprise: &str, title: &s
     type_into(d, "new-case-enterprise", enterprise).await;
     type_into(d, "new-case-title", title).await;
     click(d, "new-case-submit").await;
+}
+
+/// Syncs from the top bar and waits until the state is online and nothing is waiting.
+pub async fn sync_now(d: &WebDriver) {
+    click(d, "sync-now").await;
+    wait_attr(d, "[data-testid='sync-status']", "data-state", "online", 20).await;
+    wait_gone(d, "sync-pending", 20).await;
 }
 
 /// Fills and submits the sign-in form of the settings screen.

@@ -1,0 +1,277 @@
+//! Desktop figures (`cargo xtask bench`, after the store corpus is built): the real app,
+//! driven through tauri-driver under Xvfb, on a copy of the encrypted 100,000-case corpus of
+//! `corridor-store`'s benchmark (`target/bench-corpus/encrypted-*`).
+//!
+//! 1. launch to the first interactive screen: from asking tauri-driver for a session (which
+//!    starts the app) to the home screen shown, the store unlocked by `CORRIDOR_PASSPHRASE`
+//!    (an upper bound: the driver's own start-up is inside);
+//! 2. a filter change in the case list to the rows painted (the change event, the query, the
+//!    new rows in the DOM, then the next animation frame), p50 / p95 over 30 changes;
+//! 3. a keystroke in the global search to its results painted, p50 / p95 over 30 queries;
+//! 4. the memory of all the app's processes (PSS of the shell and its WebKit processes) idle
+//!    on the home screen.
+//!
+//! `CORRIDOR_APP_BINARY` measures another build (`target/release/corridor-desktop` after
+//! `trunk build --release` and `cargo build --release -p corridor-desktop`). Figures are printed
+//! and written to `target/bench-desk.md`; nothing here asserts a timing.
+
+#[path = "../tests/desktop/support.rs"]
+#[allow(
+    dead_code,
+    reason = "the test helpers serve the tests too; the bench uses a few"
+)]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+
+use support::{tid, wait, Driver};
+
+const CORPUS_PASS: &str = "benchmark passphrase";
+
+fn corpus() -> Option<PathBuf> {
+    let root = corridor_e2e::workspace_root().join("target/bench-corpus");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&root)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("encrypted-"))
+        })
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read corpus") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    let at = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.5), at(0.95))
+}
+
+/// Runs `action` (a script changing the page) and returns the milliseconds until the element
+/// `watched` changed and the next frame was painted.
+async fn until_painted(d: &WebDriver, watched: &str, action: &str) -> f64 {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];\
+         const target = document.querySelector({watched:?});\
+         const t0 = performance.now();\
+         const obs = new MutationObserver(() => {{ obs.disconnect();\
+           requestAnimationFrame(() => done(performance.now() - t0)); }});\
+         obs.observe(target, {{ childList: true, subtree: true, characterData: true }});\
+         setTimeout(() => {{ obs.disconnect(); done(-1); }}, 10000);\
+         {action}"
+    );
+    d.execute_async(&script, Vec::new())
+        .await
+        .expect("measure")
+        .convert::<f64>()
+        .expect("ms")
+}
+
+/// PSS (kB) of the process `pid` and of its descendants.
+fn pss_tree(pid: u32) -> (u64, Vec<(String, u64)>) {
+    let mut all: Vec<(u32, u32, String)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        let name = stat
+            .split('(')
+            .nth(1)
+            .and_then(|s| s.split(')').next())
+            .unwrap_or_default()
+            .to_owned();
+        let ppid = stat
+            .rsplit(')')
+            .next()
+            .and_then(|s| s.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        all.push((p, ppid, name));
+    }
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(
+            all.iter()
+                .filter(|(_, pp, _)| *pp == parent)
+                .map(|(p, _, _)| *p),
+        );
+        i += 1;
+    }
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for p in tree {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")) else {
+            continue;
+        };
+        let kb: u64 = text
+            .lines()
+            .find(|l| l.starts_with("Pss:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let name = all
+            .iter()
+            .find(|(q, _, _)| *q == p)
+            .map(|(_, _, n)| n.clone())
+            .unwrap_or_default();
+        total += kb;
+        parts.push((name, kb));
+    }
+    (total, parts)
+}
+
+fn app_pid() -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let p = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
+        (comm.trim() == "corridor-deskto" || comm.trim() == "corridor-desktop").then_some(p)
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let Some(source) = corpus() else {
+        eprintln!(
+            "no store corpus in target/bench-corpus: run `cargo xtask bench` (it builds it first)"
+        );
+        return;
+    };
+    let cases: String = source
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("encrypted-"))
+        .unwrap_or("?")
+        .to_owned();
+    let profile = tempfile::tempdir().expect("tempdir");
+    copy_dir(&source, profile.path());
+    let driver = Driver::start_with(
+        profile.path(),
+        "http://127.0.0.1:9",
+        &[
+            ("CORRIDOR_PASSPHRASE", CORPUS_PASS),
+            ("CORRIDOR_SYNC_INTERVAL", "3600"),
+        ],
+    )
+    .await;
+
+    // 1. Launch to the first interactive screen.
+    let started = Instant::now();
+    let d = driver.session().await;
+    wait(&d, "home-page").await;
+    let launch = started.elapsed();
+
+    // 4. Idle memory, on the home screen.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let memory = app_pid().map(pss_tree);
+
+    // 2. Filter changes at this scale.
+    wait(&d, "nav-cases").await.click().await.expect("cases");
+    wait(&d, "case-table").await;
+    let mut filter = Vec::new();
+    let statuses = [
+        "in_progress",
+        "submitted",
+        "resolved",
+        "",
+        "awaiting_cnss",
+        "qualified",
+    ];
+    for i in 0..30 {
+        let value = statuses[i % statuses.len()];
+        let ms = until_painted(
+            &d,
+            "[data-testid='case-table'] tbody",
+            &format!(
+                "const s = document.querySelector(\"[data-testid='filter-status']\");\
+                 s.value = {value:?}; s.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+            ),
+        )
+        .await;
+        if ms >= 0.0 {
+            filter.push(ms);
+        }
+    }
+
+    // 3. Keystrokes in the global search.
+    let queries = ["indem", "alloc", "mater", "famil", "retra", "pensi"];
+    let mut search = Vec::new();
+    d.find(tid("global-search"))
+        .await
+        .expect("search")
+        .send_keys("i")
+        .await
+        .expect("type");
+    wait(&d, "search-results").await;
+    for i in 0..30 {
+        let q = queries[i % queries.len()];
+        let ms = until_painted(
+            &d,
+            "[data-testid='search-results']",
+            &format!(
+                "const s = document.querySelector(\"[data-testid='global-search']\");\
+                 s.value = {q:?}; s.dispatchEvent(new Event('input', {{ bubbles: true }}));"
+            ),
+        )
+        .await;
+        if ms >= 0.0 {
+            search.push(ms);
+        }
+    }
+    d.quit().await.expect("quit");
+
+    let build = match std::env::var("CORRIDOR_APP_BINARY") {
+        Ok(path) if path.contains("/release/") => "release build of the app",
+        Ok(_) => "the app given by CORRIDOR_APP_BINARY",
+        Err(_) => "debug build of the app, as the tests drive it",
+    };
+    let (f50, f95) = percentiles(filter.clone());
+    let (s50, s95) = percentiles(search.clone());
+    let mut report = format!(
+        "# Desktop figures ({cases} cases, {build})\n\n\
+         | figure | value |\n|---|---|\n\
+         | launch to the home screen (session start, app start, unlock) | {:.2} s |\n\
+         | filter change to rows painted (p50 / p95, {} samples) | {f50:.1} / {f95:.1} ms |\n\
+         | search keystroke to results painted (p50 / p95, {} samples) | {s50:.1} / {s95:.1} ms |\n",
+        launch.as_secs_f64(),
+        filter.len(),
+        search.len(),
+    );
+    if let Some((total, parts)) = memory {
+        let detail = parts
+            .iter()
+            .map(|(n, kb)| format!("{n} {} MB", kb / 1024))
+            .collect::<Vec<_>>()
+            .join(", ");
+        report.push_str(&format!(
+            "| idle memory, all the app's processes (PSS) | {} MB ({detail}) |\n",
+            total / 1024
+        ));
+    }
+    println!("{report}");
+    let out = corridor_e2e::workspace_root().join("target/bench-desk.md");
+    std::fs::write(&out, report).expect("write report");
+}
