@@ -137,8 +137,13 @@ pub async fn wait(d: &WebDriver, id: &str) -> WebElement {
 
 /// Waits (up to 15 s) for an element matching this CSS selector.
 pub async fn wait_css(d: &WebDriver, css: &str) -> WebElement {
+    wait_css_for(d, css, 15).await
+}
+
+/// Waits up to `secs` for an element matching this CSS selector.
+pub async fn wait_css_for(d: &WebDriver, css: &str, secs: u64) -> WebElement {
     d.query(By::Css(css))
-        .wait(Duration::from_secs(15), Duration::from_millis(100))
+        .wait(Duration::from_secs(secs), Duration::from_millis(100))
         .first()
         .await
         .unwrap_or_else(|e| panic!("no element {css}: {e}"))
@@ -236,7 +241,9 @@ pub async fn options(d: &WebDriver, id: &str) -> Vec<String> {
 
 /// First run: creates the store with the test passphrase and waits for the home screen.
 pub async fn create_store(d: &WebDriver) {
-    wait(d, "unlock-screen").await;
+    // The first screen of a fresh profile: a cold WebKit start on a loaded machine has been
+    // seen to take longer than the usual wait (a CI run), hence a minute.
+    wait_css_for(d, "[data-testid='unlock-screen']", 60).await;
     type_into(d, "unlock-passphrase", PASS).await;
     type_into(d, "unlock-confirm", PASS).await;
     click(d, "unlock-submit").await;
