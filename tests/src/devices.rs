@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use corridor_store::{Passphrase, Store};
 use corridor_sync::{SyncError, SyncReport};
 
+use corridor_model::timeline::{EventKind, Visibility};
 use corridor_model::{NewCase, NewEnterprise};
 
 use crate::{binary, ServerProcess, TestDatabase};
@@ -74,6 +75,21 @@ pub struct Device {
 }
 
 impl Device {
+    /// The notes of a case on this device, oldest first, as (visibility, text).
+    pub async fn notes(&self, case: &str) -> Vec<(Visibility, String)> {
+        self.store()
+            .case_detail(case)
+            .await
+            .expect("case on the device")
+            .timeline
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::Note { visibility, text } => Some((visibility, text)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// A fresh passphrase-protected store, logged in as `user`.
     pub async fn login(server_url: &str, user: &str) -> Device {
         let mut d = Device::unsigned(user).await;

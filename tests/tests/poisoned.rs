@@ -5,7 +5,7 @@
 
 use corridor_e2e::devices::{open_case, Device, World};
 use corridor_model::mutation::{Mutation, Op};
-use corridor_model::timeline::{EventKind, Visibility};
+use corridor_model::timeline::Visibility;
 
 fn note(device: uuid::Uuid, seq: i64, case: uuid::Uuid, text: &str) -> serde_json::Value {
     serde_json::to_value(Mutation {
@@ -99,16 +99,10 @@ async fn a_poisoned_mutation_is_refused_alone(postgres: bool) {
     let mut b = Device::login(&w.server.url, "m.bennani").await;
     b.sync().await.expect("sync");
     let notes: Vec<String> = b
-        .store()
-        .case_detail(&case.to_string())
+        .notes(&case.to_string())
         .await
-        .expect("case")
-        .timeline
         .into_iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Note { text, .. } => Some(text),
-            _ => None,
-        })
+        .map(|(_, t)| t)
         .collect();
     assert_eq!(notes, ["Avant", "Après"]);
     w.finish().await;

@@ -5,7 +5,7 @@
 
 use corridor_e2e::devices::{add_user, open_case, Device};
 use corridor_e2e::ServerProcess;
-use corridor_model::timeline::{EventKind, Visibility};
+use corridor_model::timeline::Visibility;
 
 #[tokio::test]
 async fn fifty_long_arabic_notes_reach_a_server_with_a_small_body_limit() {
@@ -54,18 +54,7 @@ async fn fifty_long_arabic_notes_reach_a_server_with_a_small_body_limit() {
     // The CNSS device receives every note, once.
     let mut b = Device::login(&server.url, "m.bennani").await;
     b.sync().await.expect("sync");
-    let notes: Vec<String> = b
-        .store()
-        .case_detail(&case)
-        .await
-        .expect("case")
-        .timeline
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Note { text, .. } => Some(text),
-            _ => None,
-        })
-        .collect();
+    let notes: Vec<String> = b.notes(&case).await.into_iter().map(|(_, t)| t).collect();
     assert_eq!(notes.len(), 50);
     for n in 0..50 {
         assert_eq!(

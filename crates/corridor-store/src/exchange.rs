@@ -170,6 +170,16 @@ pub enum ExportFormat {
     Xlsx,
 }
 
+impl ExportFormat {
+    /// The file extension of the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
 impl std::str::FromStr for ExportFormat {
     type Err = corridor_model::ValidationError;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {

@@ -74,10 +74,7 @@ pub(crate) async fn export_cases(
     filter.limit = None;
     filter.offset = 0;
     let cases = store.find_cases(&filter).await?;
-    let extension = match format {
-        ExportFormat::Csv => "csv",
-        ExportFormat::Xlsx => "xlsx",
-    };
+    let extension = format.extension();
     let name = format!("dossiers-corridor.{extension}");
     let Some(path) = super::files::ask_save_path(&app, &name, Some(extension)).await? else {
         return Ok(None);

@@ -10,7 +10,7 @@
 use corridor_e2e::devices::{add_user, Device};
 use corridor_e2e::ServerProcess;
 use corridor_model::mutation::CaseEdit;
-use corridor_model::timeline::{EventKind, Visibility};
+use corridor_model::timeline::Visibility;
 use corridor_model::CaseStatus;
 use thirtyfour::prelude::*;
 
@@ -20,23 +20,6 @@ const ICE: &str = "001561191000066";
 const TITLE: &str = "Indemnités journalières bloquées";
 const OURS: &str = "Indemnités bloquées — relance de l'employeur";
 const THEIRS: &str = "IJ bloquées (vu par la CNSS)";
-
-/// The notes of a case on a CLI device, as (visibility, text).
-async fn notes_on(device: &Device, case: &str) -> Vec<(Visibility, String)> {
-    let detail = device
-        .store()
-        .case_detail(case)
-        .await
-        .expect("case on the device");
-    detail
-        .timeline
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Note { visibility, text } => Some((visibility, text)),
-            _ => None,
-        })
-        .collect()
-}
 
 async fn timeline_texts(d: &WebDriver) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -191,7 +174,7 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     // The CNSS device receives the case and the shared note, never the CGEM-internal one.
     let mut cnss = Device::login(&server.url, "m.bennani").await;
     cnss.sync().await.expect("cnss sync");
-    let notes = notes_on(&cnss, &reference).await;
+    let notes = cnss.notes(&reference).await;
     assert_eq!(
         notes,
         [(Visibility::Shared, "Pièces transmises à la CNSS".to_owned())],
@@ -265,7 +248,8 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     wait_gone(&d, "case-pending", 10).await;
     // The note arrives; the two titles are a visible conflict (the CNSS's, first, is current).
     cnss.sync().await.expect("cnss sync");
-    assert!(notes_on(&cnss, &reference)
+    assert!(cnss
+        .notes(&reference)
         .await
         .iter()
         .any(|(v, t)| *v == Visibility::Shared && t == "Relance envoyée hors ligne"));
