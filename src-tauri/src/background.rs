@@ -156,6 +156,18 @@ pub(crate) async fn run_once(app: &AppHandle) {
     });
 }
 
+/// The device was revoked and its store wiped (by a sync, a sign-in or a sign-out): the store
+/// is gone, and the interface goes back to the first-run screen saying why.
+pub(crate) async fn wiped(state: &AppState) {
+    *state.store.write().await = None;
+    set(state, |t| {
+        t.phase = SyncPhase::Offline;
+        t.progress = None;
+        t.revoked = true;
+        t.error = Some(SyncError::Revoked.to_api());
+    });
+}
+
 fn set(state: &AppState, f: impl FnOnce(&mut Tracker)) {
     if let Ok(mut t) = state.sync.lock() {
         f(&mut t);

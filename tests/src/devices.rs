@@ -116,16 +116,37 @@ impl Device {
 
     /// Signs in as this device's user (the path the CLI and the desktop take).
     pub async fn sign_in(&mut self, server_url: &str) {
+        self.try_sign_in(server_url, PASSWORD)
+            .await
+            .expect("sign in");
+    }
+
+    /// Tries to sign in with `password`; a revoked device is wiped (its store taken).
+    pub async fn try_sign_in(
+        &mut self,
+        server_url: &str,
+        password: &str,
+    ) -> Result<corridor_model::desk::SessionView, SyncError> {
         let user = self.user.clone();
-        corridor_sync::sign_in(
-            self.store(),
+        let store = self.store.take().expect("store not wiped");
+        let (store, result) = corridor_sync::sign_in(
+            store,
             server_url,
             &user,
-            PASSWORD.to_owned(),
+            password.to_owned(),
             &format!("poste de {user}"),
         )
-        .await
-        .expect("sign in");
+        .await;
+        self.store = store;
+        result
+    }
+
+    /// Signs out (the server is told when it answers); a revoked device is wiped.
+    pub async fn sign_out(&mut self) -> Result<corridor_sync::SignedOut, SyncError> {
+        let store = self.store.take().expect("store not wiped");
+        let (store, result) = corridor_sync::sign_out(store).await;
+        self.store = store;
+        result
     }
 
     /// The store.

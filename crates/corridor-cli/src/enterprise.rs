@@ -1,4 +1,5 @@
-//! Enterprises: record one, show one, list them, import a CSV file (all lines or none).
+//! Enterprises: record one, edit one, show one, list them, import a CSV file (all lines or
+//! none).
 //!
 //! Every field is validated before the store is opened, so a refused enterprise writes
 //! nothing.
@@ -6,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
+use corridor_model::desk::{ContactForm, EnterpriseForm};
 use corridor_model::{Contact, Ice, NewEnterprise};
 use corridor_store::parse_enterprise_csv;
 
@@ -52,6 +54,42 @@ pub(crate) enum EnterpriseCmd {
         /// A contact, as "Name|Role|Phone|Email" (repeatable; empty parts allowed).
         #[arg(long = "contact")]
         contacts: Vec<String>,
+    },
+    /// Edit an enterprise's record (only the fields given change; the change syncs as an
+    /// `update_enterprise`, refused if someone changed the record meanwhile).
+    Edit {
+        /// Its ICE.
+        ice: String,
+        /// Company name.
+        #[arg(long)]
+        name: Option<String>,
+        /// CNSS affiliation number (7 digits; empty to remove).
+        #[arg(long)]
+        cnss: Option<String>,
+        /// City (empty to remove).
+        #[arg(long)]
+        city: Option<String>,
+        /// Registre du commerce (empty to remove).
+        #[arg(long)]
+        rc: Option<String>,
+        /// Legal form (empty to remove).
+        #[arg(long)]
+        legal_form: Option<String>,
+        /// Sector of activity (empty to remove).
+        #[arg(long)]
+        sector: Option<String>,
+        /// Size class: tpe, pme or ge (empty to remove).
+        #[arg(long)]
+        size: Option<String>,
+        /// CGEM member: yes or no.
+        #[arg(long)]
+        cgem_member: Option<bool>,
+        /// The contacts, replacing all of them, as "Name|Role|Phone|Email" (repeatable).
+        #[arg(long = "contact")]
+        contacts: Vec<String>,
+        /// Remove every contact.
+        #[arg(long, conflicts_with = "contacts")]
+        no_contacts: bool,
     },
     /// Show an enterprise.
     Show {
@@ -113,6 +151,62 @@ pub(crate) async fn run(dir: &Path, cmd: EnterpriseCmd, json: bool) -> Result<()
                 );
             }
         }
+        EnterpriseCmd::Edit {
+            ice,
+            name,
+            cnss,
+            city,
+            rc,
+            legal_form,
+            sector,
+            size,
+            cgem_member,
+            contacts,
+            no_contacts,
+        } => {
+            let ice: Ice = ice.parse()?;
+            let store = open(dir).await?;
+            let result = async {
+                let e = store.enterprise_by_ice(ice.as_str()).await?;
+                let mut form = EnterpriseForm::of(&e);
+                for (field, value) in [
+                    (&mut form.name, name),
+                    (&mut form.cnss, cnss),
+                    (&mut form.city, city),
+                    (&mut form.rc, rc),
+                    (&mut form.legal_form, legal_form),
+                    (&mut form.sector, sector),
+                    (&mut form.size, size),
+                ] {
+                    if let Some(v) = value {
+                        *field = v;
+                    }
+                }
+                if let Some(member) = cgem_member {
+                    form.cgem_member = member;
+                }
+                if no_contacts {
+                    form.contacts.clear();
+                } else if !contacts.is_empty() {
+                    form.contacts = contacts.iter().map(|c| contact_form(c)).collect();
+                }
+                let edit = form.parse()?;
+                Ok::<_, CliError>(store.update_enterprise(e.id, edit).await?)
+            }
+            .await;
+            store.close().await;
+            let e = result?;
+            if json {
+                print_json(&e)?;
+            } else {
+                say!(
+                    "Entreprise modifiée : {} (ICE {}) — la modification sera envoyée à la \
+                     prochaine synchronisation.",
+                    e.name,
+                    e.ice
+                );
+            }
+        }
         EnterpriseCmd::Show { ice } => {
             let ice: Ice = ice.parse()?;
             let store = open(dir).await?;
@@ -152,4 +246,16 @@ pub(crate) async fn run(dir: &Path, cmd: EnterpriseCmd, json: bool) -> Result<()
         }
     }
     Ok(())
+}
+
+/// A contact given as "Name|Role|Phone|Email" (empty or missing parts allowed), as the form
+/// holds it (the form's parser checks it).
+fn contact_form(text: &str) -> ContactForm {
+    let mut parts = text.split('|').map(|p| p.trim().to_owned());
+    ContactForm {
+        name: parts.next().unwrap_or_default(),
+        role: parts.next().unwrap_or_default(),
+        phone: parts.next().unwrap_or_default(),
+        email: parts.next().unwrap_or_default(),
+    }
 }

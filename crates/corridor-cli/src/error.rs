@@ -113,6 +113,8 @@ impl Kind {
             | "device_revoked"
             | "unauthenticated"
             | "session_expired"
+            | "account_disabled"
+            | "password_reset_required"
             | "bad_credentials"
             | "too_many_attempts"
             | "wrong_device"

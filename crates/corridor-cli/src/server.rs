@@ -86,15 +86,24 @@ pub(crate) async fn run(dir: &Path, cmd: ServerCmd, json: bool) -> Result<(), Cl
             password_stdin,
         } => login(dir, &server, &user, password_stdin, json).await,
         ServerCmd::Logout => {
-            let store = open(dir).await?;
-            let was = store.clear_session().await?;
-            store.close().await;
-            let line = if was {
-                "Déconnecté. Les données locales restent sur ce poste."
-            } else {
-                "Aucune session en cours."
+            let (store, out) = corridor_sync::sign_out(open(dir).await?).await;
+            if let Some(s) = store {
+                s.close().await;
+            }
+            let out = out?;
+            let line = match (out.was_signed_in, out.server_told) {
+                (false, _) => "Aucune session en cours.",
+                (true, true) => "Déconnecté. Les données locales restent sur ce poste.",
+                (true, false) => {
+                    "Déconnecté de ce poste (serveur injoignable : la session y expirera d'elle-même). \
+                     Les données locales restent sur ce poste."
+                }
             };
-            report(json, &serde_json::json!({"logged_out": was}), line)
+            report(
+                json,
+                &serde_json::json!({"logged_out": out.was_signed_in, "server_told": out.server_told}),
+                line,
+            )
         }
         ServerCmd::Sync => sync(dir, json).await,
         ServerCmd::Conflicts(ConflictsCmd::List { all }) => conflicts(dir, all, json).await,
@@ -190,9 +199,11 @@ async fn login(
         })?
     };
     let store = open(dir).await?;
-    let signed =
-        corridor_sync::sign_in(&store, server, user, password, &corridor_sync::host_name()).await;
-    store.close().await;
+    let (store, signed) =
+        corridor_sync::sign_in(store, server, user, password, &corridor_sync::host_name()).await;
+    if let Some(s) = store {
+        s.close().await;
+    }
     let session = signed?;
     let line = format!(
         "Connecté à {} en tant que {} ({}).",
@@ -203,16 +214,18 @@ async fn login(
 
 async fn whoami(dir: &Path, json: bool) -> Result<(), CliError> {
     let store = open(dir).await?;
-    let session = store.session().await?;
-    store.close().await;
-    let session = session.ok_or_else(|| {
-        CliError::new(
+    let Some(session) = store.session().await? else {
+        store.close().await;
+        return Err(CliError::new(
             "not_logged_in",
             "Aucune session : connectez-vous avec « corridor login ».",
-        )
-    })?;
-    let client = ServerClient::new(&session.server_url)?;
-    let me = client.me(&session.token).await?;
+        ));
+    };
+    let (store, me) = corridor_sync::who_am_i(store).await;
+    if let Some(s) = store {
+        s.close().await;
+    }
+    let me = me?;
     if json {
         return print_json(&me);
     }

@@ -569,6 +569,85 @@ fn contacts_are_validated() {
 }
 
 #[test]
+fn an_enterprise_record_is_edited_and_a_bad_field_changes_nothing() {
+    let dir = initialised();
+    let before = snapshot(dir.path());
+    let out = corridor(
+        dir.path(),
+        &[
+            "enterprise",
+            "edit",
+            "001561191000066",
+            "--city",
+            "Mohammedia",
+            "--contact",
+            "Samir Tazi|DRH|06 1|s@atlas.ma",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Numéro de téléphone « 06 1 » invalide"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_unchanged(&before, &snapshot(dir.path()));
+    let out = corridor(
+        dir.path(),
+        &["enterprise", "edit", "001561191000067", "--city", "X"],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ICE"));
+
+    ok(corridor(
+        dir.path(),
+        &[
+            "enterprise",
+            "edit",
+            "001561191000066",
+            "--name",
+            "Atlas Textile SA",
+            "--city",
+            "Mohammedia",
+            "--cgem-member",
+            "true",
+            "--contact",
+            "Samir Tazi|DRH|06 61 22 33 44|s@atlas.ma",
+        ],
+    ));
+    let shown: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["enterprise", "show", "001561191000066", "--json"],
+    )))
+    .expect("json");
+    assert_eq!(shown["name"], "Atlas Textile SA");
+    assert_eq!(shown["city"], "Mohammedia");
+    assert_eq!(shown["cnss"], "1234567", "a field not given stays");
+    assert_eq!(shown["cgem_member"], true);
+    assert_eq!(shown["contacts"][0]["phone"], "+212661223344");
+    assert!(
+        ok(corridor(dir.path(), &["outbox"])).contains("update_enterprise"),
+        "the change waits for the next sync"
+    );
+    ok(corridor(
+        dir.path(),
+        &[
+            "enterprise",
+            "edit",
+            "001561191000066",
+            "--no-contacts",
+            "--city",
+            "",
+        ],
+    ));
+    let shown: serde_json::Value = serde_json::from_str(&ok(corridor(
+        dir.path(),
+        &["enterprise", "show", "001561191000066", "--json"],
+    )))
+    .expect("json");
+    assert_eq!(shown["contacts"], serde_json::json!([]));
+    assert!(shown["city"].is_null(), "{shown}");
+}
+
+#[test]
 fn a_meeting_is_prepared_held_and_recorded_from_the_command_line() {
     let dir = initialised();
     let r = new_case(

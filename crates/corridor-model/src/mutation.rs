@@ -336,6 +336,11 @@ pub enum Op {
         /// Whether `other_id` becomes the parent of `case_id`.
         parent: bool,
     },
+    /// A change withdrawn on its device before the server had it: the user lost the region it
+    /// concerns, and its content left the device with the region's cases. Sent empty in its
+    /// place so that the device's sequence stays whole; the engine refuses it (`withdrawn`)
+    /// and nothing is written.
+    Withdrawn {},
     /// A mutation the server could not read (an operation of a newer version, malformed
     /// arguments). Never sent nor stored: the server makes it from what it received, so that
     /// the engine refuses that mutation alone, with the reason, and the device's next ones
@@ -447,6 +452,7 @@ impl Op {
             Op::CompleteMilestone { .. } => "complete_milestone",
             Op::LinkCases { .. } => "link_cases",
             Op::ResolveConflict { .. } => "resolve_conflict",
+            Op::Withdrawn {} => "withdrawn",
             Op::Unreadable { .. } => "unreadable",
         }
     }

@@ -185,6 +185,7 @@ pub async fn seed(storage: &dyn Storage, password_hash: &str) -> Result<DemoSumm
             device_id: device.to_string(),
             revoked: false,
             last_seen_at: Utc::now(),
+            issued_at: Utc::now(),
         };
         sessions.insert(*name, (session, device, 0i64));
     }

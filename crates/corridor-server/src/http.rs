@@ -12,17 +12,19 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use corridor_model::api::Health;
+use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use corridor_model::api::{ApiError, LoginRequest, LoginResponse};
+use corridor_model::api::{ApiError, LoginResponse};
 
 use crate::auth;
 use crate::error::AppError;
-use crate::storage::{Session, Storage, SESSION_IDLE};
+use crate::login::{LoginGuard, LoginPolicy};
+use crate::storage::{Session, Storage, SESSION_IDLE, SESSION_MAX};
 
 /// Largest request body accepted by default (sync batches included).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -35,24 +37,29 @@ pub fn max_body_bytes() -> usize {
         .and_then(|v| v.trim().parse::<usize>().ok())
         .map_or(MAX_BODY_BYTES, |v| v.clamp(64 * 1024, 64 * 1024 * 1024))
 }
-/// Failed logins of one username allowed per window before refusing.
-pub const MAX_LOGIN_FAILURES: i64 = 5;
-/// The window of [`MAX_LOGIN_FAILURES`].
-pub const LOGIN_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
 
 /// Shared state of the handlers.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The storage.
     pub storage: Arc<dyn Storage>,
+    /// Sign-in throttling and the pool of password verifiers.
+    pub login: Arc<LoginGuard>,
 }
 
-/// The application's routes.
+/// The application's routes, with the sign-in policy of the environment
+/// ([`LoginPolicy::from_env`]).
 pub fn router(storage: Arc<dyn Storage>) -> Router {
+    router_with(storage, Arc::new(LoginGuard::new(LoginPolicy::from_env())))
+}
+
+/// The application's routes with this sign-in guard (its policy and pool of verifiers).
+pub fn router_with(storage: Arc<dyn Storage>, login: Arc<LoginGuard>) -> Router {
     let max_body = max_body_bytes();
     Router::new()
         .route("/v1/health", get(health))
-        .route("/v1/login", post(login))
+        .route("/v1/login", post(crate::login::login))
+        .route("/v1/logout", post(crate::login::logout))
         .route("/v1/me", get(me))
         .route("/v1/sync/push", post(crate::sync_http::push))
         .route("/v1/sync/pull", post(crate::sync_http::pull))
@@ -68,7 +75,7 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
         .route("/v1/openapi.json", get(crate::observability::openapi))
         .route("/v1/metrics", get(crate::observability::metrics))
         .route_layer(axum::middleware::from_fn(crate::observability::track))
-        .with_state(AppState { storage })
+        .with_state(AppState { storage, login })
         // Both limits, set explicitly: the extractors' own (2 MB by default) and the one that
         // refuses an announced oversize body before reading it.
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
@@ -107,75 +114,9 @@ pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Ap
         .map_err(|e| AppError::bad_request(format!("Requête invalide : {}", e.body_text())))
 }
 
-/// `POST /v1/login`: checks the password, registers the device, returns a token. Failed
-/// attempts of a username are limited per window, across server instances.
-#[utoipa::path(post, path = "/v1/login", request_body = LoginRequest, responses(
-    (status = 200, description = "Logged in; the token authenticates this device", body = LoginResponse),
-    (status = 400, description = "Malformed request", body = ApiError),
-    (status = 401, description = "Wrong username or password", body = ApiError),
-    (status = 403, description = "This device was revoked", body = ApiError),
-    (status = 409, description = "The device belongs to another user", body = ApiError),
-    (status = 429, description = "Too many failed attempts", body = ApiError),
-))]
-pub(crate) async fn login(
-    State(s): State<AppState>,
-    body: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Json<LoginResponse>, AppError> {
-    let req = json_body(body)?;
-    let now = Utc::now();
-    let username = req.username.trim().to_owned();
-    if s.storage
-        .login_failures_since(&username, now - LOGIN_WINDOW)
-        .await?
-        >= MAX_LOGIN_FAILURES
-    {
-        return Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "Trop de tentatives de connexion : réessayez dans quinze minutes.",
-        ));
-    }
-    let creds = s.storage.credentials(&username).await?;
-    let password = req.password.clone();
-    let valid = match creds.as_ref().filter(|c| !c.user.disabled) {
-        Some(c) => {
-            let hash = c.password_hash.clone();
-            tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
-                .await
-                .unwrap_or(false)
-        }
-        None => false,
-    };
-    let Some(creds) = creds.filter(|_| valid) else {
-        s.storage.record_login_failure(&username, now).await?;
-        return Err(AppError::new(
-            StatusCode::UNAUTHORIZED,
-            "bad_credentials",
-            "Identifiant ou mot de passe incorrect.",
-        ));
-    };
-    let name = req.device_name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::bad_request(
-            "Nom du poste absent ou trop long (100 caractères au plus).",
-        ));
-    }
-    let (token, hash) = auth::new_token();
-    s.storage
-        .register_device(&creds.user.id, &req.device_id.to_string(), name, &hash, now)
-        .await?;
-    s.storage.clear_login_failures(&username).await?;
-    tracing::info!(user = %creds.user.username, device = %req.device_id, "login");
-    Ok(Json(LoginResponse {
-        token: Some(token),
-        username: creds.user.username,
-        role: creds.user.role,
-        regions: creds.user.regions,
-    }))
-}
-
-/// The caller, from `Authorization: Bearer <token>`: 401 without a valid token or when the
-/// session went unused for [`SESSION_IDLE`], 403 when the device was revoked.
+/// The caller, from `Authorization: Bearer <token>`: 401 without a valid token, when the
+/// session went unused for [`SESSION_IDLE`] or is older than [`SESSION_MAX`], or when the
+/// account is disabled; 403 when the device was revoked.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Session);
 
@@ -197,15 +138,28 @@ impl FromRequestParts<AppState> for Caller {
         if session.revoked {
             return Err(AppError::revoked());
         }
-        if Utc::now() - session.last_seen_at > SESSION_IDLE {
+        let now = Utc::now();
+        if now - session.last_seen_at > SESSION_IDLE {
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "session_expired",
-                "Session expirée (plus de 30 jours sans connexion) : reconnectez-vous.",
+                "Session expirée (plus de quatorze jours sans connexion) : reconnectez-vous.",
+            ));
+        }
+        if now - session.issued_at > SESSION_MAX {
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "Session expirée : par sécurité, le mot de passe est redemandé tous les trente \
+                 jours. Reconnectez-vous.",
             ));
         }
         if session.user.disabled {
-            return Err(AppError::unauthenticated());
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "account_disabled",
+                "Ce compte est désactivé : adressez-vous à l'administrateur du corridor.",
+            ));
         }
         Ok(Caller(session))
     }
@@ -232,9 +186,13 @@ pub async fn serve(
     storage: Arc<dyn Storage>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(storage.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer's address reaches the handlers (the sign-in budget per client address).
+    axum::serve(
+        listener,
+        router(storage.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     storage.close().await;
     Ok(())
 }

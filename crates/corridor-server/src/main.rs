@@ -94,33 +94,65 @@ enum UserCmd {
         #[arg(long)]
         regions: String,
     },
+    /// Disable an account: it cannot log in, its sessions are refused; its devices keep their
+    /// data (revoke a device to wipe it).
+    Disable {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password (from `--password-stdin` or CORRIDOR_PASSWORD): every session of the
+    /// user ends, and a login blocked by a revoked device is allowed again.
+    Password {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 enum DeviceCmd {
     /// List devices.
     List,
-    /// Revoke a device: its next sync is refused and it wipes its local store.
+    /// Revoke a device: its next request is refused and it wipes its local store; its user
+    /// logs in again only after `user password`.
     Revoke {
         /// Device id.
         id: String,
     },
 }
 
-fn read_password(from_stdin: bool) -> anyhow::Result<String> {
-    let password = if from_stdin {
+fn read_password(from_stdin: bool) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let password = zeroize::Zeroizing::new(if from_stdin {
         let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
             .context("reading the password")?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        zeroize::Zeroize::zeroize(&mut line);
+        password
     } else {
         std::env::var("CORRIDOR_PASSWORD")
             .context("give the password with --password-stdin or CORRIDOR_PASSWORD")?
-    };
+    });
     if password.chars().count() < 10 {
         bail!("the password must have at least 10 characters");
+    }
+    if password.len() > corridor_server::login::MAX_PASSWORD_BYTES {
+        bail!(
+            "the password must have at most {} bytes",
+            corridor_server::login::MAX_PASSWORD_BYTES
+        );
     }
     Ok(password)
 }
@@ -190,11 +222,16 @@ async fn main() -> anyhow::Result<()> {
         Command::User(UserCmd::List) => {
             for u in storage.users().await? {
                 println!(
-                    "{:<24} {:<14} {}{}",
+                    "{:<24} {:<14} {}{}{}",
                     u.username,
                     u.role,
                     region_list(&u.regions),
-                    if u.disabled { " (disabled)" } else { "" }
+                    if u.disabled { " (disabled)" } else { "" },
+                    if u.password_reset_required {
+                        " (new password required)"
+                    } else {
+                        ""
+                    }
                 );
             }
         }
@@ -205,6 +242,26 @@ async fn main() -> anyhow::Result<()> {
                 "{} now covers {}",
                 user.username,
                 region_list(&user.regions)
+            );
+        }
+        Command::User(UserCmd::Disable { username }) => {
+            let user = storage.set_user_disabled(username.trim(), true).await?;
+            println!("{} disabled", user.username);
+        }
+        Command::User(UserCmd::Enable { username }) => {
+            let user = storage.set_user_disabled(username.trim(), false).await?;
+            println!("{} enabled", user.username);
+        }
+        Command::User(UserCmd::Password {
+            username,
+            password_stdin,
+        }) => {
+            let password = read_password(password_stdin)?;
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await?;
+            let user = storage.set_password(username.trim(), &hash).await?;
+            println!(
+                "new password set for {}; their devices sign in again",
+                user.username
             );
         }
         Command::SeedDemo => {
@@ -260,7 +317,7 @@ async fn main() -> anyhow::Result<()> {
             if !storage.revoke_device(id.trim(), Utc::now()).await? {
                 bail!("no device {id}");
             }
-            println!("revoked {id}");
+            println!("revoked {id}; its user needs a new password (user password) to log in again");
         }
     }
     storage.close().await;

@@ -16,7 +16,7 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Corridor CGEM–CNSS server", description = "Central server of the corridor: accounts, devices, and the sync of cases (push of mutations, pull of documents)."),
-    paths(crate::http::health, crate::http::login, crate::http::me, crate::sync_http::push, crate::sync_http::pull, crate::sync_http::stats, crate::attachments::status, crate::attachments::upload, crate::attachments::download),
+    paths(crate::http::health, crate::login::login, crate::login::logout, crate::http::me, crate::sync_http::push, crate::sync_http::pull, crate::sync_http::stats, crate::attachments::status, crate::attachments::upload, crate::attachments::download),
     components(schemas(Health, LoginRequest, LoginResponse, ApiError, Role)),
     modifiers(&BearerAuth)
 )]

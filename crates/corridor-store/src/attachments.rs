@@ -24,7 +24,7 @@ use crate::{Result, Store, StoreError};
 /// Largest attachment accepted by default (25 MB).
 pub const DEFAULT_MAX_ATTACHMENT: u64 = corridor_model::engine::MAX_ATTACHMENT;
 const MAGIC: &[u8] = b"CORA1";
-const DIR: &str = "attachments";
+pub(crate) const DIR: &str = "attachments";
 
 pub use corridor_model::desk::Attachment;
 
@@ -101,40 +101,21 @@ impl Store {
             .essence_str()
             .to_owned();
 
-        // The encrypted file first (atomically), then the transaction that refers to it.
-        let existing: Option<String> =
-            sqlx::query_scalar("SELECT file_key FROM attachment_blob WHERE hash = ?")
-                .bind(&hash)
-                .fetch_optional(self.pool())
-                .await?;
+        // Sealed under a fresh key into a temporary file of this call alone. Which key the
+        // content keeps is settled under the write lock: the first to record the content puts
+        // its file in place in the same transaction; a later (or concurrent) attach of the same
+        // content keeps the file and key already there, and drops its own.
         let path = blob_path(self.dir(), &hash);
-        let mut written = false;
-        let file_key = match existing {
-            Some(k) => Zeroizing::new(k),
-            None => {
-                let mut k = Zeroizing::new([0u8; 32]);
-                rand::rngs::OsRng.fill_bytes(k.as_mut());
-                std::fs::create_dir_all(self.dir().join(DIR))?;
-                let tmp = path.with_extension("tmp");
-                std::fs::write(&tmp, seal(&k, &hash, content)?)?;
-                std::fs::rename(&tmp, &path)?;
-                written = true;
-                Zeroizing::new(hex::encode(k.as_ref()))
-            }
-        };
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(k.as_mut());
+        crate::private::dir(&self.dir().join(DIR))?;
+        let tmp = path.with_extension(format!("{}.tmp", Uuid::now_v7().simple()));
+        crate::private::write_new(&tmp, &seal(&k, &hash, content)?)?;
+        let mut placed = false;
         let result = async {
             let (mut tx, device) = self.begin_op().await?;
             let case = crate::rows::load_case(&mut tx, key).await?;
-            sqlx::query(
-                "INSERT INTO attachment_blob (hash, file_key, size, created_at) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT (hash) DO NOTHING",
-            )
-            .bind(&hash)
-            .bind(file_key.as_str())
-            .bind(i64::try_from(size).unwrap_or(i64::MAX))
-            .bind(Utc::now().to_rfc3339())
-            .execute(&mut *tx)
-            .await?;
+            placed = place_blob(&mut tx, &tmp, &path, &hash, &k, size, false).await?;
             let event_id = Uuid::now_v7();
             let op = Op::AttachFile {
                 case_id: case.id,
@@ -145,10 +126,18 @@ impl Store {
                 size,
             };
             self.commit_op_in(tx, &device, op).await?;
-            Ok::<_, StoreError>(Attachment { hash: hash.clone(), name: name.clone(), mime: mime.clone(), size, event_id })
+            Ok::<_, StoreError>(Attachment {
+                hash: hash.clone(),
+                name: name.clone(),
+                mime: mime.clone(),
+                size,
+                event_id,
+            })
         }
         .await;
-        if result.is_err() && written {
+        let _ = std::fs::remove_file(&tmp);
+        if result.is_err() && placed {
+            // Rolled back: the row naming its key is gone, so the file goes too.
             let _ = std::fs::remove_file(&path);
         }
         result
@@ -309,37 +298,85 @@ impl Store {
         }
         let mut k = Zeroizing::new([0u8; 32]);
         rand::rngs::OsRng.fill_bytes(k.as_mut());
-        std::fs::create_dir_all(self.dir().join(DIR))?;
+        crate::private::dir(&self.dir().join(DIR))?;
         let path = blob_path(self.dir(), hash);
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, seal(&k, hash, &content)?)?;
-        std::fs::rename(&tmp, &path)?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "INSERT INTO attachment_blob (hash, file_key, size, created_at, uploaded) \
-             VALUES (?, ?, ?, ?, 1) ON CONFLICT (hash) DO NOTHING",
-        )
+        let tmp = path.with_extension(format!("{}.tmp", Uuid::now_v7().simple()));
+        crate::private::write_new(&tmp, &seal(&k, hash, &content)?)?;
+        let size = content.len() as u64;
+        let mut placed = false;
+        let result = async {
+            let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+            placed = place_blob(&mut tx, &tmp, &path, hash, &k, size, true).await?;
+            link_downloaded(&mut tx, hash).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        let _ = std::fs::remove_file(&tmp);
+        if result.is_err() && placed {
+            let _ = std::fs::remove_file(&path);
+        }
+        result
+    }
+}
+
+/// Records the content `hash` under key `k` and moves its sealed file `tmp` into place —
+/// unless the content is recorded already, in which case its file and key stay and `tmp` is
+/// left to be dropped. Called under the write lock, so that the file in place is always sealed
+/// with the key the database holds. Whether `tmp` was placed.
+async fn place_blob(
+    tx: &mut sqlx::SqliteConnection,
+    tmp: &Path,
+    path: &Path,
+    hash: &str,
+    k: &[u8; 32],
+    size: u64,
+    uploaded: bool,
+) -> Result<bool> {
+    let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM attachment_blob WHERE hash = ?")
         .bind(hash)
-        .bind(hex::encode(k.as_ref()))
-        .bind(i64::try_from(content.len()).unwrap_or(i64::MAX))
-        .bind(Utc::now().to_rfc3339())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO case_attachment (event_id, case_id, hash, name, mime, size, added_at) \
+    if known.is_some() {
+        if uploaded {
+            sqlx::query("UPDATE attachment_blob SET uploaded = 1 WHERE hash = ?")
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO attachment_blob (hash, file_key, size, created_at, uploaded) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(hash)
+    .bind(hex::encode(k))
+    .bind(i64::try_from(size).unwrap_or(i64::MAX))
+    .bind(Utc::now().to_rfc3339())
+    .bind(uploaded)
+    .execute(&mut *tx)
+    .await?;
+    std::fs::rename(tmp, path)?;
+    crate::private::sync_parent(path)?;
+    Ok(true)
+}
+
+/// Links a downloaded content to the attachment events that name it.
+async fn link_downloaded(tx: &mut sqlx::SqliteConnection, hash: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO case_attachment (event_id, case_id, hash, name, mime, size, added_at) \
              SELECT id, case_id, ?1, json_extract(body, '$.name'), json_extract(body, '$.mime'), \
              json_extract(body, '$.size'), at FROM case_event \
              WHERE kind = 'attachment' AND json_extract(body, '$.hash') = ?1 \
              ON CONFLICT DO NOTHING",
-        )
+    )
+    .bind(hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM attachment_download WHERE hash = ?")
         .bind(hash)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM attachment_download WHERE hash = ?")
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
+    Ok(())
 }

@@ -12,7 +12,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -118,16 +117,16 @@ pub(crate) struct NewKey {
 }
 
 impl NewKey {
-    /// Writes the key file atomically (temporary file, fsync, rename).
+    /// Writes the key file atomically (owner-only temporary file, fsync, rename, directory
+    /// fsync).
     pub(crate) fn commit(&self, dir: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(&self.file).map_err(std::io::Error::other)?;
-        let tmp = dir.join(format!("{KEY_FILE}.tmp"));
-        {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(&json)?;
-            f.sync_all()?;
-        }
-        fs::rename(tmp, dir.join(KEY_FILE))?;
+        // Owner-only, synced, renamed into place, and the directory synced after the rename.
+        crate::private::write_atomic(
+            &dir.join(format!("{KEY_FILE}.tmp")),
+            &dir.join(KEY_FILE),
+            &json,
+        )?;
         Ok(())
     }
 
@@ -141,7 +140,7 @@ impl NewKey {
     }
 }
 
-fn key_path(dir: &Path) -> PathBuf {
+pub(crate) fn key_path(dir: &Path) -> PathBuf {
     dir.join(KEY_FILE)
 }
 

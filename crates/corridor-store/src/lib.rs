@@ -7,7 +7,7 @@
 //!
 //! Guarantees:
 //! - no file of the data directory holds case data in clear, nor starts with the SQLite
-//!   header;
+//!   header; the directory and every file in it are owner-only (`private`);
 //! - a wrong passphrase or a missing keyring entry is reported before the database is opened,
 //!   so nothing is modified;
 //! - every write is one transaction; a refused input writes nothing;
@@ -25,6 +25,7 @@ mod index;
 pub mod keys;
 mod lists;
 mod meetings;
+mod private;
 mod rebase;
 mod rows;
 mod rules;

@@ -38,7 +38,7 @@ impl Store {
     /// Creates a new store in `dir` (made if missing), its key sealed by `passphrase` or, with
     /// `None`, held by the OS keyring. Refuses a directory that already holds a store.
     pub async fn create(dir: &Path, passphrase: Option<Passphrase>) -> Result<Store> {
-        std::fs::create_dir_all(dir)?;
+        crate::private::dir(dir)?;
         let d = dir.to_owned();
         let new_key = blocking(move || keys::create(&d, passphrase.as_ref())).await?;
         let db = dir.join(DATABASE_FILE);
@@ -110,6 +110,14 @@ impl Store {
         let path = dir.join(DATABASE_FILE);
         if !create && !path.exists() {
             return Err(StoreError::NotInitialized(dir.to_owned()));
+        }
+        // Owner-only before SQLite opens it (its journal takes the same mode); a profile made
+        // by an older version is tightened here.
+        crate::private::dir(dir)?;
+        crate::private::touch(&path)?;
+        crate::private::tighten(&crate::keys::key_path(dir))?;
+        if dir.join(crate::attachments::DIR).exists() {
+            crate::private::dir(&dir.join(crate::attachments::DIR))?;
         }
         let mut options = SqliteConnectOptions::new();
         if let Some(key) = key {

@@ -446,11 +446,26 @@ async fn stash(conn: &mut SqliteConnection, d: &Doc) -> Result<()> {
 }
 
 /// Removes everything of regions the user lost: cases (timeline, attachments, conflicts),
-/// meetings, and the enterprises no remaining case refers to.
+/// meetings, the enterprises no remaining case refers to, documents of theirs kept for later,
+/// and the content of the changes made here about them and not sent yet ([`withdraw`]).
 async fn purge_regions(conn: &mut SqliteConnection, regions: &[Region]) -> Result<usize> {
     let mut removed = 0;
+    let mut gone: BTreeSet<(DocKind, Uuid)> = BTreeSet::new();
     for region in regions {
         let code = region.code();
+        for (kind, table) in [
+            (DocKind::Case, "case_file"),
+            (DocKind::Meeting, "meeting"),
+            (DocKind::Enterprise, "enterprise"),
+        ] {
+            let ids: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE region = ?"))
+                    .bind(&code)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            gone.extend(ids.iter().filter_map(|id| Some((kind, id.parse().ok()?))));
+        }
+        purge_stash(conn, *region, &mut gone).await?;
         let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM case_file WHERE region = ?")
             .bind(&code)
             .fetch_all(&mut *conn)
@@ -470,5 +485,83 @@ async fn purge_regions(conn: &mut SqliteConnection, regions: &[Region]) -> Resul
             sqlx::query(sql).bind(&code).execute(&mut *conn).await?;
         }
     }
+    withdraw(conn, &gone).await?;
     Ok(removed)
+}
+
+/// Drops the documents kept for later that belong to `region`, or to a case, meeting or
+/// enterprise of it (adding the region's stashed ones to `gone`).
+async fn purge_stash(
+    conn: &mut SqliteConnection,
+    region: Region,
+    gone: &mut BTreeSet<(DocKind, Uuid)>,
+) -> Result<()> {
+    let stashed: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT kind, id, doc FROM sync_stash")
+            .fetch_all(&mut *conn)
+            .await?;
+    let docs: Vec<(String, String, Doc)> = stashed
+        .into_iter()
+        .filter_map(|(kind, id, doc)| {
+            let v: serde_json::Value = serde_json::from_str(&doc).ok()?;
+            let d = serde_json::from_value(serde_json::json!({"kind": kind, "doc": v})).ok()?;
+            Some((kind, id, d))
+        })
+        .collect();
+    for (_, _, d) in &docs {
+        let owned = match d {
+            Doc::Case(c) => (c.case.region == region).then_some((DocKind::Case, c.case.id)),
+            Doc::Meeting(m) => (m.region == region).then_some((DocKind::Meeting, m.id)),
+            Doc::Enterprise(e) => (e.region == region).then_some((DocKind::Enterprise, e.id)),
+            _ => None,
+        };
+        gone.extend(owned);
+    }
+    for (kind, id, d) in &docs {
+        let of_gone = match d {
+            Doc::Case(c) => gone.contains(&(DocKind::Case, c.case.id)),
+            Doc::Event(e) => gone.contains(&(DocKind::Case, e.case_id)),
+            Doc::Conflict(c) => gone.contains(&(DocKind::Case, c.case_id)),
+            Doc::Meeting(m) => gone.contains(&(DocKind::Meeting, m.id)),
+            Doc::Enterprise(e) => gone.contains(&(DocKind::Enterprise, e.id)),
+            Doc::Roadmap(_) => false,
+        };
+        if of_gone {
+            sqlx::query("DELETE FROM sync_stash WHERE kind = ? AND id = ?")
+                .bind(kind)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Empties the changes waiting in the outbox that concern a document in `gone`: each becomes
+/// [`Op::Withdrawn`] under its own number (the device's sequence stays whole, the server
+/// refuses it as `withdrawn` and the user sees that it was), and its content leaves the device.
+async fn withdraw(conn: &mut SqliteConnection, gone: &BTreeSet<(DocKind, Uuid)>) -> Result<()> {
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT device_seq, body FROM outbox ORDER BY device_seq")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (seq, body) in rows {
+        let mut m: Mutation = serde_json::from_str(&body).map_err(bad_row)?;
+        if !m.op.documents().iter().any(|d| gone.contains(d)) {
+            continue;
+        }
+        m.op = Op::Withdrawn {};
+        m.base.clear();
+        let body = serde_json::to_string(&m).map_err(std::io::Error::other)?;
+        sqlx::query("UPDATE outbox SET name = ?, body = ? WHERE device_seq = ?")
+            .bind(m.op.name())
+            .bind(body)
+            .bind(seq)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -238,3 +238,101 @@ async fn cases_export_to_an_excel_workbook_that_reads_back() {
     );
     assert!(!dir.path().join("dossiers.tmp-export").exists());
 }
+
+/// The same content attached many times at once (two windows, a double drop): whichever
+/// attach records it first keeps its file and key; every other one uses them. Each attachment
+/// reads back, and one sealed file is left, no temporary one.
+#[tokio::test]
+async fn the_same_content_attached_at_once_stays_readable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, r) = store_with_case(dir.path()).await;
+    let content = "Relevé de carrière CONFIDENTIEL-77".as_bytes().repeat(1000);
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let (store, r, content) = (store.clone(), r.clone(), content.clone());
+        set.spawn(async move {
+            store
+                .attach(
+                    &r,
+                    &format!("releve-{i}.pdf"),
+                    &content,
+                    DEFAULT_MAX_ATTACHMENT,
+                )
+                .await
+        });
+    }
+    let hashes: Vec<String> = set
+        .join_all()
+        .await
+        .into_iter()
+        .map(|a| a.expect("attach").hash)
+        .collect();
+    assert!(hashes.windows(2).all(|w| w[0] == w[1]));
+    for a in store.attachments(&r).await.expect("list") {
+        let (_, bytes) = store
+            .attachment_content(&r, &a.hash)
+            .await
+            .expect("readable");
+        assert_eq!(bytes, content, "{}", a.name);
+    }
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("attachments"))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(!files[0].contains("tmp"), "{files:?}");
+    store.close().await;
+}
+
+/// The profile folder and every file in it are owner-only, even under a permissive umask, and
+/// a profile left readable by others is tightened when opened.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_profile_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+    }
+    fn walk(p: &Path, out: &mut Vec<(std::path::PathBuf, u32)>) {
+        out.push((p.to_owned(), mode(p)));
+        if p.is_dir() {
+            for e in std::fs::read_dir(p).expect("dir") {
+                walk(&e.expect("entry").path(), out);
+            }
+        }
+    }
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("profil");
+    std::fs::create_dir(&dir).expect("dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (store, r) = store_with_case(&dir).await;
+    store
+        .attach(&r, "piece.pdf", b"%PDF piece", DEFAULT_MAX_ATTACHMENT)
+        .await
+        .expect("attach");
+    store.close().await;
+    let mut all = Vec::new();
+    walk(&dir, &mut all);
+    assert!(all.len() >= 4, "{all:?}");
+    for (p, m) in &all {
+        let expected = if p.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(*m, expected, "{}", p.display());
+    }
+    // Loosened by hand (a copy, a backup tool): opening tightens it again.
+    for (p, _) in &all {
+        let loose = if p.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(loose)).expect("chmod");
+    }
+    let store = Store::open(&dir, pass(PASS)).await.expect("open");
+    store.close().await;
+    for name in [
+        "",
+        "corridor-keys.json",
+        corridor_store::DATABASE_FILE,
+        "attachments",
+    ] {
+        let p = dir.join(name);
+        let expected = if p.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode(&p), expected, "{}", p.display());
+    }
+}

@@ -572,3 +572,74 @@ async fn the_watch_of_a_user_holds_their_cases_with_their_deadlines() {
     );
     assert!(store.watch("m.bennani").await.expect("watch").is_empty());
 }
+
+/// A region taken from the user while changes about it wait to be sent: the pulled page that
+/// says so removes its cases, and each waiting change about them keeps its number but loses its
+/// content (`withdrawn`), so that the device's sequence stays whole and nothing of the region
+/// remains; the changes about other regions are untouched.
+#[tokio::test]
+async fn losing_a_region_withdraws_its_waiting_changes_and_keeps_the_others() {
+    let (_dir, store) = store().await;
+    let casa = case(&store, "001561191000066", "Dossier de Casablanca", "").await;
+    let fes = case(&store, "002136093000040", "Dossier de Fès", "").await;
+    store
+        .add_note(&fes, Visibility::Cgem, "Note confidentielle de Fès")
+        .await
+        .expect("note");
+    store
+        .add_note(&casa, Visibility::Shared, "Note de Casablanca")
+        .await
+        .expect("note");
+    let before = store.outbox().await.expect("outbox");
+    let page = corridor_model::sync::PullResponse {
+        changes: Vec::new(),
+        removed_regions: vec!["MA-03".parse().expect("region")],
+        cursor: "1".to_owned(),
+        more: false,
+        last_applied_seq: 0,
+        head: 1,
+    };
+    let tally = store.apply_pull(&page).await.expect("pull");
+    assert_eq!(tally.removed_cases, 1);
+    assert!(store.case(&fes).await.is_err(), "the case left the device");
+    let after = store.outbox().await.expect("outbox");
+    assert_eq!(
+        after.iter().map(|m| m.device_seq).collect::<Vec<_>>(),
+        before.iter().map(|m| m.device_seq).collect::<Vec<_>>(),
+        "every number kept"
+    );
+    let names: Vec<&str> = after.iter().map(|m| m.op.name()).collect();
+    let was: Vec<&str> = before.iter().map(|m| m.op.name()).collect();
+    assert_eq!(
+        was,
+        [
+            "create_enterprise",
+            "create_enterprise",
+            "create_case",
+            "create_case",
+            "add_note",
+            "add_note"
+        ]
+    );
+    assert_eq!(
+        names,
+        [
+            "create_enterprise",
+            "withdrawn",
+            "create_case",
+            "withdrawn",
+            "withdrawn",
+            "add_note"
+        ]
+    );
+    let text = serde_json::to_string(&after).expect("json");
+    assert!(
+        !text.contains("Fès"),
+        "nothing of the region remains: {text}"
+    );
+    assert!(text.contains("Note de Casablanca"));
+    assert!(after
+        .iter()
+        .filter(|m| m.op.name() == "withdrawn")
+        .all(|m| m.base.is_empty()));
+}

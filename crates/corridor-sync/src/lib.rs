@@ -1,25 +1,26 @@
 //! Client of the central corridor server, and the sync loop of a device.
 //!
-//! [`ServerClient`] speaks the API (health, login, push, pull), retrying with backoff when the
-//! network or the server fails; [`sync`] runs one sync of a [`Store`]: push the outbox in
+//! [`ServerClient`] speaks the API (health, login, logout, push, pull, attachments), retrying
+//! with backoff when the network or the server fails; [`sign_in`], [`sign_out`] and
+//! [`who_am_i`] manage the device's session; [`sync`] runs one sync of a [`Store`]: push the outbox in
 //! batches, then pull pages until the cursor reaches the server's head. Each step commits on
 //! its own, so a sync interrupted anywhere is completed by the next one (the server answers a
 //! mutation pushed twice with its first answer, and the cursor moves with the page it covers).
 
 mod address;
+mod client;
 mod session;
 
 use std::time::Duration;
 
-use corridor_model::api::{ApiError, Health, LoginRequest, LoginResponse, ServerStatus};
-use corridor_model::sync::{
-    AttachmentStatus, PullRequest, PullResponse, PushRequest, PushResponse,
-};
+use corridor_model::api::ApiError;
+use corridor_model::sync::{AttachmentStatus, PullRequest, PushRequest};
 use corridor_store::{Store, StoreError};
 use serde::Serialize;
 use thiserror::Error;
 
-pub use session::{host_name, sign_in, view as session_view};
+pub use client::{ServerClient, BACKOFF};
+pub use session::{host_name, sign_in, sign_out, view as session_view, who_am_i, SignedOut};
 
 /// Failures talking to the server.
 #[derive(Debug, Error)]
@@ -57,267 +58,6 @@ impl SyncError {
                 matches!(e.code.as_str(), "http_5xx" | "internal" | "unavailable")
             }
             _ => false,
-        }
-    }
-}
-
-/// Delays between attempts of a request that failed transiently.
-pub const BACKOFF: [Duration; 4] = [
-    Duration::from_millis(200),
-    Duration::from_millis(800),
-    Duration::from_secs(2),
-    Duration::from_secs(5),
-];
-
-/// A client of one corridor server.
-#[derive(Debug, Clone)]
-pub struct ServerClient {
-    base: String,
-    http: reqwest::Client,
-    backoff: Vec<Duration>,
-}
-
-impl ServerClient {
-    /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8787`).
-    pub fn new(base_url: &str) -> Result<Self, SyncError> {
-        let base = address::parse_server_url(base_url)?;
-        // Never follow a redirect: it would send the password or the token elsewhere.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("corridor/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(ServerClient {
-            base,
-            http,
-            backoff: BACKOFF.to_vec(),
-        })
-    }
-
-    /// The same client with other delays between retries (none: fail at once).
-    pub fn with_backoff(mut self, backoff: Vec<Duration>) -> Self {
-        self.backoff = backoff;
-        self
-    }
-
-    /// The server's base URL.
-    pub fn base_url(&self) -> &str {
-        &self.base
-    }
-
-    /// `GET /v1/health`.
-    pub async fn health(&self) -> Result<Health, SyncError> {
-        let url = format!("{}/v1/health", self.base);
-        Ok(self
-            .http
-            .get(url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
-    }
-
-    /// `POST /v1/login`: registers this device and returns the session's token.
-    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, SyncError> {
-        let resp = self
-            .http
-            .post(format!("{}/v1/login", self.base))
-            .json(req)
-            .send()
-            .await?;
-        Self::answer(resp).await
-    }
-
-    /// `GET /v1/me` with a token: whether the session is still valid.
-    pub async fn me(&self, token: &str) -> Result<LoginResponse, SyncError> {
-        let resp = self
-            .http
-            .get(format!("{}/v1/me", self.base))
-            .bearer_auth(token)
-            .send()
-            .await?;
-        Self::answer(resp).await
-    }
-
-    /// `POST /v1/sync/push` (retried on transient failures: the server applies a mutation once
-    /// however many times it is pushed).
-    pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse, SyncError> {
-        self.post_json(token, "/v1/sync/push", req).await
-    }
-
-    /// `POST /v1/sync/pull` (retried on transient failures).
-    pub async fn pull(&self, token: &str, req: &PullRequest) -> Result<PullResponse, SyncError> {
-        self.post_json(token, "/v1/sync/pull", req).await
-    }
-
-    /// An authenticated JSON `POST`, retried on transient failures.
-    async fn post_json<B: Serialize, T: serde::de::DeserializeOwned>(
-        &self,
-        token: &str,
-        path: &str,
-        body: &B,
-    ) -> Result<T, SyncError> {
-        self.retrying(|| async {
-            let resp = self
-                .http
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(token)
-                .json(body)
-                .send()
-                .await?;
-            Self::answer(resp).await
-        })
-        .await
-    }
-
-    /// `GET /v1/attachments/{hash}/status`; `None` when the server has none of it.
-    pub async fn attachment_status(
-        &self,
-        token: &str,
-        hash: &str,
-    ) -> Result<Option<AttachmentStatus>, SyncError> {
-        let r = self
-            .retrying(|| async {
-                let resp = self
-                    .http
-                    .get(format!("{}/v1/attachments/{hash}/status", self.base))
-                    .bearer_auth(token)
-                    .send()
-                    .await?;
-                Self::answer::<AttachmentStatus>(resp).await
-            })
-            .await;
-        match r {
-            Err(SyncError::Refused(e)) if e.code == "unknown_attachment" => Ok(None),
-            other => other.map(Some),
-        }
-    }
-
-    /// `PUT /v1/attachments/{hash}?size=&offset=`: one chunk of an upload.
-    pub async fn upload_chunk(
-        &self,
-        token: &str,
-        hash: &str,
-        size: u64,
-        offset: u64,
-        bytes: &[u8],
-    ) -> Result<AttachmentStatus, SyncError> {
-        self.retrying(|| async {
-            let resp = self
-                .http
-                .put(format!(
-                    "{}/v1/attachments/{hash}?size={size}&offset={offset}",
-                    self.base
-                ))
-                .bearer_auth(token)
-                .body(bytes.to_vec())
-                .send()
-                .await?;
-            Self::answer(resp).await
-        })
-        .await
-    }
-
-    /// `GET /v1/attachments/{hash}?offset=`: bytes from `offset`; `None` while the content has
-    /// not reached the server.
-    pub async fn download_chunk(
-        &self,
-        token: &str,
-        hash: &str,
-        offset: u64,
-    ) -> Result<Option<Vec<u8>>, SyncError> {
-        self.retrying(|| async {
-            let resp = self
-                .http
-                .get(format!(
-                    "{}/v1/attachments/{hash}?offset={offset}",
-                    self.base
-                ))
-                .bearer_auth(token)
-                .send()
-                .await?;
-            if resp.status().is_success() {
-                return Ok(Some(resp.bytes().await?.to_vec()));
-            }
-            match Self::answer::<()>(resp).await {
-                Err(SyncError::Refused(e)) if e.code == "attachment_not_uploaded" => Ok(None),
-                Err(e) => Err(e),
-                Ok(()) => Ok(None),
-            }
-        })
-        .await
-    }
-
-    async fn retrying<T, F, Fut>(&self, mut f: F) -> Result<T, SyncError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, SyncError>>,
-    {
-        let mut attempt = 0;
-        loop {
-            match f().await {
-                Err(e) if e.is_transient() && attempt < self.backoff.len() => {
-                    tokio::time::sleep(self.backoff[attempt]).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// Decodes a success, or the server's `{code, message}` refusal.
-    async fn answer<T: serde::de::DeserializeOwned>(
-        resp: reqwest::Response,
-    ) -> Result<T, SyncError> {
-        if resp.status().is_success() {
-            return Ok(resp.json().await?);
-        }
-        let status = resp.status();
-        if status.is_redirection() {
-            let to = resp
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .unwrap_or("?")
-                .to_owned();
-            return Err(SyncError::Refused(ApiError {
-                code: "redirect".to_owned(),
-                message: format!(
-                    "Le serveur a demandé une redirection vers « {to} », refusée : vérifiez \
-                     l'adresse du serveur (elle doit être la sienne, en https://)."
-                ),
-            }));
-        }
-        match resp.json::<ApiError>().await {
-            Ok(e) => Err(SyncError::Refused(e)),
-            // The body limit answers before any handler, without a body.
-            Err(_) if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(SyncError::Refused(ApiError {
-                    code: "payload_too_large".to_owned(),
-                    message: "Envoi trop volumineux pour le serveur.".to_owned(),
-                }))
-            }
-            Err(_) => Err(SyncError::Refused(ApiError {
-                code: if status.is_server_error() {
-                    "http_5xx"
-                } else {
-                    "http"
-                }
-                .to_owned(),
-                message: format!("Le serveur a répondu {status}."),
-            })),
-        }
-    }
-
-    /// Reachability of the server, never an error: an unreachable server is a status.
-    pub async fn status(&self) -> ServerStatus {
-        let health = self.health().await.ok().filter(|h| h.status == "ok");
-        ServerStatus {
-            url: self.base.clone(),
-            reachable: health.is_some(),
-            version: health.map(|h| h.version),
         }
     }
 }
@@ -403,13 +143,8 @@ pub async fn sync_with(
     options: &SyncOptions,
     mut progress: impl FnMut(Progress),
 ) -> (Option<Store>, Result<SyncReport, SyncError>) {
-    match run(&store, options, &mut progress).await {
-        Err(SyncError::Refused(e)) if e.code == "device_revoked" => match store.wipe().await {
-            Ok(()) => (None, Err(SyncError::Revoked)),
-            Err(w) => (None, Err(SyncError::Store(w))),
-        },
-        other => (Some(store), other),
-    }
+    let result = run(&store, options, &mut progress).await;
+    session::settle(store, result).await
 }
 
 async fn run(

@@ -15,24 +15,32 @@ pub(crate) async fn sign_in(
     form: SignInForm,
 ) -> Result<corridor_model::desk::SessionView> {
     let store = open_store(&state).await?;
-    let session = corridor_sync::sign_in(
-        &store,
+    let (kept, session) = corridor_sync::sign_in(
+        store,
         form.server_url.trim(),
         &form.username,
         form.password,
         &corridor_sync::host_name(),
     )
-    .await
-    .map_err(|e| CommandError(e.to_api()))?;
+    .await;
+    if kept.is_none() {
+        crate::background::wiped(&state).await;
+    }
+    let session = session.map_err(|e| CommandError(e.to_api()))?;
     tauri::async_runtime::spawn(async move { crate::background::run_once(&app).await });
     Ok(session)
 }
 
-/// Signs out: the session is forgotten; the local data and the changes waiting stay.
+/// Signs out: the server ends the session when it can be reached, and this device forgets it;
+/// the local data and the changes waiting stay.
 #[tauri::command]
 pub(crate) async fn sign_out(state: State<'_, AppState>) -> Result<()> {
     let _gate = state.sync_gate.lock().await;
-    open_store(&state).await?.clear_session().await?;
+    let (kept, out) = corridor_sync::sign_out(open_store(&state).await?).await;
+    if kept.is_none() {
+        crate::background::wiped(&state).await;
+    }
+    out.map_err(|e| CommandError(e.to_api()))?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use corridor_model::api::{StoreState, StoreStatus, UnlockRequest};
 use corridor_store::{keyring_available, Passphrase, Protection, Store};
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use super::Result;
 use crate::AppState;
@@ -31,9 +31,14 @@ pub(crate) async fn store_status(state: State<'_, AppState>) -> Result<StoreStat
 }
 
 /// Unlocks the store, creating it on first use. `passphrase: None` means the OS keyring, or
-/// `CORRIDOR_PASSPHRASE` when set.
+/// `CORRIDOR_PASSPHRASE` when set. A sync starts at once (the top bar says where the device
+/// stands from the first seconds, not after the background loop's first interval).
 #[tauri::command]
-pub(crate) async fn unlock(state: State<'_, AppState>, req: UnlockRequest) -> Result<()> {
+pub(crate) async fn unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    req: UnlockRequest,
+) -> Result<()> {
     let mut slot = state.store.write().await;
     if slot.is_none() {
         let pass = req
@@ -42,6 +47,8 @@ pub(crate) async fn unlock(state: State<'_, AppState>, req: UnlockRequest) -> Re
             .or_else(|| state.env_passphrase.clone());
         *slot = Some(Store::open_or_create(&state.dir, pass).await?);
         state.sync.lock().expect("sync state").revoked = false;
+        drop(slot);
+        tauri::async_runtime::spawn(async move { crate::background::run_once(&app).await });
     }
     Ok(())
 }

@@ -316,3 +316,7 @@ error-empty_attachment = This file is empty: nothing was attached.
 error-server_unreachable = The corridor server does not answer: check the connection. Your work stays saved here.
 error-bad_credentials = Wrong user name or password.
 error-invalid_server_url = Invalid server address (https://…, or http:// only to this computer).
+error-account_disabled = This account is disabled: contact the corridor's administrator.
+error-password_reset_required = A device of this account was revoked: ask the corridor's administrator for a new password.
+error-session_expired = Your session has expired: sign in again in Settings. Your work stays saved here.
+error-too_many_attempts = Too many sign-in attempts: try again in fifteen minutes.

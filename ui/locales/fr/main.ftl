@@ -316,3 +316,7 @@ error-empty_attachment = Ce fichier est vide : rien n'a été joint.
 error-server_unreachable = Le serveur du corridor ne répond pas : vérifiez la connexion. Votre travail reste enregistré sur ce poste.
 error-bad_credentials = Identifiant ou mot de passe incorrect.
 error-invalid_server_url = Adresse du serveur invalide (https://…, ou http:// seulement vers ce poste).
+error-account_disabled = Ce compte est désactivé : adressez-vous à l'administrateur du corridor.
+error-password_reset_required = Un poste de ce compte a été révoqué : demandez un nouveau mot de passe à l'administrateur du corridor.
+error-session_expired = Votre session a expiré : reconnectez-vous dans les Paramètres. Votre travail reste enregistré sur ce poste.
+error-too_many_attempts = Trop de tentatives de connexion : réessayez dans quinze minutes.

@@ -497,7 +497,7 @@ pub fn needs(op: &Op) -> Needs {
         Op::AddMilestone { item_id, .. } | Op::CompleteMilestone { item_id, .. } => {
             n.roadmap.push(*item_id);
         }
-        Op::Unreadable { .. } => {}
+        Op::Withdrawn {} | Op::Unreadable { .. } => {}
     }
     n
 }
@@ -540,6 +540,13 @@ pub fn apply(view: &View, ctx: Context<'_>, m: &Mutation) -> Result<Effects, Rej
                 "Modification illisible pour le serveur (« {name} ») : {reason}. Elle n'a pas \
                  été appliquée ; mettez l'application à jour si le problème revient."
             ),
+        ));
+    }
+    if let Op::Withdrawn {} = &m.op {
+        return Err(Rejection::new(
+            Code::Withdrawn,
+            "Modification retirée par son poste avant l'envoi : la région qu'elle concernait \
+             n'est plus dans les vôtres.",
         ));
     }
     match &m.op {

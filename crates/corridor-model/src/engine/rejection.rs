@@ -65,6 +65,8 @@ pub enum Code {
     InvalidValue,
     /// A mutation this version cannot read (unknown operation, malformed arguments).
     UnreadableMutation,
+    /// A change its device withdrew (the user lost its region).
+    Withdrawn,
     /// A validation error of the domain (its own code).
     Invalid(&'static str),
 }
@@ -100,6 +102,7 @@ impl Code {
             Code::OtherRegion => "other_region",
             Code::InvalidValue => "invalid_value",
             Code::UnreadableMutation => "unreadable_mutation",
+            Code::Withdrawn => "withdrawn",
             Code::Invalid(c) => c,
         }
     }

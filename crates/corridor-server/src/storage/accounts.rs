@@ -17,7 +17,9 @@ use crate::auth::Role;
 
 // The engine types that `for_each_engine!` names when it instantiates the macro below.
 use super::engine::{for_each_engine, PgStorage, PoolDb, SqliteStorage};
-use super::types::{Credentials, DeviceRecord, Result, Session, StorageError, User, SESSION_IDLE};
+use super::types::{
+    Credentials, DeviceRecord, LoginCounts, Result, Session, StorageError, User, SESSION_IDLE,
+};
 use super::Accounts;
 
 fn regions_text(regions: &[Region]) -> String {
@@ -46,7 +48,12 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-const USER_COLUMNS: &str = "id, username, role, regions, created_at, disabled";
+const USER_COLUMNS: &str =
+    "id, username, role, regions, created_at, disabled, password_reset_required";
+
+/// The token hash of a device whose session ended: unique (the column is), and never the
+/// SHA-256 hex of any token (it starts with a dash).
+const ENDED_TOKEN: &str = "'-ended-' || id";
 
 /// The accounts of an engine: its [`Accounts`].
 macro_rules! accounts_impl {
@@ -60,6 +67,7 @@ macro_rules! accounts_impl {
                     regions: parse_regions(&r.try_get::<String, _>("regions")?)?,
                     created_at: r.try_get("created_at")?,
                     disabled: r.try_get("disabled")?,
+                    password_reset_required: r.try_get("password_reset_required")?,
                 })
             }
         }
@@ -123,7 +131,7 @@ macro_rules! accounts_impl {
                     if r.try_get::<String, _>("user_id")? != user_id {
                         return Err(StorageError::DeviceOfAnotherUser);
                     }
-                    sqlx::query("UPDATE device SET token_hash = $1, name = $2, last_seen_at = $3 WHERE id = $4")
+                    sqlx::query("UPDATE device SET token_hash = $1, name = $2, last_seen_at = $3, token_issued_at = $3 WHERE id = $4")
                         .bind(token_hash)
                         .bind(name)
                         .bind(now)
@@ -132,8 +140,8 @@ macro_rules! accounts_impl {
                         .await?;
                 } else {
                     sqlx::query(
-                        "INSERT INTO device (id, user_id, name, token_hash, created_at, last_seen_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5)",
+                        "INSERT INTO device (id, user_id, name, token_hash, created_at, last_seen_at, token_issued_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5, $5)",
                     )
                     .bind(device_id)
                     .bind(user_id)
@@ -149,8 +157,9 @@ macro_rules! accounts_impl {
 
             async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
                 let row = sqlx::query(
-                    "SELECT u.id, u.username, u.role, u.regions, u.created_at, u.disabled, \
-                     d.id AS device_id, d.revoked_at, d.last_seen_at FROM device d JOIN app_user u ON u.id = d.user_id \
+                    "SELECT u.id, u.username, u.role, u.regions, u.created_at, u.disabled, u.password_reset_required, \
+                     d.id AS device_id, d.revoked_at, d.last_seen_at, d.created_at AS device_created_at, d.token_issued_at \
+                     FROM device d JOIN app_user u ON u.id = d.user_id \
                      WHERE d.token_hash = $1",
                 )
                 .bind(token_hash)
@@ -162,6 +171,10 @@ macro_rules! accounts_impl {
                     device_id: r.try_get("device_id")?,
                     revoked: r.try_get::<Option<DateTime<Utc>>, _>("revoked_at")?.is_some(),
                     last_seen_at: r.try_get("last_seen_at")?,
+                    issued_at: match r.try_get::<Option<DateTime<Utc>>, _>("token_issued_at")? {
+                        Some(at) => at,
+                        None => r.try_get("device_created_at")?,
+                    },
                 };
                 // Touched at most once a minute: not a write for every request of a sync.
                 if !session.revoked
@@ -175,6 +188,14 @@ macro_rules! accounts_impl {
                         .await?;
                 }
                 Ok(Some(session))
+            }
+
+            async fn is_device_revoked(&self, device_id: &str) -> Result<bool> {
+                Ok(sqlx::query("SELECT 1 FROM device WHERE id = $1 AND revoked_at IS NOT NULL")
+                    .bind(device_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .is_some())
             }
 
             async fn devices(&self) -> Result<Vec<DeviceRecord>> {
@@ -199,34 +220,121 @@ macro_rules! accounts_impl {
             }
 
             async fn revoke_device(&self, device_id: &str, now: DateTime<Utc>) -> Result<bool> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query("UPDATE device SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
                     .bind(now)
                     .bind(device_id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                // Whoever holds the revoked device may know the password: a new one first.
+                sqlx::query(
+                    "UPDATE app_user SET password_reset_required = TRUE \
+                     WHERE id = (SELECT user_id FROM device WHERE id = $1)",
+                )
+                .bind(device_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() > 0)
             }
 
-            async fn record_login_failure(&self, username: &str, now: DateTime<Utc>) -> Result<()> {
-                sqlx::query("INSERT INTO login_failure (username, at) VALUES ($1, $2)")
+            async fn record_login_attempt(&self, id: &str, username: &str, address: &str, now: DateTime<Utc>) -> Result<()> {
+                sqlx::query("INSERT INTO login_attempt (id, username, address, at) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
                     .bind(username)
+                    .bind(address)
                     .bind(now)
                     .execute(&self.pool)
                     .await?;
                 Ok(())
             }
 
-            async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> Result<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at > $2")
-                    .bind(username)
-                    .bind(since)
-                    .fetch_one(&self.pool)
-                    .await?)
+            async fn login_counts(
+                &self,
+                username: &str,
+                address: &str,
+                since: DateTime<Utc>,
+                global_since: DateTime<Utc>,
+            ) -> Result<LoginCounts> {
+                let r = sqlx::query(
+                    "SELECT \
+                     (SELECT COUNT(*) FROM login_attempt WHERE username = $1 AND at > $3) AS by_user, \
+                     (SELECT COUNT(*) FROM login_attempt WHERE address = $2 AND at > $3) AS by_address, \
+                     (SELECT COUNT(*) FROM login_attempt WHERE at > $4) AS global",
+                )
+                .bind(username)
+                .bind(address)
+                .bind(since)
+                .bind(global_since)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(LoginCounts {
+                    user: r.try_get("by_user")?,
+                    address: r.try_get("by_address")?,
+                    global: r.try_get("global")?,
+                })
+            }
+
+            async fn forget_login_attempt(&self, id: &str) -> Result<()> {
+                sqlx::query("DELETE FROM login_attempt WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn clear_login_failures(&self, username: &str) -> Result<()> {
-                sqlx::query("DELETE FROM login_failure WHERE username = $1")
+                sqlx::query("DELETE FROM login_attempt WHERE username = $1")
                     .bind(username)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn prune_login_attempts(&self, before: DateTime<Utc>) -> Result<u64> {
+                Ok(sqlx::query("DELETE FROM login_attempt WHERE at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<User> {
+                let row = sqlx::query(&format!(
+                    "UPDATE app_user SET disabled = $1 WHERE username = $2 RETURNING {USER_COLUMNS}"
+                ))
+                .bind(disabled)
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StorageError::UnknownUser(username.to_owned()))?;
+                Self::user_from_row(&row)
+            }
+
+            async fn set_password(&self, username: &str, password_hash: &str) -> Result<User> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(&format!(
+                    "UPDATE app_user SET password_hash = $1, password_reset_required = FALSE \
+                     WHERE username = $2 RETURNING {USER_COLUMNS}"
+                ))
+                .bind(password_hash)
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StorageError::UnknownUser(username.to_owned()))?;
+                let user = Self::user_from_row(&row)?;
+                // Every token of the user stops working; the devices keep their data.
+                sqlx::query(&format!("UPDATE device SET token_hash = {ENDED_TOKEN} WHERE user_id = $1"))
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+
+            async fn end_session(&self, device_id: &str) -> Result<()> {
+                sqlx::query(&format!("UPDATE device SET token_hash = {ENDED_TOKEN} WHERE id = $1"))
+                    .bind(device_id)
                     .execute(&self.pool)
                     .await?;
                 Ok(())

@@ -54,8 +54,8 @@ pub(crate) mod types;
 
 pub use engine::{PgStorage, PoolDb, SqliteStorage};
 pub use types::{
-    ChunkWrite, Credentials, DeviceRecord, PullPage, RawChange, Session, StorageError, User,
-    SESSION_IDLE,
+    ChunkWrite, Credentials, DeviceRecord, LoginCounts, PullPage, RawChange, Session, StorageError,
+    User, SESSION_IDLE, SESSION_MAX,
 };
 
 use engine::for_each_engine;
@@ -103,16 +103,44 @@ pub trait Accounts: Send + Sync {
     ) -> Result<()>;
     /// The session of a token hash, touching `last_seen_at`.
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+    /// Whether the device is registered and revoked.
+    async fn is_device_revoked(&self, device_id: &str) -> Result<bool>;
     /// Every device, newest first.
     async fn devices(&self) -> Result<Vec<DeviceRecord>>;
-    /// Revokes a device; false when there is no such device.
+    /// Revokes a device (and requires a new password of its user before any new login); false
+    /// when there is no such device.
     async fn revoke_device(&self, device_id: &str, now: DateTime<Utc>) -> Result<bool>;
-    /// Records a failed login.
-    async fn record_login_failure(&self, username: &str, now: DateTime<Utc>) -> Result<()>;
-    /// Failed logins of a username since `since`.
-    async fn login_failures_since(&self, username: &str, since: DateTime<Utc>) -> Result<i64>;
-    /// Forgets the failed logins of a username (after a success).
+    /// Records a login attempt before its password is checked, so that parallel guesses count.
+    async fn record_login_attempt(
+        &self,
+        id: &str,
+        username: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The attempts recorded of `username` and from `address` since `since`, and of everyone
+    /// since `global_since`.
+    async fn login_counts(
+        &self,
+        username: &str,
+        address: &str,
+        since: DateTime<Utc>,
+        global_since: DateTime<Utc>,
+    ) -> Result<LoginCounts>;
+    /// Removes one attempt (it succeeded, or it was refused before its check).
+    async fn forget_login_attempt(&self, id: &str) -> Result<()>;
+    /// Forgets the failed attempts of a username (after a successful login).
     async fn clear_login_failures(&self, username: &str) -> Result<()>;
+    /// Removes the attempts older than `before`; how many.
+    async fn prune_login_attempts(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// Disables or enables an account. A disabled account cannot log in and its sessions are
+    /// refused; its devices keep their data.
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<User>;
+    /// Sets a user's password (an Argon2id hash): the reset requirement is lifted and every
+    /// session of the user ends (each device signs in again with the new password).
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<User>;
+    /// Ends the session of a device (logout): its token is refused from now on.
+    async fn end_session(&self, device_id: &str) -> Result<()>;
     /// Changes a user's regions.
     async fn set_user_regions(&self, username: &str, regions: &[Region]) -> Result<User>;
 }

@@ -76,8 +76,11 @@ pub struct User {
     pub regions: Vec<Region>,
     /// Created at.
     pub created_at: DateTime<Utc>,
-    /// Disabled accounts cannot log in.
+    /// Disabled accounts cannot log in, and their sessions are refused.
     pub disabled: bool,
+    /// Set when one of the user's devices was revoked: no new login before an administrator
+    /// sets a new password (`corridor-server user password`).
+    pub password_reset_required: bool,
 }
 
 /// A user and their password hash.
@@ -125,10 +128,28 @@ pub struct Session {
     pub revoked: bool,
     /// When the device last authenticated before this request.
     pub last_seen_at: DateTime<Utc>,
+    /// When the session's token was issued (its login).
+    pub issued_at: DateTime<Utc>,
 }
 
 /// A session unused for this long has expired: the device must log in again.
-pub const SESSION_IDLE: chrono::Duration = chrono::Duration::days(30);
+pub const SESSION_IDLE: chrono::Duration = chrono::Duration::days(14);
+
+/// The absolute lifetime of a session, however much it is used (OWASP ASVS 3.3.2): the user
+/// types their password again at least this often. Work waiting on the device stays.
+pub const SESSION_MAX: chrono::Duration = chrono::Duration::days(30);
+
+/// The login attempts that count against the throttling budgets, each including the attempt
+/// being made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginCounts {
+    /// Failed or pending attempts of the username in the window.
+    pub user: i64,
+    /// Failed or pending attempts from the client address in the window.
+    pub address: i64,
+    /// Failed or pending attempts of everyone in the last minute.
+    pub global: i64,
+}
 
 /// What [`Attachments::attachment_put_chunk`](super::Attachments::attachment_put_chunk) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
