@@ -282,11 +282,16 @@ async fn sync(dir: &Path, json: bool) -> Result<(), CliError> {
             r.downloaded
         );
     }
-    if r.contents_waiting > 0 {
+    for f in &r.content_failures {
         say!(
-            "{} pièce(s) jointe(s) pas encore disponible(s) sur le serveur.",
-            r.contents_waiting
+            "  pièce jointe {} non transmise : {}",
+            f.hash.get(..12).unwrap_or(&f.hash),
+            f.message
         );
+    }
+    let waiting = r.contents_waiting - r.content_failures.len().min(r.contents_waiting);
+    if waiting > 0 {
+        say!("{waiting} pièce(s) jointe(s) pas encore disponible(s) sur le serveur.");
     }
     if r.removed > 0 {
         say!(

@@ -1,10 +1,13 @@
 //! Attachment contents, by SHA-256: uploaded in chunks that resume where they stopped, checked
 //! against their hash when complete, downloaded in chunks from any offset.
 //!
-//! - `GET /v1/attachments/{hash}/status`: `{size, received, complete}` (404 when unknown).
-//! - `PUT /v1/attachments/{hash}?size=N&offset=M`: the bytes from `offset` (which must be what
-//!   the server already has); the last chunk completes the upload, and a content that does not
-//!   hash to `hash` is thrown away (422).
+//! - `GET /v1/attachments/{hash}/status`: `{size, received, complete}` — complete when the
+//!   caller sent it whole or may see a case it is attached to, the progress of the caller's own
+//!   upload otherwise; 404 in every other case, as for an unknown content.
+//! - `PUT /v1/attachments/{hash}?size=N&offset=M`: the bytes from `offset` of the caller's own
+//!   upload (each user sends their own copy: a hash alone proves nothing); the last chunk
+//!   completes it, and a content that does not hash to `hash` is thrown away (422). Uploads
+//!   expire after a day; each user has quotas (413 `quota_exceeded`).
 //! - `GET /v1/attachments/{hash}?offset=M`: bytes from `offset` (one stored chunk at most), the
 //!   total size in `x-corridor-size`. Only for users who may see a case the file is attached
 //!   to.
@@ -18,13 +21,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::Utc;
 use corridor_model::api::Role;
 use corridor_model::sync::AttachmentStatus;
+use corridor_model::Region;
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::http::{AppState, Caller};
-use crate::storage::{ChunkWrite, StorageError};
+use crate::storage::{Chunk, ChunkWrite, Quota, Session, StorageError, UploadLimits};
 
 /// Largest attachment accepted.
 pub const MAX_ATTACHMENT: i64 = corridor_model::engine::MAX_ATTACHMENT as i64;
@@ -39,6 +44,14 @@ fn valid_hash(hash: &str) -> Result<String, AppError> {
         Err(AppError::bad_request(
             "Empreinte de fichier invalide : 64 caractères hexadécimaux (SHA-256).",
         ))
+    }
+}
+
+/// The regions whose attachments the caller may see (`None`: all).
+fn scope(session: &Session) -> Option<Vec<Region>> {
+    match session.user.role {
+        Role::Committee | Role::Admin => None,
+        _ => Some(session.user.regions.clone()),
     }
 }
 
@@ -60,12 +73,12 @@ fn unknown() -> AppError {
 ))]
 pub(crate) async fn status(
     State(s): State<AppState>,
-    Caller(_session): Caller,
+    Caller(session): Caller,
     Path(hash): Path<String>,
 ) -> Result<Json<AttachmentStatus>, AppError> {
     let hash = valid_hash(&hash)?;
     s.storage
-        .attachment_status(&hash)
+        .attachment_status(&hash, &session.user.username, scope(&session).as_deref())
         .await?
         .map(Json)
         .ok_or_else(unknown)
@@ -91,7 +104,7 @@ pub(crate) struct UploadQuery {
         (status = 400, description = "Empty, oversized (4 MB) or out-of-bounds chunk"),
         (status = 403, description = "Read-only role"),
         (status = 409, description = "Wrong offset, or another size announced first"),
-        (status = 413, description = "Over 25 MB"),
+        (status = 413, description = "Over 25 MB, or over the user's upload quota"),
         (status = 422, description = "The complete content does not match its hash (thrown away)"),
 ))]
 pub(crate) async fn upload(
@@ -134,7 +147,17 @@ pub(crate) async fn upload(
     }
     match s
         .storage
-        .attachment_put_chunk(&hash, q.size, q.offset, &body, &session.user.username)
+        .attachment_put_chunk(
+            Chunk {
+                hash: &hash,
+                size: q.size,
+                offset: q.offset,
+                data: &body,
+            },
+            &session.user.username,
+            &UploadLimits::from_env(),
+            Utc::now(),
+        )
         .await?
     {
         ChunkWrite::Stored(status) => Ok(Json(status)),
@@ -147,6 +170,22 @@ pub(crate) async fn upload(
             StatusCode::CONFLICT,
             "size_mismatch",
             format!("Ce fichier est déjà annoncé avec une taille de {size} octets."),
+        )),
+        ChunkWrite::QuotaExceeded(quota) => Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "quota_exceeded",
+            match quota {
+                Quota::Pending(max) => format!(
+                    "Trop de pièces jointes en cours d'envoi ({} Mo au plus à la fois) : \
+                     laissez les envois en cours se terminer.",
+                    max / (1024 * 1024)
+                ),
+                Quota::Daily(max) => format!(
+                    "Quota d'envoi atteint ({} Mo par 24 heures) : la pièce jointe partira \
+                     plus tard.",
+                    max / (1024 * 1024)
+                ),
+            },
         )),
         ChunkWrite::HashMismatch => Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -181,13 +220,9 @@ pub(crate) async fn download(
     Query(q): Query<DownloadQuery>,
 ) -> Result<Response, AppError> {
     let hash = valid_hash(&hash)?;
-    let scope = match session.user.role {
-        Role::Committee | Role::Admin => None,
-        _ => Some(session.user.regions.clone()),
-    };
     if !s
         .storage
-        .attachment_visible(&hash, scope.as_deref())
+        .attachment_visible(&hash, scope(&session).as_deref())
         .await?
     {
         return Err(unknown());

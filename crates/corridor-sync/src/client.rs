@@ -36,7 +36,9 @@ impl ServerClient {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(60))
+            // On idle time, not total time: a large page or chunk on a slow link keeps going
+            // as long as bytes keep coming.
+            .read_timeout(Duration::from_secs(30))
             .user_agent(concat!("corridor/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(ServerClient {

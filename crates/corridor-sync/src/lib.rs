@@ -81,12 +81,37 @@ pub struct SyncReport {
     pub uploaded: usize,
     /// Attachment contents received.
     pub downloaded: usize,
-    /// Attachment contents not on the server yet (their author has not synced them).
+    /// Attachment contents not on the server yet (their author has not synced them), or not
+    /// sent or received this time.
     pub contents_waiting: usize,
+    /// The contents that failed this time, each on its own, with the reason.
+    pub content_failures: Vec<ContentFailure>,
 }
 
-/// Bytes per attachment chunk sent.
-pub const UPLOAD_CHUNK: usize = 1024 * 1024;
+/// An attachment's content that could not be sent or received (the rest of the sync went on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContentFailure {
+    /// The content's SHA-256.
+    pub hash: String,
+    /// The failure's stable code.
+    pub code: String,
+    /// What happened, in French.
+    pub message: String,
+}
+
+impl ContentFailure {
+    fn of(hash: &str, e: &SyncError) -> Self {
+        ContentFailure {
+            hash: hash.to_owned(),
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Bytes per attachment chunk sent: small enough to go through a slow link (20 kB/s) well
+/// within the server's 30 s per request.
+pub const UPLOAD_CHUNK: usize = 256 * 1024;
 
 /// How far a sync is, for progress displays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,15 +185,12 @@ async fn run(
     for (hash, size) in store.pending_uploads().await? {
         match upload(&client, token, store, &hash, size).await {
             Ok(()) => report.uploaded += 1,
-            // A content the server refuses for good (damaged here, too large): the rest of the
-            // sync goes on; the attachment stays listed here.
-            Err(SyncError::Refused(e))
-                if matches!(
-                    e.code.as_str(),
-                    "hash_mismatch" | "attachment_too_large" | "size_mismatch"
-                ) =>
-            {
+            // One content the server refuses (damaged here, too large, over the quota, a role
+            // that may not upload): recorded, and the rest of the sync goes on; the attachment
+            // stays listed here and is tried again next time.
+            Err(e) if concerns_one_content(&e) => {
                 report.contents_waiting += 1;
+                report.content_failures.push(ContentFailure::of(&hash, &e));
             }
             Err(e) => return Err(e),
         }
@@ -239,14 +261,36 @@ async fn run(
         }
     }
     for (hash, size) in store.missing_contents().await? {
-        if download(&client, token, store, &hash, size).await? {
-            report.downloaded += 1;
-        } else {
-            report.contents_waiting += 1;
+        match download(&client, token, store, &hash, size).await {
+            Ok(true) => report.downloaded += 1,
+            Ok(false) => report.contents_waiting += 1,
+            Err(e) if concerns_one_content(&e) => {
+                report.contents_waiting += 1;
+                report.content_failures.push(ContentFailure::of(&hash, &e));
+            }
+            Err(e) => return Err(e),
         }
     }
     report.open_conflicts = store.conflicts(false).await?.len();
     Ok(report)
+}
+
+/// Whether a failure concerns one attachment's content alone, so that the rest of the sync
+/// may go on: a refusal of that content, or this device failing to read or store it — not the
+/// session (refused, revoked) nor the network or the server failing (which the rest would meet
+/// too).
+fn concerns_one_content(e: &SyncError) -> bool {
+    match e {
+        SyncError::Refused(r) => {
+            !e.is_transient()
+                && !matches!(
+                    r.code.as_str(),
+                    "device_revoked" | "unauthenticated" | "session_expired" | "account_disabled"
+                )
+        }
+        SyncError::Store(_) => true,
+        _ => false,
+    }
 }
 
 /// Sends a content from where the server stands.

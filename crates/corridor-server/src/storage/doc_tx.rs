@@ -204,7 +204,8 @@ macro_rules! doc_tx_impl {
                 regions: Option<&[Region]>,
             ) -> Result<Option<u64>> {
                 let size: Option<i64> = sqlx::query_scalar(&format!(
-                    "SELECT size FROM attachment WHERE hash = $1 AND complete AND (uploaded_by = $2 \
+                    "SELECT size FROM attachment WHERE hash = $1 AND complete AND (EXISTS \
+                     (SELECT 1 FROM attachment_holder h WHERE h.hash = attachment.hash AND h.username = $2) \
                      OR EXISTS (SELECT 1 FROM attachment_ref r WHERE r.hash = attachment.hash AND {}))",
                     region_filter("r.region", regions)
                 ))

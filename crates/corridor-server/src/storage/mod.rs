@@ -54,8 +54,8 @@ pub(crate) mod types;
 
 pub use engine::{PgStorage, PoolDb, SqliteStorage};
 pub use types::{
-    ChunkWrite, Credentials, DeviceRecord, LoginCounts, PullPage, RawChange, Session, StorageError,
-    User, SESSION_IDLE, SESSION_MAX,
+    Chunk, ChunkWrite, Credentials, DeviceRecord, LoginCounts, PullPage, Quota, RawChange, Session,
+    StorageError, UploadLimits, User, SESSION_IDLE, SESSION_MAX,
 };
 
 use engine::for_each_engine;
@@ -181,17 +181,25 @@ pub trait Pull: Send + Sync {
 /// Attachment contents, by hash, uploaded and downloaded in chunks.
 #[async_trait]
 pub trait Attachments: Send + Sync {
-    /// What the server has of an attachment's content.
-    async fn attachment_status(&self, hash: &str) -> Result<Option<AttachmentStatus>>;
-    /// Stores a chunk of an attachment at `offset` (which must be what was received so far);
-    /// the last chunk completes it once its content matches `hash`.
-    async fn attachment_put_chunk(
+    /// What `username` may know of a content: complete when they hold it (sent it whole) or
+    /// may see a case it is attached to (`regions`, `None` for all); the progress of their own
+    /// upload otherwise; `None` — as for an unknown content — in every other case.
+    async fn attachment_status(
         &self,
         hash: &str,
-        size: i64,
-        offset: i64,
-        data: &[u8],
         username: &str,
+        regions: Option<&[Region]>,
+    ) -> Result<Option<AttachmentStatus>>;
+    /// Stores a chunk of `username`'s upload of a content at its offset (which must be what they
+    /// sent so far), within their quotas; the last chunk completes it once the bytes match
+    /// `hash`, and makes them a holder of the content. Uploads older than `limits.expiry` are
+    /// dropped first.
+    async fn attachment_put_chunk(
+        &self,
+        chunk: Chunk<'_>,
+        username: &str,
+        limits: &UploadLimits,
+        now: DateTime<Utc>,
     ) -> Result<ChunkWrite>;
     /// Whether a case of `regions` (`None`: any) has this content attached.
     async fn attachment_visible(&self, hash: &str, regions: Option<&[Region]>) -> Result<bool>;

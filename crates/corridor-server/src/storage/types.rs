@@ -151,6 +151,19 @@ pub struct LoginCounts {
     pub global: i64,
 }
 
+/// A chunk of an upload: where it goes and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk<'a> {
+    /// SHA-256 of the whole content, hex.
+    pub hash: &'a str,
+    /// The whole content's size, as announced.
+    pub size: i64,
+    /// Where these bytes start.
+    pub offset: i64,
+    /// The bytes.
+    pub data: &'a [u8],
+}
+
 /// What [`Attachments::attachment_put_chunk`](super::Attachments::attachment_put_chunk) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChunkWrite {
@@ -168,6 +181,57 @@ pub enum ChunkWrite {
     },
     /// The complete content does not hash to its name: thrown away.
     HashMismatch,
+    /// The upload would pass one of the user's quotas: nothing stored.
+    QuotaExceeded(Quota),
+}
+
+/// The quotas of [`UploadLimits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    /// Bytes of uploads in progress.
+    Pending(i64),
+    /// Bytes sent in the last 24 hours.
+    Daily(i64),
+}
+
+/// Bounds on what one user may upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Bytes of a user's uploads in progress, all contents together.
+    pub pending_bytes: i64,
+    /// Bytes of contents a user completed in the last 24 hours.
+    pub daily_bytes: i64,
+    /// An upload not completed within this time is dropped.
+    pub expiry: chrono::Duration,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            pending_bytes: 100 * 1024 * 1024,
+            daily_bytes: 2 * 1024 * 1024 * 1024,
+            expiry: chrono::Duration::hours(24),
+        }
+    }
+}
+
+impl UploadLimits {
+    /// The defaults, overridable by `CORRIDOR_UPLOAD_PENDING_BYTES` and
+    /// `CORRIDOR_UPLOAD_DAILY_BYTES` (positive integers).
+    pub fn from_env() -> Self {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|v| *v > 0)
+        };
+        let d = UploadLimits::default();
+        UploadLimits {
+            pending_bytes: var("CORRIDOR_UPLOAD_PENDING_BYTES").unwrap_or(d.pending_bytes),
+            daily_bytes: var("CORRIDOR_UPLOAD_DAILY_BYTES").unwrap_or(d.daily_bytes),
+            expiry: d.expiry,
+        }
+    }
 }
 
 /// A document as stored, sent on as it is: the wire form of a
