@@ -18,9 +18,21 @@ pub const PASSWORD: &str = "un mot de passe solide";
 
 /// Runs an admin command of `corridor-server` against `db_url`.
 pub fn admin(db_url: &str, cwd: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    admin_with(db_url, cwd, args, stdin, &[])
+}
+
+/// [`admin`] with these environment variables (the server's own, such as its audit key).
+pub fn admin_with(
+    db_url: &str,
+    cwd: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(String, String)],
+) -> Output {
     let mut child = Command::new(binary("corridor-server", "corridor-server"))
         .args(["--database-url", db_url])
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .current_dir(cwd)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -241,11 +253,17 @@ pub struct World {
     /// Its working directory.
     pub work: tempfile::TempDir,
     pg: Option<TestDatabase>,
+    env: Vec<(String, String)>,
 }
 
 impl World {
     /// Starts a server over a fresh SQLite file or PostgreSQL database.
     pub async fn new(postgres: bool) -> World {
+        World::with_env(postgres, &[]).await
+    }
+
+    /// [`World::new`] with these environment variables for the server process.
+    pub async fn with_env(postgres: bool, env: &[(&str, &str)]) -> World {
         let work = tempfile::tempdir().expect("tempdir");
         let (db, pg) = if postgres {
             let pg = TestDatabase::create().await;
@@ -263,12 +281,16 @@ impl World {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let server = ServerProcess::start(&db, work.path());
+        let server = ServerProcess::start_with(&db, work.path(), "127.0.0.1:0", env);
         World {
             server,
             db,
             work,
             pg,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
 
@@ -277,9 +299,10 @@ impl World {
         add_user(&self.db, self.work.path(), name, role, regions);
     }
 
-    /// Runs an admin command that must succeed; its standard output.
+    /// Runs an admin command that must succeed (with the server's environment); its standard
+    /// output.
     pub fn admin(&self, args: &[&str]) -> String {
-        let out = admin(&self.db, self.work.path(), args, None);
+        let out = admin_with(&self.db, self.work.path(), args, None, &self.env);
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -292,7 +315,12 @@ impl World {
     pub fn restart(&mut self) {
         self.server.kill();
         let bind = self.server.url.trim_start_matches("http://").to_owned();
-        self.server = ServerProcess::start_on(&self.db, self.work.path(), &bind);
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.server = ServerProcess::start_with(&self.db, self.work.path(), &bind, &env);
     }
 
     /// Stops the server and drops the PostgreSQL database.

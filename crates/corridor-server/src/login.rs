@@ -12,6 +12,8 @@
 //! - At most [`LoginPolicy::verifiers`] Argon2 checks run at once (each takes about 19 MiB);
 //!   the others wait their turn, or are told the server is busy after [`VERIFIER_WAIT`].
 //! - Usernames, passwords and device names are bounded before anything is recorded.
+//! - Sign-ins, failed sign-ins and sign-outs are entries of the audit log
+//!   ([`crate::audit`]).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -286,6 +288,14 @@ pub(crate) async fn login(
     metrics::counter!("corridor_password_checks_total").increment(1);
     let Some(creds) = creds.filter(|_| valid) else {
         tracing::info!(address = %address, "login refused");
+        s.storage
+            .audit_event(
+                &username,
+                &req.device_id.to_string(),
+                "login_failed",
+                &serde_json::json!({ "address": address }),
+            )
+            .await?;
         return Err(AppError::new(
             StatusCode::UNAUTHORIZED,
             "bad_credentials",
@@ -327,6 +337,14 @@ pub(crate) async fn login(
         )
         .await?;
     s.storage.clear_login_failures(&username).await?;
+    s.storage
+        .audit_event(
+            &creds.user.username,
+            &req.device_id.to_string(),
+            "login",
+            &serde_json::json!({ "address": address, "device_name": device_name }),
+        )
+        .await?;
     tracing::info!(user = %creds.user.username, device = %req.device_id, "login");
     Ok(Json(LoginResponse {
         token: Some(token),
@@ -347,6 +365,14 @@ pub(crate) async fn logout(
     Caller(session): Caller,
 ) -> Result<StatusCode, AppError> {
     s.storage.end_session(&session.device_id).await?;
+    s.storage
+        .audit_event(
+            &session.user.username,
+            &session.device_id,
+            "logout",
+            &serde_json::json!({}),
+        )
+        .await?;
     tracing::info!(user = %session.user.username, device = %session.device_id, "logout");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -61,8 +61,15 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum AuditCmd {
-    /// Check the hash chain of the audit log; fails at the first broken entry.
+    /// Check the hash chain of the audit log, and its seals with the audit key
+    /// (CORRIDOR_AUDIT_KEY_FILE); fails at the first broken entry, naming it.
     Verify,
+    /// Write a new audit key to a new file (owner-only), for CORRIDOR_AUDIT_KEY_FILE.
+    NewKey {
+        /// The file to create.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +245,14 @@ async fn main() -> anyhow::Result<()> {
         Command::User(UserCmd::Regions { username, regions }) => {
             let regions = parse_regions(&regions)?;
             let user = storage.set_user_regions(username.trim(), &regions).await?;
+            storage
+                .audit_event(
+                    &console(),
+                    "",
+                    "set_regions",
+                    &serde_json::json!({ "user": user.username, "regions": region_list(&user.regions) }),
+                )
+                .await?;
             println!(
                 "{} now covers {}",
                 user.username,
@@ -246,10 +261,26 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(UserCmd::Disable { username }) => {
             let user = storage.set_user_disabled(username.trim(), true).await?;
+            storage
+                .audit_event(
+                    &console(),
+                    "",
+                    "disable_user",
+                    &serde_json::json!({ "user": user.username }),
+                )
+                .await?;
             println!("{} disabled", user.username);
         }
         Command::User(UserCmd::Enable { username }) => {
             let user = storage.set_user_disabled(username.trim(), false).await?;
+            storage
+                .audit_event(
+                    &console(),
+                    "",
+                    "enable_user",
+                    &serde_json::json!({ "user": user.username }),
+                )
+                .await?;
             println!("{} enabled", user.username);
         }
         Command::User(UserCmd::Password {
@@ -259,6 +290,14 @@ async fn main() -> anyhow::Result<()> {
             let password = read_password(password_stdin)?;
             let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await?;
             let user = storage.set_password(username.trim(), &hash).await?;
+            storage
+                .audit_event(
+                    &console(),
+                    "",
+                    "set_password",
+                    &serde_json::json!({ "user": user.username }),
+                )
+                .await?;
             println!(
                 "new password set for {}; their devices sign in again",
                 user.username
@@ -288,15 +327,41 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Audit(AuditCmd::Verify) => {
             let report = storage.audit_verify().await?;
-            match report.broken {
-                None => println!("audit log intact: {} entries", report.entries),
-                Some((seq, why)) => {
-                    bail!(
-                        "audit log broken at entry {seq} of {}: {why}",
-                        report.entries
-                    )
-                }
+            if let Some((seq, why)) = report.broken {
+                bail!(
+                    "audit log broken at entry {seq} of {}: {why}",
+                    report.entries
+                );
             }
+            let seals = match report.sealed {
+                None => "seals not checked: no audit key (CORRIDOR_AUDIT_KEY_FILE)".to_owned(),
+                Some(n) if report.unsealed > 0 => format!(
+                    "{n} sealed entries checked with the audit key, {} from before the key",
+                    report.unsealed
+                ),
+                Some(n) => format!("{n} sealed entries checked with the audit key"),
+            };
+            println!(
+                "audit log intact: {} entries ({} changes applied, {} refused, {} account events; {seals})",
+                report.entries, report.applied, report.refused, report.events
+            );
+        }
+        Command::Audit(AuditCmd::NewKey { out }) => {
+            let key = corridor_server::audit::AuditKey::generate();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options
+                .open(&out)
+                .with_context(|| format!("creating {}", out.display()))?;
+            std::io::Write::write_all(&mut file, key.as_bytes())?;
+            file.sync_all()?;
+            println!(
+                "audit key written to {} (owner-only): give it to the server with \
+                 CORRIDOR_AUDIT_KEY_FILE, and keep a copy away from the database",
+                out.display()
+            );
         }
         Command::Device(DeviceCmd::List) => {
             for d in storage.devices().await? {
@@ -317,11 +382,29 @@ async fn main() -> anyhow::Result<()> {
             if !storage.revoke_device(id.trim(), Utc::now()).await? {
                 bail!("no device {id}");
             }
+            storage
+                .audit_event(
+                    &console(),
+                    id.trim(),
+                    "revoke_device",
+                    &serde_json::json!({}),
+                )
+                .await?;
             println!("revoked {id}; its user needs a new password (user password) to log in again");
         }
     }
     storage.close().await;
     Ok(())
+}
+
+/// Who runs an administration command, for the audit log: the console and the system user.
+fn console() -> String {
+    format!(
+        "console:{}",
+        std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "?".to_owned())
+    )
 }
 
 fn parse_regions(text: &str) -> anyhow::Result<Vec<Region>> {

@@ -1,9 +1,12 @@
-//! Reading the audit log back, to check its hash chain ([`crate::audit::verify`]).
+//! The audit log as stored: reading it back to check its chain and seals
+//! ([`crate::audit::verify`]), and appending account events.
 //!
-//! The entries are written by the push group, in its transaction (`push.rs`); this module only
-//! reads them, in `seq` order, and never changes them.
+//! Mutations' entries are written by the push group, in its transaction (`push.rs`); account
+//! events are appended here. Both take the clock row first, so entries are numbered and
+//! chained in one order whoever writes them. Nothing here changes an entry.
 
 use async_trait::async_trait;
+use chrono::Utc;
 use sqlx::Row;
 
 use crate::audit::{self, AuditEntry, AuditReport};
@@ -20,7 +23,7 @@ macro_rules! audit_impl {
         impl Audit for $name {
             async fn audit_verify(&self) -> Result<AuditReport> {
                 let rows = sqlx::query(
-                    "SELECT seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash \
+                    "SELECT seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash, mac \
                      FROM audit_log ORDER BY seq",
                 )
                 .fetch_all(&self.pool)
@@ -39,10 +42,53 @@ macro_rules! audit_impl {
                             body: r.try_get("body")?,
                             prev_hash: r.try_get("prev_hash")?,
                             hash: r.try_get("hash")?,
+                            mac: r.try_get("mac")?,
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
-                Ok(audit::verify(&entries))
+                Ok(audit::verify(&entries, self.audit_key.as_deref()))
+            }
+
+            async fn audit_event(
+                &self,
+                username: &str,
+                device_id: &str,
+                name: &str,
+                details: &serde_json::Value,
+            ) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                // The clock row first, as a push group does: one order for every entry.
+                sqlx::query("UPDATE sync_clock SET version = version WHERE singleton = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let tail = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (seq, prev) = match tail {
+                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+                    None => (0, audit::GENESIS.to_owned()),
+                };
+                let e = AuditEntry::event(seq + 1, Utc::now(), username, device_id, name, details, &prev)
+                    .sealed(self.audit_key.as_deref());
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash, mac) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(e.seq)
+                .bind(e.at)
+                .bind(&e.username)
+                .bind(&e.device_id)
+                .bind(&e.mutation_id)
+                .bind(&e.name)
+                .bind(&e.outcome)
+                .bind(&e.body)
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .bind(&e.mac)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

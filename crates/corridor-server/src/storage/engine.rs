@@ -71,6 +71,8 @@ macro_rules! storage_struct {
             pub(super) push_gate: Arc<tokio::sync::Mutex<()>>,
             /// Pushes waiting for the gate.
             pub(super) push_queue: Arc<std::sync::Mutex<Vec<PushJob>>>,
+            /// The key sealing the audit log's entries, when the server has one.
+            pub(super) audit_key: Option<Arc<crate::audit::AuditKey>>,
         }
     };
 }

@@ -211,8 +211,17 @@ pub trait Attachments: Send + Sync {
 /// The audit log, as stored.
 #[async_trait]
 pub trait Audit: Send + Sync {
-    /// Checks the audit log's hash chain.
+    /// Checks the audit log's hash chain, and its seals when the server has the audit key.
     async fn audit_verify(&self) -> Result<AuditReport>;
+    /// Appends an account event (see [`AuditEntry::event`](crate::audit::AuditEntry::event))
+    /// to the chain, in the order of every other entry.
+    async fn audit_event(
+        &self,
+        username: &str,
+        device_id: &str,
+        name: &str,
+        details: &serde_json::Value,
+    ) -> Result<()>;
 }
 
 /// The rest of [`Storage`] on an engine: its name, the health check and closing.
@@ -241,8 +250,12 @@ macro_rules! storage_impl {
 for_each_engine!(storage_impl);
 
 /// Connects to `url` (`postgres://…` or `sqlite:…`; a missing SQLite file is created) and
-/// runs the migrations of that engine.
+/// runs the migrations of that engine. The audit key comes from `CORRIDOR_AUDIT_KEY_FILE`
+/// when set (an unreadable or malformed key is an error, never ignored).
 pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
+    let audit_key = crate::audit::AuditKey::from_env()
+        .map_err(StorageError::AuditKey)?
+        .map(Arc::new);
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let opts = PgConnectOptions::from_str(url)?;
         // No ping before each use (a round trip per request): a connection lost with a
@@ -260,6 +273,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
             writer: pool_with(1).await?,
             push_gate: Arc::default(),
             push_queue: Arc::default(),
+            audit_key: audit_key.clone(),
         }))
     } else if url.starts_with("sqlite:") {
         let opts = SqliteConnectOptions::from_str(url)?
@@ -279,6 +293,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>> {
             writer: pool_with(1).await?,
             push_gate: Arc::default(),
             push_queue: Arc::default(),
+            audit_key: audit_key.clone(),
         }))
     } else {
         Err(StorageError::UnsupportedScheme)

@@ -183,12 +183,12 @@ macro_rules! push_impl {
                         };
                         let result = MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome };
                         answers.push((device.clone(), m.device_seq, serde_json::to_string(&result).map_err(corrupt)?));
-                        if !matches!(result.outcome, Outcome::Rejected { .. }) {
-                            audit_seq += 1;
-                            let entry = AuditEntry::new(audit_seq, audit::truncate(job.now), &session.user.username, &device, m, &result.outcome, &prev_hash)?;
-                            prev_hash.clone_from(&entry.hash);
-                            entries.push(entry);
-                        }
+                        // Refused ones too: what was attempted, by whom, and why it was refused.
+                        audit_seq += 1;
+                        let entry = AuditEntry::new(audit_seq, audit::truncate(job.now), &session.user.username, &device, m, &result.outcome, &prev_hash)?
+                            .sealed(self.audit_key.as_deref());
+                        prev_hash.clone_from(&entry.hash);
+                        entries.push(entry);
                         given.insert((device.clone(), m.device_seq), result.clone());
                         last = m.device_seq;
                         results.push(result);
@@ -209,7 +209,7 @@ macro_rules! push_impl {
                 }
                 for chunk in entries.chunks(500) {
                     let mut q = sqlx::QueryBuilder::<<$pool as PoolDb>::Db>::new(
-                        "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash) ",
+                        "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash, mac) ",
                     );
                     q.push_values(chunk, |mut b, e| {
                         b.push_bind(e.seq)
@@ -221,7 +221,8 @@ macro_rules! push_impl {
                             .push_bind(e.outcome.clone())
                             .push_bind(e.body.clone())
                             .push_bind(e.prev_hash.clone())
-                            .push_bind(e.hash.clone());
+                            .push_bind(e.hash.clone())
+                            .push_bind(e.mac.clone());
                     });
                     q.build().execute(&mut *tx).await?;
                 }

@@ -41,6 +41,9 @@ pub enum StorageError {
     /// A grouped push failed as a whole (nothing of it was written).
     #[error("push not written: {0}")]
     Batch(String),
+    /// The audit key named by the environment cannot be used.
+    #[error("{0}")]
+    AuditKey(String),
     /// No such user.
     #[error("unknown user {0:?}")]
     UnknownUser(String),
