@@ -6,6 +6,7 @@
 //! they name the path they run).
 
 pub mod devices;
+pub mod views;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

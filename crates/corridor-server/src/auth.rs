@@ -60,10 +60,18 @@ mod tests {
     #[test]
     fn tokens_are_random_and_only_their_hash_is_kept() {
         let (a, ha) = new_token();
-        let (b, _) = new_token();
+        let (b, hb) = new_token();
         assert_ne!(a, b);
-        assert_eq!(token_hash(&a), ha);
-        assert!(!ha.contains(&a[4..]));
+        assert_ne!(ha, hb);
+        assert!(a.starts_with("cor_") && a.len() == 4 + 64, "{a}");
+        // The kept hash is the token's SHA-256 (a value computed apart: `printf cor_test |
+        // sha256sum`), never the token itself.
+        assert_eq!(
+            token_hash("cor_test"),
+            "71ec5ab55035841e939ed6fd7407a310c95b2b57a9a3f62f1e029658c5b4f93b"
+        );
+        assert_eq!(ha, token_hash(&a));
+        assert_ne!(ha, a);
         assert_eq!("cnss_rep".parse::<Role>(), Ok(Role::CnssRep));
         assert!("boss".parse::<Role>().is_err());
     }

@@ -45,16 +45,32 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     /// Sign-in throttling and the pool of password verifiers.
     pub login: Arc<LoginGuard>,
+    /// SHA-256 of the token `/v1/metrics` asks for (`CORRIDOR_METRICS_TOKEN`); without one,
+    /// the metrics answer this machine only.
+    pub metrics_token: Option<Arc<[u8; 32]>>,
 }
 
 /// The application's routes, with the sign-in policy of the environment
 /// ([`LoginPolicy::from_env`]).
 pub fn router(storage: Arc<dyn Storage>) -> Router {
-    router_with(storage, Arc::new(LoginGuard::new(LoginPolicy::from_env())))
+    router_with(
+        storage,
+        Arc::new(LoginGuard::new(LoginPolicy::from_env())),
+        std::env::var("CORRIDOR_METRICS_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .as_deref(),
+    )
 }
 
-/// The application's routes with this sign-in guard (its policy and pool of verifiers).
-pub fn router_with(storage: Arc<dyn Storage>, login: Arc<LoginGuard>) -> Router {
+/// The application's routes with this sign-in guard (its policy and pool of verifiers) and
+/// this metrics token.
+pub fn router_with(
+    storage: Arc<dyn Storage>,
+    login: Arc<LoginGuard>,
+    metrics_token: Option<&str>,
+) -> Router {
+    let metrics_token = metrics_token.map(|t| Arc::new(sha256(t.trim())));
     let max_body = max_body_bytes();
     Router::new()
         .route("/v1/health", get(health))
@@ -75,7 +91,11 @@ pub fn router_with(storage: Arc<dyn Storage>, login: Arc<LoginGuard>) -> Router 
         .route("/v1/openapi.json", get(crate::observability::openapi))
         .route("/v1/metrics", get(crate::observability::metrics))
         .route_layer(axum::middleware::from_fn(crate::observability::track))
-        .with_state(AppState { storage, login })
+        .with_state(AppState {
+            storage,
+            login,
+            metrics_token,
+        })
         // Both limits, set explicitly: the extractors' own (2 MB by default) and the one that
         // refuses an announced oversize body before reading it.
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
@@ -87,6 +107,12 @@ pub fn router_with(storage: Arc<dyn Storage>, login: Arc<LoginGuard>) -> Router 
             Duration::from_secs(30),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// SHA-256 of a secret, for comparing it without keeping it.
+pub(crate) fn sha256(text: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).into()
 }
 
 /// `GET /v1/health`: 200 when the database answers and is migrated, 503 otherwise.

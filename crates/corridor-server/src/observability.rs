@@ -1,16 +1,21 @@
-//! What operators see: the OpenAPI description of the API and Prometheus metrics.
+//! What operators see: the OpenAPI description of the API and Prometheus metrics (behind a
+//! token, or for this machine only).
 
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::header;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use corridor_model::api::{ApiError, Health, LoginRequest, LoginResponse, Role};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use utoipa::OpenApi;
+
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::login::ClientAddress;
 
 /// The OpenAPI description of `/v1`.
 #[derive(OpenApi)]
@@ -52,8 +57,32 @@ fn handle() -> &'static PrometheusHandle {
     })
 }
 
-/// `GET /v1/metrics`: Prometheus text format.
-pub async fn metrics() -> Response {
+/// `GET /v1/metrics`: Prometheus text format — with `Authorization: Bearer
+/// <CORRIDOR_METRICS_TOKEN>` when the server has that token, else only to this machine
+/// (a scraper on the same host, or behind the proxy's own rule).
+pub async fn metrics(
+    State(s): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+) -> Response {
+    let allowed = match &s.metrics_token {
+        Some(expected) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| crate::http::sha256(t.trim()) == **expected),
+        None => address
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+    };
+    if !allowed {
+        return AppError::new(
+            StatusCode::FORBIDDEN,
+            "metrics_forbidden",
+            "Métriques réservées : jeton CORRIDOR_METRICS_TOKEN requis, ou un appel depuis le serveur lui-même.",
+        )
+        .into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle().render(),

@@ -275,13 +275,58 @@ async fn the_api_describes_itself_and_exports_metrics() {
         call(&s, "GET", "/v1/health", None, None).await.0,
         StatusCode::OK
     );
-    let req = Request::get("/v1/metrics")
-        .body(Body::empty())
-        .expect("request");
-    let resp = corridor_server::router(s.clone())
-        .oneshot(req)
-        .await
-        .expect("response");
+    // Metrics: for this machine only without a token; with one, for whoever has it.
+    let metrics = |from: &str, token: Option<&str>, server_token: Option<&str>| {
+        let mut req = Request::get("/v1/metrics");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let mut req = req.body(Body::empty()).expect("request");
+        let addr: std::net::SocketAddr = format!("{from}:9100").parse().expect("address");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        let guard = Arc::new(corridor_server::login::LoginGuard::new(
+            corridor_server::login::LoginPolicy::default(),
+        ));
+        corridor_server::router_with(s.clone(), guard, server_token).oneshot(req)
+    };
+    for (from, token, server_token, expected) in [
+        ("10.20.30.40", None, None, StatusCode::FORBIDDEN),
+        (
+            "10.20.30.40",
+            Some("secret-de-supervision"),
+            None,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "10.20.30.40",
+            None,
+            Some("secret-de-supervision"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "10.20.30.40",
+            Some("mauvais"),
+            Some("secret-de-supervision"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "127.0.0.1",
+            None,
+            Some("secret-de-supervision"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "10.20.30.40",
+            Some("secret-de-supervision"),
+            Some("secret-de-supervision"),
+            StatusCode::OK,
+        ),
+    ] {
+        let resp = metrics(from, token, server_token).await.expect("response");
+        assert_eq!(resp.status(), expected, "{from} {token:?} {server_token:?}");
+    }
+    let resp = metrics("127.0.0.1", None, None).await.expect("response");
     assert_eq!(resp.status(), StatusCode::OK);
     let text = String::from_utf8(
         axum::body::to_bytes(resp.into_body(), 1 << 20)

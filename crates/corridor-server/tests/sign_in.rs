@@ -78,7 +78,7 @@ async fn add(s: &Arc<dyn Storage>, name: &str) {
 fn app(s: &Arc<dyn Storage>, policy: LoginPolicy) -> (Router, Arc<LoginGuard>) {
     let guard = Arc::new(LoginGuard::new(policy));
     (
-        corridor_server::router_with(s.clone(), guard.clone()),
+        corridor_server::router_with(s.clone(), guard.clone(), None),
         guard,
     )
 }
