@@ -119,6 +119,10 @@ impl Store {
         if dir.join(crate::attachments::DIR).exists() {
             crate::private::dir(&dir.join(crate::attachments::DIR))?;
         }
+        // SQLCipher encrypts with OpenSSL's libcrypto. Initialised by default, libcrypto frees its
+        // state at process exit while a connection's thread may still be ending and using it (a
+        // crash on exit, seen in the tests); initialised here first, without that exit handler.
+        openssl_sys::init();
         let mut options = SqliteConnectOptions::new();
         if let Some(key) = key {
             // `key` must be the first statement on every connection: sqlx sends it first
