@@ -153,10 +153,43 @@ fn read_key_file(dir: &Path) -> Result<Option<KeyFile>> {
     };
     let file: KeyFile =
         serde_json::from_slice(&bytes).map_err(|_| StoreError::CorruptKeyFile(path.clone()))?;
-    if file.format != FORMAT {
+    if file.format != FORMAT || !file.protection.is_plausible(file.store_id) {
         return Err(StoreError::CorruptKeyFile(path));
     }
     Ok(Some(file))
+}
+
+/// Bounds of the key derivation a key file may ask for: up to four times this version's cost
+/// (a crafted file must not make an unlock take gigabytes or hours).
+const MAX_M_KIB: u32 = 4 * ARGON2_M_KIB;
+const MAX_T: u32 = 4 * ARGON2_T;
+const MAX_P: u32 = 8;
+
+impl Record {
+    /// Whether the record is one this program writes: the keyring entry of this store under
+    /// Corridor's own service (never another application's, which a wipe would delete), or a
+    /// passphrase record with key derivation costs within bounds.
+    fn is_plausible(&self, store_id: Uuid) -> bool {
+        match self {
+            Record::Keyring { service, account } => {
+                service == KEYRING_SERVICE && *account == format!("store-{store_id}")
+            }
+            Record::Passphrase {
+                m_cost_kib,
+                t_cost,
+                p_cost,
+                salt,
+                sealed_key,
+                ..
+            } => {
+                (8..=MAX_M_KIB).contains(m_cost_kib)
+                    && (1..=MAX_T).contains(t_cost)
+                    && (1..=MAX_P).contains(p_cost)
+                    && salt.len() <= 128
+                    && sealed_key.len() <= 256
+            }
+        }
+    }
 }
 
 /// How the store in `dir` is protected, or `None` when there is no store.

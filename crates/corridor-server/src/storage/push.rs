@@ -157,6 +157,18 @@ macro_rules! push_impl {
                     }
                     let mut results = Vec::with_capacity(job.mutations.len());
                     for m in &job.mutations {
+                        if m.device_seq < 1 {
+                            // Sequence numbers start at 1: this was never pushed, nor applied.
+                            let outcome = Outcome::Rejected {
+                                code: "invalid_sequence".to_owned(),
+                                message: format!(
+                                    "Numéro de séquence {} invalide : les modifications d'un poste sont numérotées à partir de 1.",
+                                    m.device_seq
+                                ),
+                            };
+                            results.push(MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome });
+                            continue;
+                        }
                         if m.device_seq <= last {
                             let outcome = if let Some(r) = given.get(&(device.clone(), m.device_seq)) {
                                 r.outcome.clone()
