@@ -257,14 +257,14 @@ pub(crate) fn CasesPage() -> impl IntoView {
                 <table class="grid" data-testid="case-table" tabindex="0" on:keydown=on_key.clone()>
                     <thead>
                         <tr>
-                            <th scope="col">{move || t("col-reference")}</th>
-                            <th scope="col">{move || t("col-title")}</th>
+                            <SortHeader column="col-reference" orders={&[("reference", "ascending")]} sort=sort />
+                            <SortHeader column="col-title" orders={&[("title", "ascending")]} sort=sort />
                             <th scope="col">{move || t("col-enterprise")}</th>
                             <th scope="col">{move || t("col-category")}</th>
                             <th scope="col">{move || t("col-status")}</th>
-                            <th scope="col">{move || t("col-priority")}</th>
+                            <SortHeader column="col-priority" orders={&[("priority", "descending")]} sort=sort />
                             <th scope="col">{move || t("col-region")}</th>
-                            <th scope="col">{move || t("col-opened")}</th>
+                            <SortHeader column="col-opened" orders={&[("newest", "descending"), ("oldest", "ascending")]} sort=sort />
                         </tr>
                     </thead>
                     <tbody>
@@ -280,6 +280,34 @@ pub(crate) fn CasesPage() -> impl IntoView {
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// A column header that sorts the table by the store's orders for it: a click takes the first,
+/// the next click the next one (newest / oldest). `aria-sort` says which is in force.
+#[component]
+fn SortHeader(
+    column: &'static str,
+    orders: &'static [(&'static str, &'static str)],
+    sort: RwSignal<String>,
+) -> impl IntoView {
+    let current = move || orders.iter().position(|(code, _)| *code == sort.get());
+    let aria = move || current().map_or("none", |i| orders[i].1);
+    let arrow = move || match aria() {
+        "ascending" => "▲",
+        "descending" => "▼",
+        _ => "",
+    };
+    let click = move |_| {
+        let next = current().map_or(0, |i| (i + 1) % orders.len());
+        sort.set(orders[next].0.to_owned());
+    };
+    view! {
+        <th scope="col" aria-sort=aria>
+            <button class="th-sort" data-testid=format!("sort-{column}") data-sort-state=aria title=move || t("sort") on:click=click>
+                {move || t(column)}<span class="sort-arrow" aria-hidden="true">{arrow}</span>
+            </button>
+        </th>
     }
 }
 

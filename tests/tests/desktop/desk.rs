@@ -296,6 +296,37 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     wait(&d, "cases-empty").await;
     click(&d, "filter-clear").await;
     wait(&d, "case-row").await;
+    // Sorting by a column header: the store's order for it, and the header says which.
+    let state = |id: &str| format!("[data-testid={id}]");
+    wait_attr(
+        &d,
+        &state("sort-col-opened"),
+        "data-sort-state",
+        "descending",
+        5,
+    )
+    .await;
+    click(&d, "sort-col-title").await;
+    wait_attr(
+        &d,
+        &state("sort-col-title"),
+        "data-sort-state",
+        "ascending",
+        5,
+    )
+    .await;
+    wait_attr(&d, &state("sort-col-opened"), "data-sort-state", "none", 5).await;
+    click(&d, "sort-col-opened").await;
+    click(&d, "sort-col-opened").await;
+    wait_attr(
+        &d,
+        &state("sort-col-opened"),
+        "data-sort-state",
+        "ascending",
+        5,
+    )
+    .await;
+    wait(&d, "case-row").await;
     screenshot(&d, "cases-ar").await;
     axe_check(&d, "cases (ar)").await;
     click(&d, "nav-enterprises").await;
