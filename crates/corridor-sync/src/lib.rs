@@ -210,9 +210,12 @@ async fn run(
             }
             other => other?,
         };
+        // The server has applied the batch; its answer is not recorded here yet.
+        fault_point("after_push_answer");
         let tally = store
             .record_push(&answer.results, answer.last_applied_seq)
             .await?;
+        fault_point("after_push_recorded");
         report.pushed += tally.applied + tally.conflicts;
         report.rejected += tally.rejected;
         report.conflicts += tally.conflicts;
@@ -242,7 +245,9 @@ async fn run(
             };
             tokio::spawn(async move { client.pull(&token, &req).await })
         });
+        fault_point("before_page_applied");
         let tally = store.apply_pull(&page).await?;
+        fault_point("after_page_applied");
         report.pulled += tally.pulled;
         report.removed += tally.removed_cases;
         let behind = corridor_model::sync::Cursor::decode(&page.cursor)
@@ -273,6 +278,18 @@ async fn run(
     }
     report.open_conflicts = store.conflicts(false).await?.len();
     Ok(report)
+}
+
+/// A crash point for the fault-injection tests: with the `fault-points` feature, when
+/// `CORRIDOR_FAULT_POINT` names this point the process aborts right here, as a kill or a power
+/// cut would stop it between two steps. Without the feature (or the variable) it does nothing.
+fn fault_point(name: &str) {
+    #[cfg(feature = "fault-points")]
+    if std::env::var("CORRIDOR_FAULT_POINT").is_ok_and(|p| p == name) {
+        std::process::abort();
+    }
+    #[cfg(not(feature = "fault-points"))]
+    let _ = name;
 }
 
 /// Whether a failure concerns one attachment's content alone, so that the rest of the sync
@@ -334,6 +351,7 @@ async fn upload(
         if status.complete {
             break;
         }
+        fault_point("mid_upload");
         offset = u64::try_from(status.received).unwrap_or_default();
     }
     store.mark_uploaded(hash).await?;
@@ -358,6 +376,7 @@ async fn download(
             break;
         }
         store.save_download_chunk(hash, offset, &bytes).await?;
+        fault_point("mid_download");
         offset += bytes.len() as u64;
     }
     store.finish_download(hash).await?;
