@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
-    bounded, name, required, Authority, Code, Context, Effects, Rejection, View, Write,
-    MAX_ATTACHMENT, MAX_FILE_NAME, MAX_TEXT, MAX_TITLE,
+    bounded, name, required, Authority, Code, Context, Effects, Rejection, View, Write, MAX_TEXT,
+    MAX_TITLE,
 };
 use crate::case::{casablanca_year, parse_tag};
 use crate::mutation::{CreateCase, CreateEnterprise, Mutation, Op};
@@ -77,7 +77,7 @@ pub(super) fn assignee_field(side: Institution) -> &'static str {
 }
 
 impl Applier<'_> {
-    fn event(&self, id: Uuid, case_id: Uuid, kind: EventKind) -> CaseEvent {
+    pub(super) fn event(&self, id: Uuid, case_id: Uuid, kind: EventKind) -> CaseEvent {
         CaseEvent {
             id,
             case_id,
@@ -97,7 +97,7 @@ impl Applier<'_> {
         }
     }
 
-    fn push_case_and_event(&mut self, case: CaseDoc, event_id: Uuid, kind: EventKind) {
+    pub(super) fn push_case_and_event(&mut self, case: CaseDoc, event_id: Uuid, kind: EventKind) {
         let region = case.case.region;
         let case_id = case.case.id;
         self.fx.writes.push(Write::case(case));
@@ -482,109 +482,6 @@ impl Applier<'_> {
             reason: reason.map(str::to_owned),
         };
         self.push_case_and_event(case, event_id, kind);
-        Ok(())
-    }
-
-    fn attach(
-        &mut self,
-        case_id: Uuid,
-        event_id: Uuid,
-        hash: &str,
-        name: &str,
-        mime: &str,
-        size: u64,
-    ) -> Result<(), Rejection> {
-        let case = self.writable_case(case_id)?;
-        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Rejection::new(
-                Code::InvalidHash,
-                "Empreinte de pièce jointe invalide.",
-            ));
-        }
-        let name = required("nom du fichier", name, MAX_FILE_NAME)?;
-        let mime = required("type du fichier", mime, MAX_FILE_NAME)?;
-        if size > MAX_ATTACHMENT {
-            return Err(Rejection::new(
-                Code::AttachmentTooLarge,
-                format!(
-                    "Pièce jointe « {name} » trop volumineuse : la limite est de {} Mo.",
-                    MAX_ATTACHMENT / (1024 * 1024)
-                ),
-            ));
-        }
-        let hash = hash.to_ascii_lowercase();
-        let Some(content) = self.view.content else {
-            return Err(Rejection::new(
-                Code::UnknownAttachment,
-                format!("Le contenu de la pièce jointe « {name} » n'a pas été reçu."),
-            ));
-        };
-        if content.size != size {
-            return Err(Rejection::new(
-                Code::AttachmentSizeMismatch,
-                format!(
-                    "La taille annoncée de la pièce jointe « {name} » ({size} octets) n'est pas \
-                     celle de son contenu ({} octets).",
-                    content.size
-                ),
-            ));
-        }
-        self.fx.attachment = Some((hash.clone(), case.case.region));
-        let kind = EventKind::Attachment {
-            hash,
-            name,
-            mime,
-            size,
-        };
-        let e = self.event(event_id, case_id, kind);
-        self.fx.writes.push(Write::event(case.case.region, e));
-        Ok(())
-    }
-
-    fn link(
-        &mut self,
-        case_id: Uuid,
-        event_id: Uuid,
-        other_id: Uuid,
-        parent: bool,
-    ) -> Result<(), Rejection> {
-        if case_id == other_id {
-            return Err(Rejection::new(
-                Code::SelfLink,
-                "Un dossier ne peut pas être lié à lui-même.",
-            ));
-        }
-        let mut case = self.writable_case(case_id)?;
-        let mut other = self.writable_case(other_id)?;
-        if parent {
-            if other_id == case_id || self.view.ancestors.contains(&case_id) {
-                return Err(Rejection::new(
-                    Code::LinkCycle,
-                    "Lien refusé : ce dossier deviendrait son propre ancêtre.",
-                ));
-            }
-            if case.case.parent_id == Some(other_id) {
-                return Ok(());
-            }
-            case.case.parent_id = Some(other_id);
-        } else {
-            if case.links.contains(&other_id) {
-                return Ok(());
-            }
-            case.links.push(other_id);
-            if !other.links.contains(&case_id) {
-                other.links.push(case_id);
-                self.fx.writes.push(Write::case(other));
-            }
-        }
-        self.push_case_and_event(
-            case,
-            event_id,
-            EventKind::Linked {
-                other: other_id,
-                parent,
-            },
-        );
         Ok(())
     }
 

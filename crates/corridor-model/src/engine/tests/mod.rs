@@ -13,8 +13,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 pub(super) use super::*;
+pub(super) use crate::api::Role;
 use crate::meeting::{ActionItem, AgendaItem, Owner, RoadmapStatus};
 pub(super) use crate::mutation::{CaseEdit, CreateCase};
+pub(super) use crate::timeline::Institution;
 use crate::{Case, CaseCategory, CaseStatus, Priority};
 
 pub(super) const CASE: Uuid = Uuid::from_u128(0x100);
