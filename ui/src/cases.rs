@@ -293,10 +293,11 @@ fn SortHeader(
 ) -> impl IntoView {
     let current = move || orders.iter().position(|(code, _)| *code == sort.get());
     let aria = move || current().map_or("none", |i| orders[i].1);
+    // A faint ↕ on the sortable headers not in force, so that they read as sortable.
     let arrow = move || match aria() {
         "ascending" => "▲",
         "descending" => "▼",
-        _ => "",
+        _ => "↕",
     };
     let click = move |_| {
         let next = current().map_or(0, |i| (i + 1) % orders.len());
@@ -305,7 +306,7 @@ fn SortHeader(
     view! {
         <th scope="col" aria-sort=aria>
             <button class="th-sort" data-testid=format!("sort-{column}") data-sort-state=aria title=move || t("sort") on:click=click>
-                {move || t(column)}<span class="sort-arrow" aria-hidden="true">{arrow}</span>
+                {move || t(column)}<span class="sort-arrow" class:idle=move || aria() == "none" aria-hidden="true">{arrow}</span>
             </button>
         </th>
     }
