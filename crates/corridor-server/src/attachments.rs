@@ -24,12 +24,11 @@ use axum::Json;
 use chrono::Utc;
 use corridor_model::api::Role;
 use corridor_model::sync::AttachmentStatus;
-use corridor_model::Region;
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::http::{AppState, Caller};
-use crate::storage::{Chunk, ChunkWrite, Quota, Session, StorageError, UploadLimits};
+use crate::storage::{Chunk, ChunkWrite, Quota, StorageError, UploadLimits};
 
 /// Largest attachment accepted.
 pub const MAX_ATTACHMENT: i64 = corridor_model::engine::MAX_ATTACHMENT as i64;
@@ -44,14 +43,6 @@ fn valid_hash(hash: &str) -> Result<String, AppError> {
         Err(AppError::bad_request(
             "Empreinte de fichier invalide : 64 caractères hexadécimaux (SHA-256).",
         ))
-    }
-}
-
-/// The regions whose attachments the caller may see (`None`: all).
-fn scope(session: &Session) -> Option<Vec<Region>> {
-    match session.user.role {
-        Role::Committee | Role::Admin => None,
-        _ => Some(session.user.regions.clone()),
     }
 }
 
@@ -78,7 +69,7 @@ pub(crate) async fn status(
 ) -> Result<Json<AttachmentStatus>, AppError> {
     let hash = valid_hash(&hash)?;
     s.storage
-        .attachment_status(&hash, &session.user.username, scope(&session).as_deref())
+        .attachment_status(&hash, &session.user.username, session.scope().as_deref())
         .await?
         .map(Json)
         .ok_or_else(unknown)
@@ -222,7 +213,7 @@ pub(crate) async fn download(
     let hash = valid_hash(&hash)?;
     if !s
         .storage
-        .attachment_visible(&hash, scope(&session).as_deref())
+        .attachment_visible(&hash, session.scope().as_deref())
         .await?
     {
         return Err(unknown());

@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use corridor_model::api::Role;
 use corridor_model::mutation::{Mutation, Op};
 use corridor_model::sla::{self, SlaPolicy, SlaState};
 use corridor_model::sync::{
@@ -25,14 +24,6 @@ use crate::sync::audiences;
 
 /// Default size of a pull page.
 pub const DEFAULT_PULL_PAGE: usize = 1_000;
-
-/// The regions a user reads (`None`: every region).
-fn scope(role: Role, regions: &[Region]) -> Option<Vec<Region>> {
-    match role {
-        Role::Committee | Role::Admin => None,
-        _ => Some(regions.to_vec()),
-    }
-}
 
 /// A push as received ([`PushRequest`] on the wire): each mutation is read on its own, so
 /// that one this server cannot read is refused alone instead of the whole batch.
@@ -185,7 +176,7 @@ pub(crate) async fn pull(
             "Taille de page invalide ({limit}) : de 1 à {MAX_PULL_PAGE}."
         )));
     }
-    let now_scope = scope(session.user.role, &session.user.regions);
+    let now_scope = session.scope();
     let mut after = 0;
     let mut removed_regions = Vec::new();
     if let Some(text) = &req.cursor {
@@ -293,7 +284,7 @@ pub(crate) async fn stats(
     State(s): State<AppState>,
     Caller(session): Caller,
 ) -> Result<Json<Stats>, AppError> {
-    let regions = scope(session.user.role, &session.user.regions);
+    let regions = session.scope();
     let cases = s.storage.case_docs(regions.as_deref()).await?;
     let events = s.storage.status_events(regions.as_deref()).await?;
     let corrupt = |e: serde_json::Error| AppError::from(StorageError::Corrupt(e.to_string()));

@@ -20,28 +20,16 @@ async fn call(
     token: Option<&str>,
     body: Option<String>,
 ) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = req
-        .body(body.map_or_else(Body::empty, Body::from))
-        .expect("request");
-    let resp = corridor_server::router(storage.clone())
-        .oneshot(req)
-        .await
-        .expect("response");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    let app = corridor_server::router(storage.clone());
+    common::request(
+        app,
+        method,
+        path,
+        token,
+        None,
+        body.unwrap_or_default().into_bytes(),
     )
+    .await
 }
 
 fn login_body(user: &str, password: &str, device: &str) -> String {

@@ -8,15 +8,12 @@ mod common;
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::Request;
 use chrono::Utc;
 use corridor_model::Region;
 use corridor_server::auth::{new_token, Role};
 use corridor_server::Storage;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 /// Any JSON value, nested a few levels.
 fn any_json() -> impl Strategy<Value = Value> {
@@ -133,25 +130,16 @@ async fn send(s: &Arc<dyn Storage>, token: &str, t: &Throw) -> (u16, Value) {
             bytes.clone(),
         ),
     };
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::from(body))
-        .expect("request");
-    let resp = corridor_server::router(s.clone())
-        .oneshot(req)
-        .await
-        .expect("response");
-    let status = resp.status().as_u16();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    let (status, body) = common::request(
+        corridor_server::router(s.clone()),
+        method,
+        &uri,
+        Some(token),
+        None,
+        body,
     )
+    .await;
+    (status.as_u16(), body)
 }
 
 fn fuzz(engine: fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = common::Engine>>>) {

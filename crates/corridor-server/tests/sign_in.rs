@@ -5,12 +5,9 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use chrono::{Duration, Utc};
 use corridor_model::Region;
@@ -18,7 +15,6 @@ use corridor_server::auth::{hash_password, new_token, Role};
 use corridor_server::login::{LoginGuard, LoginPolicy};
 use corridor_server::Storage;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const PASSWORD: &str = "mot de passe long";
 
@@ -29,27 +25,9 @@ async fn send(
     from: &str,
     body: Option<String>,
 ) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(if path == "/v1/me" { "GET" } else { "POST" })
-        .uri(path)
-        .header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let mut req = req
-        .body(body.map_or_else(Body::empty, Body::from))
-        .expect("request");
-    let addr: SocketAddr = format!("{from}:40000").parse().expect("address");
-    req.extensions_mut().insert(ConnectInfo(addr));
-    let resp = app.clone().oneshot(req).await.expect("response");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let method = if path == "/v1/me" { "GET" } else { "POST" };
+    let body = body.unwrap_or_default().into_bytes();
+    common::request(app.clone(), method, path, token, Some(from), body).await
 }
 
 fn login_body(user: &str, password: &str, device: &str) -> String {

@@ -6,8 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use corridor_model::Region;
 use corridor_server::auth::{new_token, Role};
@@ -15,7 +14,6 @@ use corridor_server::storage::{Chunk, ChunkWrite, Quota, UploadLimits};
 use corridor_server::Storage;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tower::ServiceExt;
 
 fn hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -52,24 +50,15 @@ async fn call(
     token: &str,
     body: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::from(body))
-        .expect("request");
-    let resp = corridor_server::router(s.clone())
-        .oneshot(req)
-        .await
-        .expect("response");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    common::request(
+        corridor_server::router(s.clone()),
+        method,
+        path,
+        Some(token),
+        None,
+        body,
     )
+    .await
 }
 
 async fn put(

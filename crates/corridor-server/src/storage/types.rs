@@ -135,6 +135,17 @@ pub struct Session {
     pub issued_at: DateTime<Utc>,
 }
 
+impl Session {
+    /// The regions the session's user reads (`None`: every region, for the committee and
+    /// administrators).
+    pub fn scope(&self) -> Option<Vec<Region>> {
+        match self.user.role {
+            Role::Committee | Role::Admin => None,
+            Role::CgemOfficer | Role::CnssRep => Some(self.user.regions.clone()),
+        }
+    }
+}
+
 /// A session unused for this long has expired: the device must log in again.
 pub const SESSION_IDLE: chrono::Duration = chrono::Duration::days(14);
 

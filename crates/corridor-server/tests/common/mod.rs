@@ -2,10 +2,50 @@
 //! database on the test PostgreSQL (`DATABASE_URL`, else 127.0.0.1:5432; `cargo xtask test`
 //! provides one).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
+use axum::Router;
 use corridor_server::Storage;
+use serde_json::Value;
 use sqlx::Connection;
+use tower::ServiceExt;
+
+/// Sends one request to `app` — a JSON body, a bearer token and the client's address when
+/// given — and returns the status and the answer's JSON (`Null` when it is not JSON).
+pub async fn request(
+    app: Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    from: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let mut req = req.body(Body::from(body)).expect("request");
+    if let Some(ip) = from {
+        let addr: SocketAddr = format!("{ip}:40000").parse().expect("address");
+        req.extensions_mut().insert(ConnectInfo(addr));
+    }
+    let resp = app.oneshot(req).await.expect("response");
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
 
 /// A storage under test and what keeps it alive.
 pub struct Engine {
