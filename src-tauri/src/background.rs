@@ -127,6 +127,11 @@ pub(crate) async fn run_once(app: &AppHandle) {
         },
         _ => Vec::new(),
     };
+    if let (Some(store), Ok(_)) = (&kept, &result) {
+        // What the pull changed, ready for the deadline filters (a cache: on failure the
+        // first such list computes it).
+        let _ = store.refresh_deadlines().await;
+    }
     if kept.is_none() {
         // Revoked: the store was wiped; the interface goes back to the first-run screen.
         *state.store.write().await = None;

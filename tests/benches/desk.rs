@@ -67,21 +67,40 @@ fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
 }
 
 /// Runs `action` (a script changing the page) and returns the milliseconds until the element
-/// `watched` changed and the next frame was painted.
-async fn until_painted(d: &WebDriver, watched: &str, action: &str) -> f64 {
+/// `watched` was busy (`busy`, a script expression, held) and no longer is, and the next frame
+/// was painted.
+async fn until_painted(d: &WebDriver, watched: &str, busy: &str, action: &str) -> f64 {
     let script = format!(
         "const done = arguments[arguments.length - 1];\
          const target = document.querySelector({watched:?});\
          const t0 = performance.now();\
-         const obs = new MutationObserver(() => {{ obs.disconnect();\
+         let seen = false;\
+         const obs = new MutationObserver(() => {{ const busy = ({busy}); if (busy) seen = true;\
+           if (!seen || busy) return; obs.disconnect();\
            requestAnimationFrame(() => done(performance.now() - t0)); }});\
-         obs.observe(target, {{ childList: true, subtree: true, characterData: true }});\
+         obs.observe(target, {{ childList: true, subtree: true, characterData: true, attributes: true }});\
          setTimeout(() => {{ obs.disconnect(); done(-1); }}, 10000);\
          {action}"
     );
     d.execute_async(&script, Vec::new())
         .await
         .expect("measure")
+        .convert::<f64>()
+        .expect("ms")
+}
+
+/// Milliseconds of one command called straight from the page (the IPC round trip, the store,
+/// the JSON both ways; no rendering).
+async fn command_ms(d: &WebDriver, command: &str, args: &str) -> f64 {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];\
+         const t0 = performance.now();\
+         window.__TAURI__.core.invoke({command:?}, {args})\
+           .then(() => done(performance.now() - t0), () => done(-1));"
+    );
+    d.execute_async(&script, Vec::new())
+        .await
+        .expect("command")
         .convert::<f64>()
         .expect("ms")
 }
@@ -192,6 +211,7 @@ async fn main() {
     wait(&d, "nav-cases").await.click().await.expect("cases");
     wait(&d, "case-table").await;
     let mut filter = Vec::new();
+    let mut filter_command = Vec::new();
     let statuses = [
         "in_progress",
         "submitted",
@@ -204,7 +224,8 @@ async fn main() {
         let value = statuses[i % statuses.len()];
         let ms = until_painted(
             &d,
-            "[data-testid='case-table'] tbody",
+            "[data-testid='cases-page']",
+            "document.querySelector(\"[data-testid='cases-page']\").getAttribute('aria-busy') === 'true'",
             &format!(
                 "const s = document.querySelector(\"[data-testid='filter-status']\");\
                  s.value = {value:?}; s.dispatchEvent(new Event('change', {{ bubbles: true }}));"
@@ -214,11 +235,25 @@ async fn main() {
         if ms >= 0.0 {
             filter.push(ms);
         }
+        let query = format!(
+            "{{ query: {{ status: {:?}, sort: 'newest', limit: 101, offset: 0 }} }}",
+            value
+        );
+        let query = if value.is_empty() {
+            "{ query: { sort: 'newest', limit: 101, offset: 0 } }".to_owned()
+        } else {
+            query
+        };
+        let ms = command_ms(&d, "list_cases", &query).await;
+        if ms >= 0.0 {
+            filter_command.push(ms);
+        }
     }
 
     // 3. Keystrokes in the global search.
     let queries = ["indem", "alloc", "mater", "famil", "retra", "pensi"];
     let mut search = Vec::new();
+    let mut search_command = Vec::new();
     d.find(tid("global-search"))
         .await
         .expect("search")
@@ -230,7 +265,8 @@ async fn main() {
         let q = queries[i % queries.len()];
         let ms = until_painted(
             &d,
-            "[data-testid='search-results']",
+            "[role='search']",
+            "document.querySelector(\"[role='search']\").getAttribute('aria-busy') === 'true'",
             &format!(
                 "const s = document.querySelector(\"[data-testid='global-search']\");\
                  s.value = {q:?}; s.dispatchEvent(new Event('input', {{ bubbles: true }}));"
@@ -239,6 +275,10 @@ async fn main() {
         .await;
         if ms >= 0.0 {
             search.push(ms);
+        }
+        let ms = command_ms(&d, "search_cases", &format!("{{ query: {q:?} }}")).await;
+        if ms >= 0.0 {
+            search_command.push(ms);
         }
     }
     d.quit().await.expect("quit");
@@ -250,12 +290,16 @@ async fn main() {
     };
     let (f50, f95) = percentiles(filter.clone());
     let (s50, s95) = percentiles(search.clone());
+    let (fc50, fc95) = percentiles(filter_command.clone());
+    let (sc50, sc95) = percentiles(search_command.clone());
     let mut report = format!(
         "# Desktop figures ({cases} cases, {build})\n\n\
          | figure | value |\n|---|---|\n\
          | launch to the home screen (session start, app start, unlock) | {:.2} s |\n\
          | filter change to rows painted (p50 / p95, {} samples) | {f50:.1} / {f95:.1} ms |\n\
-         | search keystroke to results painted (p50 / p95, {} samples) | {s50:.1} / {s95:.1} ms |\n",
+         | search keystroke to results painted (p50 / p95, {} samples) | {s50:.1} / {s95:.1} ms |\n\
+         | of which the `list_cases` command alone, from the page (p50 / p95) | {fc50:.1} / {fc95:.1} ms |\n\
+         | of which the `search_cases` command alone, from the page (p50 / p95) | {sc50:.1} / {sc95:.1} ms |\n",
         launch.as_secs_f64(),
         filter.len(),
         search.len(),

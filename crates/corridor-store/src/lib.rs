@@ -16,6 +16,7 @@
 
 mod attachments;
 mod cases;
+mod deadlines;
 mod desk;
 mod docs;
 mod enterprises;

@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use corridor_model::desk::CaseQuery;
 use corridor_model::sla::SlaState;
 use corridor_model::{Case, CaseCategory, CaseStatus, Priority, Region, ValidationError};
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite};
 
-use crate::rows::{case_from_row, sla_of, CASE_SELECT};
+use crate::rows::{case_from_row, CASE_SELECT};
 use crate::{Result, Store};
 
 /// Filters of the case list. Empty filters match everything.
@@ -165,7 +165,8 @@ impl std::str::FromStr for SlaBand {
 }
 
 impl SlaBand {
-    fn contains(self, state: SlaState) -> bool {
+    /// Whether a case whose worst deadline state is `state` belongs to the band.
+    pub fn contains(self, state: SlaState) -> bool {
         match self {
             Self::Breached => state == SlaState::Breached,
             Self::Near => state == SlaState::Near,
@@ -199,9 +200,30 @@ impl Store {
         self.find_cases(&CaseFilter::default()).await
     }
 
-    /// The cases matching `filter`, newest first.
+    /// Brings the deadline outlooks of the cases changed since the last time up to date (done
+    /// by a list filtered by deadline state when needed; the app also does it after a sync, so
+    /// that the first such list after a large pull does not wait for it).
+    pub async fn refresh_deadlines(&self) -> Result<()> {
+        crate::deadlines::refresh(self.pool()).await
+    }
+
+    /// The cases matching `filter`, in its order.
     pub async fn find_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>> {
+        self.find_cases_at(filter, Utc::now()).await
+    }
+
+    /// The cases matching `filter` with deadline states as the clock will read at `now` (a
+    /// look ahead: which cases will be breached by Monday).
+    pub async fn find_cases_at(
+        &self,
+        filter: &CaseFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Case>> {
         let mut q = QueryBuilder::<Sqlite>::new(CASE_SELECT);
+        if filter.sla.is_some() {
+            crate::deadlines::refresh(self.pool()).await?;
+            q.push(crate::deadlines::JOIN);
+        }
         q.push(" WHERE 1 = 1");
         if let Some(s) = filter.status {
             q.push(" AND c.status = ").push_bind(s.code());
@@ -229,30 +251,14 @@ impl Store {
                 .push_bind(a.clone())
                 .push(")");
         }
-        q.push(filter.sort.sql());
-        let Some(band) = filter.sla else {
-            q.push(" LIMIT ")
-                .push_bind(filter.limit.map_or(-1, i64::from));
-            q.push(" OFFSET ").push_bind(i64::from(filter.offset));
-            let rows = q.build().fetch_all(self.pool()).await?;
-            return rows.iter().map(case_from_row).collect();
-        };
-        // SLA states depend on the history and the clock: evaluated here, then paged.
-        let rows = q.build().fetch_all(self.pool()).await?;
-        let cases: Vec<Case> = rows.iter().map(case_from_row).collect::<Result<_>>()?;
-        let mut conn = self.pool().acquire().await?;
-        let now = Utc::now();
-        let mut out = Vec::new();
-        for c in cases {
-            if band.contains(sla_of(&mut conn, &c, now).await?.worst()) {
-                out.push(c);
-            }
+        if let Some(band) = filter.sla {
+            crate::deadlines::push_band(&mut q, band, now);
         }
-        let limit = filter.limit.map_or(usize::MAX, |l| l as usize);
-        Ok(out
-            .into_iter()
-            .skip(filter.offset as usize)
-            .take(limit)
-            .collect())
+        q.push(filter.sort.sql());
+        q.push(" LIMIT ")
+            .push_bind(filter.limit.map_or(-1, i64::from));
+        q.push(" OFFSET ").push_bind(i64::from(filter.offset));
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(case_from_row).collect()
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use corridor_model::sla::{self, SlaPolicy, SlaReport};
 use corridor_model::sync::CaseDoc;
 use corridor_model::timeline::{CaseEvent, EventKind};
-use corridor_model::{Case, Enterprise, EnterpriseDetails};
+use corridor_model::{Case, CaseStatus, Enterprise, EnterpriseDetails};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
@@ -205,6 +205,15 @@ where
     s.parse().map_err(bad_row)
 }
 
+/// The (instant, new status) of a `status_changed` event row (columns `at` and `body`).
+pub(crate) fn status_change(row: &SqliteRow) -> Result<Option<(DateTime<Utc>, CaseStatus)>> {
+    let body: String = row.try_get("body")?;
+    Ok(match serde_json::from_str(&body).map_err(bad_row)? {
+        EventKind::StatusChanged { to, .. } => Some((parse::<DateTime<Utc>>(row, "at")?, to)),
+        _ => None,
+    })
+}
+
 /// Evaluates the deadlines of `case` at `now` from its status history.
 pub(crate) async fn sla_of(
     conn: &mut SqliteConnection,
@@ -219,10 +228,7 @@ pub(crate) async fn sla_of(
     .await?;
     let mut history = Vec::with_capacity(rows.len());
     for row in &rows {
-        let body: String = row.try_get("body")?;
-        if let EventKind::StatusChanged { to, .. } = serde_json::from_str(&body).map_err(bad_row)? {
-            history.push((parse::<DateTime<Utc>>(row, "at")?, to));
-        }
+        history.extend(status_change(row)?);
     }
     Ok(sla::evaluate(
         &SlaPolicy::default(),
