@@ -29,6 +29,7 @@ use thirtyfour::prelude::*;
 
 use support::{tid, wait, Driver};
 
+
 const CORPUS_PASS: &str = "benchmark passphrase";
 
 fn corpus() -> Option<PathBuf> {
@@ -200,7 +201,7 @@ async fn main() {
     // 1. Launch to the first interactive screen.
     let started = Instant::now();
     let d = driver.session().await;
-    wait(&d, "home-page").await;
+    support::wait_css_for(&d, "[data-testid='home-page']", 120).await;
     let launch = started.elapsed();
 
     // 4. Idle memory, on the home screen.
