@@ -13,8 +13,9 @@ use crate::app::Desk;
 use crate::i18n::{casablanca_str, error_text, label, t};
 use crate::new_case::NewCase;
 
-/// Rows per page.
-const PAGE: u32 = 100;
+/// Rows per page (a screen holds about fifteen; fifty keep a page change rare and the
+/// painting of a page short at any number of cases).
+const PAGE: u32 = 50;
 
 /// Badge class of a status (colour plus a symbol, never colour alone).
 pub(crate) fn status_class(s: CaseStatus) -> &'static str {
@@ -110,19 +111,27 @@ pub(crate) fn CasesPage() -> impl IntoView {
             loading.set(false);
         });
     });
-    let shown = move || cases.with(|c| c.iter().take(PAGE as usize).cloned().collect::<Vec<_>>());
+    let shown_len = move || cases.with(|c| c.len().min(PAGE as usize));
+    // Rows keyed by position, case, status and language: a row is drawn once with plain
+    // texts (no reactive cell), and drawn again when any of those changes.
     let numbered = move || {
-        shown()
-            .into_iter()
-            .enumerate()
-            .collect::<Vec<(usize, CaseRow)>>()
+        let lang = crate::i18n::current();
+        cases.with(|c| {
+            c.iter()
+                .take(PAGE as usize)
+                .cloned()
+                .enumerate()
+                .map(|(i, row)| (i, row, lang))
+                .collect::<Vec<(usize, CaseRow, &'static str)>>()
+        })
     };
     let more = move || cases.with(|c| c.len() > PAGE as usize);
+    let id_at = move |i: usize| cases.with(|c| c.get(i).map(|r| r.id.clone()));
 
     // Keyboard: ↑/↓ or k/j move the selection, Enter opens (not while typing in a field).
     let navigate = use_navigate();
     let on_key = move |e: leptos::ev::KeyboardEvent| {
-        let n = shown().len();
+        let n = shown_len();
         if n == 0 {
             return;
         }
@@ -136,11 +145,23 @@ pub(crate) fn CasesPage() -> impl IntoView {
                 selected.update(|s| *s = s.saturating_sub(1));
             }
             "Enter" => {
-                if let Some(c) = shown().get(selected.get_untracked()) {
-                    navigate(&format!("/cases/{}", c.id), Default::default());
+                if let Some(id) = id_at(selected.get_untracked()) {
+                    navigate(&format!("/cases/{id}"), Default::default());
                 }
             }
             _ => {}
+        }
+    };
+
+    let navigate_row = use_navigate();
+    let open_clicked = move |e: leptos::ev::MouseEvent| {
+        use wasm_bindgen::JsCast;
+        let row = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("tr[data-case-id]").ok().flatten());
+        if let Some(id) = row.and_then(|r| r.get_attribute("data-case-id")) {
+            navigate_row(&format!("/cases/{id}"), Default::default());
         }
     };
 
@@ -189,7 +210,7 @@ pub(crate) fn CasesPage() -> impl IntoView {
             <div class="page-head">
                 <h1>{move || t("cases-title")}</h1>
                 <span class="count" data-testid="case-count">
-                    {move || crate::i18n::t_count("cases-count", shown().len())}
+                    {move || crate::i18n::t_count("cases-count", shown_len())}
                 </span>
                 <span class="spacer"></span>
                 <button data-testid="export-csv" on:click=move |_| export("csv")>{move || t("export-csv")}</button>
@@ -246,7 +267,7 @@ pub(crate) fn CasesPage() -> impl IntoView {
                 />
             </Show>
             <Show
-                when=move || !shown().is_empty()
+                when=move || { shown_len() > 0 }
                 fallback=move || view! {
                     <p class="empty" data-testid="cases-empty">
                         {move || if loading.get() { t("loading") } else if any_filter() { t("cases-none-match") } else { t("cases-empty") }}
@@ -267,8 +288,9 @@ pub(crate) fn CasesPage() -> impl IntoView {
                             <SortHeader column="col-opened" orders={&[("newest", "descending"), ("oldest", "ascending")]} sort=sort />
                         </tr>
                     </thead>
-                    <tbody>
-                        <For each=numbered key=|(i, c)| (*i, c.id.clone(), c.status) let:row>
+                    // One click handler for every row: the row's case id says which to open.
+                    <tbody on:click=open_clicked.clone()>
+                        <For each=numbered key=|(i, c, lang)| (*i, c.id.clone(), c.status, *lang) let:row>
                             <CaseLine index=row.0 case=row.1 selected=selected />
                         </For>
                     </tbody>
@@ -312,28 +334,26 @@ fn SortHeader(
     }
 }
 
-/// One row of the case table; a click (or Enter when selected) opens the case.
+/// One row of the case table, drawn with plain texts in the current language (the table
+/// draws it again when the language changes); a click (or Enter when selected) opens the case.
 #[component]
 fn CaseLine(index: usize, case: CaseRow, selected: RwSignal<usize>) -> impl IntoView {
-    let navigate = use_navigate();
-    let href = format!("/cases/{}", case.id);
-    let open = move |_| navigate(&href, Default::default());
     let c = case;
     let status = c.status;
     let prio = c.priority;
-    let region = c.region;
+    let region = c.region.code();
+    let region_name = label("region", &region);
     view! {
-        <tr data-testid="case-row" data-case-id=c.id.clone()
+        <tr data-testid="case-row" data-case-id=c.id
             class:selected=move || selected.get() == index
-            aria-selected=move || (selected.get() == index).to_string()
-            on:click=open>
-            <td><bdi dir="ltr" class="ref" data-testid="case-ref">{c.reference.clone()}</bdi></td>
-            <td data-testid="case-title" dir="auto">{c.title.clone()}</td>
-            <td dir="auto">{c.enterprise_name.clone()}</td>
-            <td>{move || label("category", c.category.code())}</td>
-            <td><span class=status_class(status) data-status=status.code()>{move || label("status", status.code())}</span></td>
-            <td><span class=format!("prio {}", prio.code())>{move || label("priority", prio.code())}</span></td>
-            <td title=move || label("region", &region.code())><bdi dir="ltr">{region.code()}</bdi></td>
+            aria-selected=move || (selected.get() == index).to_string()>
+            <td><bdi dir="ltr" class="ref" data-testid="case-ref">{c.reference}</bdi></td>
+            <td data-testid="case-title" dir="auto">{c.title}</td>
+            <td dir="auto">{c.enterprise_name}</td>
+            <td>{label("category", c.category.code())}</td>
+            <td><span class=status_class(status) data-status=status.code()>{label("status", status.code())}</span></td>
+            <td><span class=format!("prio {}", prio.code())>{label("priority", prio.code())}</span></td>
+            <td title=region_name><bdi dir="ltr">{region}</bdi></td>
             <td><bdi dir="ltr" class="nowrap">{casablanca_str(&c.opened_at)}</bdi></td>
         </tr>
     }

@@ -95,7 +95,7 @@ pub(crate) fn GlobalSearch() -> impl IntoView {
                     <p class="error" role="alert">{move || error.get()}</p>
                     <p class="search-count" role="status">
                         {move || {
-                            let n = hits.get().len();
+                            let n = hits.with(Vec::len);
                             if busy.get() {
                                 t("search-busy")
                             } else if n == 0 {

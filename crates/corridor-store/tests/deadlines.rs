@@ -56,26 +56,28 @@ async fn case(store: &Store, category: &str, priority: Priority, steps: &[CaseSt
     r
 }
 
+/// A case's category, priority and status history, from its timeline.
+type Clock = (CaseCategory, Priority, Vec<(DateTime<Utc>, CaseStatus)>);
+
+async fn clock(store: &Store, r: &str) -> Clock {
+    let d = store.case_detail(r).await.expect("detail");
+    let history = d
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StatusChanged { to, .. } => Some((e.at, *to)),
+            _ => None,
+        })
+        .collect();
+    (d.case.category, d.case.priority, history)
+}
+
 /// The references in `band` at `at`, as the model evaluates each case from its timeline.
 async fn expected(store: &Store, refs: &[String], band: SlaBand, at: DateTime<Utc>) -> Vec<String> {
     let mut out = Vec::new();
     for r in refs {
-        let d = store.case_detail(r).await.expect("detail");
-        let history: Vec<(DateTime<Utc>, CaseStatus)> = d
-            .timeline
-            .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::StatusChanged { to, .. } => Some((e.at, *to)),
-                _ => None,
-            })
-            .collect();
-        let report = sla::evaluate(
-            &SlaPolicy::default(),
-            d.case.category,
-            d.case.priority,
-            &history,
-            at,
-        );
+        let (category, priority, history) = clock(store, r).await;
+        let report = sla::evaluate(&SlaPolicy::default(), category, priority, &history, at);
         if band.contains(report.worst()) {
             out.push(r.clone());
         }
@@ -103,14 +105,30 @@ async fn listed(store: &Store, band: SlaBand, at: DateTime<Utc>) -> Vec<String> 
 async fn check_moments(store: &Store, refs: &[String], when: &str) {
     let now = Utc::now();
     let mut seen = std::collections::BTreeSet::new();
-    for hours in [1, 30, 60, 70, 100, 300, 1_000, 5_000] {
-        let at = now + Duration::hours(hours);
+    let mut moments: Vec<DateTime<Utc>> = [1, 30, 60, 70, 100, 300, 1_000, 5_000]
+        .into_iter()
+        .map(|h| now + Duration::hours(h))
+        .collect();
+    // And a minute after each case turns near or breached, whatever the time of day the test
+    // runs at (deadlines end at midnight in Casablanca).
+    for r in refs {
+        let (category, priority, history) = clock(store, r).await;
+        let o = sla::outlook(&SlaPolicy::default(), category, priority, &history);
+        moments.extend(
+            [o.near_from, o.breached_after]
+                .into_iter()
+                .flatten()
+                .map(|t| t + Duration::minutes(1)),
+        );
+    }
+    for at in moments {
+        let hours = (at - now).num_minutes() as f64 / 60.0;
         for band in [SlaBand::Breached, SlaBand::Near, SlaBand::Ok] {
             let want = expected(store, refs, band, at).await;
             assert_eq!(
                 listed(store, band, at).await,
                 want,
-                "{band:?} {hours} h ahead, {when}"
+                "{band:?} {hours:.1} h ahead, {when}"
             );
             if !want.is_empty() {
                 seen.insert(format!("{band:?}"));

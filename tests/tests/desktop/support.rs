@@ -296,8 +296,38 @@ pub async fn screenshot(d: &WebDriver, name: &str) {
         .await
         .expect("scroll to the top");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let png = d.screenshot_as_png().await.expect("screenshot");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    capture(d, &dir.join(format!("{name}.png"))).await;
+}
+
+/// Takes the picture of the app's page from the X display (ImageMagick's `import`), cropped
+/// to the page's size. Not WebKit's own snapshot (WebDriver's screenshot): with the app's
+/// rendering setting (no DMA-BUF renderer, see `src-tauri/src/main.rs`) WebKitGTK 2.50 fails to
+/// take it, and the test should see the app as it runs for its users.
+async fn capture(d: &WebDriver, path: &std::path::Path) {
+    // The pointer to a corner, so that no native tooltip of an earlier step is in the picture.
+    d.action_chain()
+        .move_to(1, 1)
+        .perform()
+        .await
+        .expect("move the pointer away");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let size = d
+        .execute(
+            "return [window.innerWidth, window.innerHeight];",
+            Vec::new(),
+        )
+        .await
+        .expect("page size")
+        .convert::<Vec<u32>>()
+        .expect("two numbers");
+    let status = std::process::Command::new("import")
+        .args(["-window", "root", "-crop"])
+        .arg(format!("{}x{}+0+0", size[0], size[1]))
+        .arg("+repage")
+        .arg(path)
+        .status()
+        .expect("ImageMagick's import (installed by `cargo xtask setup`)");
+    assert!(status.success(), "import: {status}");
 }
 
 /// Saves a screenshot as `target/screenshots/<name>.png` with the element of test id `id`
@@ -313,8 +343,7 @@ pub async fn screenshot_around(d: &WebDriver, name: &str, id: &str) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let dir = corridor_e2e::workspace_root().join("target/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots dir");
-    let png = d.screenshot_as_png().await.expect("screenshot");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    capture(d, &dir.join(format!("{name}.png"))).await;
 }
 
 /// Runs axe-core (installed by `cargo xtask setup` under `target/npm`) on the current screen
