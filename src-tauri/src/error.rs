@@ -11,10 +11,10 @@ pub(crate) struct CommandError(pub(crate) ApiError);
 impl CommandError {
     /// The store is locked: the user must unlock it first.
     pub(crate) fn locked() -> Self {
-        CommandError(ApiError {
-            code: "locked".to_owned(),
-            message: "Le coffre local est verrouillé : déverrouillez-le pour continuer.".to_owned(),
-        })
+        CommandError(ApiError::new(
+            "locked".to_owned(),
+            "Le coffre local est verrouillé : déverrouillez-le pour continuer.".to_owned(),
+        ))
     }
 }
 

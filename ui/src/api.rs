@@ -40,10 +40,10 @@ fn answer<R: DeserializeOwned>(result: Result<JsValue, JsValue>) -> Result<R, Ap
 }
 
 fn internal(detail: &str) -> ApiError {
-    ApiError {
-        code: "internal".to_owned(),
-        message: format!("Erreur interne de l'application : {detail}"),
-    }
+    ApiError::new(
+        "internal".to_owned(),
+        format!("Erreur interne de l'application : {detail}"),
+    )
 }
 
 #[derive(Serialize)]

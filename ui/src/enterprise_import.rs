@@ -93,7 +93,7 @@ pub(crate) fn ImportEnterprises(done: Callback<()>) -> impl IntoView {
                                         <td><bdi dir="ltr">{l.ice}</bdi></td>
                                         <td><bdi dir="ltr">{l.region}</bdi></td>
                                         <td dir="auto" data-testid="import-verdict">{match l.error {
-                                            Some(e) => e,
+                                            Some(e) => error_text(&e),
                                             None => t("import-ok"),
                                         }}</td>
                                     </tr>

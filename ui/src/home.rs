@@ -118,7 +118,7 @@ pub(crate) fn HomePage() -> impl IntoView {
                         <For each=refused
                             key=|r| (r.name.clone(), r.at.clone()) let:r>
                             <li data-testid="refused-change">
-                                <code dir="ltr">{r.name.clone()}</code>" — "<span dir="auto">{r.message}</span>
+                                <strong>{crate::i18n::change_name(&r.name)}</strong>" — "<span dir="auto">{error_text(&r.reason())}</span>
                             </li>
                         </For>
                     </ul>

@@ -37,11 +37,15 @@ pub(crate) fn t(key: &str) -> String {
 
 /// The translation of `key` with its arguments.
 pub(crate) fn t_args(key: &str, args: &[(&'static str, String)]) -> String {
-    let map: HashMap<Cow<'static, str>, FluentValue<'static>> = args
-        .iter()
+    expect_context::<I18n>().tr_with_args(key, &fluent_args(args))
+}
+
+fn fluent_args(
+    args: &[(&'static str, String)],
+) -> HashMap<Cow<'static, str>, FluentValue<'static>> {
+    args.iter()
         .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
-        .collect();
-    expect_context::<I18n>().tr_with_args(key, &map)
+        .collect()
 }
 
 /// The translation of `key` for a count (`$count`, a number, so that plural forms apply:
@@ -60,6 +64,18 @@ pub(crate) fn try_t(key: &str) -> Option<String> {
         .with(|all| all.iter().find_map(|tr| tr.try_lookup(&lang, key)))
 }
 
+/// The translation of `key` with its arguments, or `None` when the current language has none
+/// or it needs an argument not given.
+pub(crate) fn try_t_args(key: &str, args: &[(&'static str, String)]) -> Option<String> {
+    let map = fluent_args(args);
+    let i18n = expect_context::<I18n>();
+    let lang: fluent_templates::LanguageIdentifier = i18n.language.get().id.parse().ok()?;
+    i18n.translations.with(|all| {
+        all.iter()
+            .find_map(|tr| tr.try_lookup_with_args(&lang, key, &map))
+    })
+}
+
 /// The label of a model code: `label("status", "draft")` is the key `status-draft`, checked for
 /// every code and locale by the tests.
 pub(crate) fn label(kind: &str, code: &str) -> String {
@@ -76,10 +92,67 @@ pub(crate) fn current() -> &'static str {
     expect_context::<I18n>().language.get().id
 }
 
-/// An error in the user's language: the translation of its code where there is one, else the
+/// An error in the user's language: the translation of its code with the values it carries
+/// (the codes among them — fields, statuses, regions, … — said by their labels), else the
 /// message the core wrote (in French, which every officer reads).
 pub(crate) fn error_text(e: &ApiError) -> String {
-    try_t(&format!("error-{}", e.code)).unwrap_or_else(|| e.message.clone())
+    let args: Vec<(&'static str, String)> = e
+        .args
+        .iter()
+        .filter_map(|(name, value)| {
+            let name = ERROR_ARGS.iter().find(|a| **a == name.as_str())?;
+            Some((*name, arg_label(name, value)))
+        })
+        .collect();
+    // No translation, or one asking for a value this error does not carry: the core's own
+    // message is better than a message with a hole.
+    try_t_args(&format!("error-{}", e.code), &args).unwrap_or_else(|| e.message.clone())
+}
+
+/// The arguments an error message may use (`ApiError::args`); any other is ignored.
+pub(crate) const ERROR_ARGS: &[&str] = &[
+    "value",
+    "problem",
+    "field",
+    "max",
+    "min",
+    "from",
+    "to",
+    "status",
+    "count",
+    "region",
+    "meeting_region",
+    "reference",
+    "institution",
+    "name",
+    "ice",
+    "id",
+    "kind",
+    "what",
+    "line",
+    "size",
+    "actual",
+    "size_mb",
+    "max_mb",
+    "seq",
+    "location",
+];
+
+/// A value of an error argument as the user reads it: the codes by their labels.
+fn arg_label(name: &str, value: &str) -> String {
+    let kind = match name {
+        "from" | "to" | "status" => "status",
+        "region" | "meeting_region" => "region",
+        "institution" => "institution",
+        "field" => return field_name(value),
+        _ => return value.to_owned(),
+    };
+    try_t(&format!("{kind}-{value}")).unwrap_or_else(|| value.to_owned())
+}
+
+/// The name of a kind of change (`transition_case`, …) in the current language.
+pub(crate) fn change_name(name: &str) -> String {
+    try_t(&format!("change-{name}")).unwrap_or_else(|| name.to_owned())
 }
 
 /// Formats an instant in Morocco's legal time.
@@ -132,3 +205,6 @@ pub(crate) fn mad(centimes: i64, lang: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod error_tests;

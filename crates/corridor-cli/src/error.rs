@@ -48,10 +48,7 @@ impl CliError {
 
     /// `{"code": …, "message": …}`, the shape the interface receives too.
     pub(crate) fn to_json(&self) -> String {
-        let body = ApiError {
-            code: self.code.clone(),
-            message: self.message.clone(),
-        };
+        let body = ApiError::new(self.code.clone(), self.message.clone());
         serde_json::to_string(&body).expect("two strings always serialise")
     }
 }
@@ -192,7 +189,7 @@ mod tests {
             ValidationError::UnknownRegion("MA-13".into()),
             ValidationError::UnknownCategory("x".into(), "y"),
             ValidationError::UnknownStatus("x".into()),
-            ValidationError::UnknownCode("champ", "x".into()),
+            ValidationError::UnknownCode(corridor_model::Field::Choice, "x".into()),
             ValidationError::Amount("x".into()),
             ValidationError::Phone("x".into()),
             ValidationError::Email("x".into()),
@@ -200,8 +197,8 @@ mod tests {
             ValidationError::Date("x".into()),
             ValidationError::Progress("x".into()),
             ValidationError::Tag("x".into()),
-            ValidationError::Required("titre"),
-            ValidationError::TooLong("titre", 3),
+            ValidationError::Required(corridor_model::Field::Title),
+            ValidationError::TooLong(corridor_model::Field::Title, 3),
         ] {
             let code = e.code();
             assert_eq!(kind(e), Kind::Refused, "{code}");
@@ -304,10 +301,10 @@ mod tests {
     #[test]
     fn sync_errors_keep_the_servers_code_and_are_server_failures() {
         let refused = |code: &str| {
-            SyncError::Refused(ApiError {
-                code: code.to_owned(),
-                message: "Session absente ou expirée : reconnectez-vous.".to_owned(),
-            })
+            SyncError::Refused(ApiError::new(
+                code.to_owned(),
+                "Session absente ou expirée : reconnectez-vous.".to_owned(),
+            ))
         };
         let e = CliError::from(refused("session_expired"));
         assert_eq!(e.code(), "session_expired");

@@ -4,6 +4,8 @@
 //! Errors cross the boundary as [`ApiError`]: a stable `code` the interface may branch on and
 //! a `message` already written for the user.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{CaseCategory, Region};
@@ -16,6 +18,33 @@ pub struct ApiError {
     pub code: String,
     /// Message for the user, in French.
     pub message: String,
+    /// The values the message carries, by name (`field`, `value`, `max`, `from`, `region`, …;
+    /// fields, statuses and regions by their codes), for an interface that says the error in
+    /// another language: its translation of `code` takes these arguments.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    /// An error with its code and French message, without arguments.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+            args: BTreeMap::new(),
+        }
+    }
+
+    /// The same error carrying these arguments.
+    #[must_use]
+    pub fn with_args<K: Into<String>>(
+        mut self,
+        args: impl IntoIterator<Item = (K, String)>,
+    ) -> Self {
+        self.args
+            .extend(args.into_iter().map(|(k, v)| (k.into(), v)));
+        self
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -255,7 +284,7 @@ impl std::str::FromStr for Role {
             "committee" => Ok(Self::Committee),
             "admin" => Ok(Self::Admin),
             other => Err(crate::ValidationError::UnknownCode(
-                "rôle (cgem_officer, cnss_rep, committee ou admin)",
+                crate::Field::Role,
                 other.to_owned(),
             )),
         }

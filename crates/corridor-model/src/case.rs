@@ -103,7 +103,7 @@ code_enum!(
 
 code_enum!(
     /// Priority of a case.
-    Priority, |s| ValidationError::UnknownCode("priorité", s), {
+    Priority, |s| ValidationError::UnknownCode(crate::Field::Priority, s), {
     /// Low.
     Low = "low" / "Basse",
     /// Normal (default).
@@ -206,12 +206,12 @@ impl NewCase {
     ) -> Result<Self, ValidationError> {
         let description = description.trim();
         if description.chars().count() > 20_000 {
-            return Err(ValidationError::TooLong("description", 20_000));
+            return Err(ValidationError::TooLong(crate::Field::Description, 20_000));
         }
         Ok(NewCase {
             ice: ice.parse()?,
             category: category.parse()?,
-            title: required_text("titre", title, 200)?,
+            title: required_text(crate::Field::Title, title, 200)?,
             description: description.to_owned(),
             priority: Priority::default(),
             amount_centimes: None,
@@ -351,7 +351,7 @@ mod tests {
         );
         assert_eq!(
             NewCase::parse("001561191000066", "other", "   ", "").expect_err("title"),
-            ValidationError::Required("titre")
+            ValidationError::Required(crate::Field::Title)
         );
     }
 

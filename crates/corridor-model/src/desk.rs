@@ -168,8 +168,18 @@ pub struct RefusedChange {
     pub code: String,
     /// The server's reason, in French.
     pub message: String,
+    /// The values of the reason, for its translation (see [`ApiError::args`]).
+    #[serde(default)]
+    pub args: std::collections::BTreeMap<String, String>,
     /// When the answer came (RFC 3339).
     pub at: String,
+}
+
+impl RefusedChange {
+    /// The server's reason as an error the interface translates.
+    pub fn reason(&self) -> ApiError {
+        ApiError::new(&self.code, &self.message).with_args(self.args.clone())
+    }
 }
 
 /// The work recorded on this device, as the store knows it.
@@ -217,7 +227,7 @@ pub struct ImportLine {
     /// Region as written.
     pub region: String,
     /// Why the line would be refused (`None`: it would be recorded).
-    pub error: Option<String>,
+    pub error: Option<ApiError>,
 }
 
 /// What an enterprise import would do: every line with its verdict. Nothing is imported while
@@ -327,7 +337,7 @@ impl EnterpriseForm {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(crate::mutation::EnterpriseEdit {
-            name: crate::error::required_text("nom de l'entreprise", &self.name, 200)?,
+            name: crate::error::required_text(crate::Field::EnterpriseName, &self.name, 200)?,
             cnss: opt(&self.cnss).map(|c| c.parse()).transpose()?,
             city: opt(&self.city),
             details: crate::EnterpriseDetails {

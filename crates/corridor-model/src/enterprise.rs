@@ -196,7 +196,7 @@ impl FromStr for SizeClass {
             "pme" => Ok(Self::Pme),
             "ge" => Ok(Self::Ge),
             _ => Err(ValidationError::UnknownCode(
-                "taille (tpe, pme ou ge)",
+                crate::Field::SizeClass,
                 s.trim().to_owned(),
             )),
         }
@@ -230,7 +230,7 @@ impl Contact {
                 .map(str::to_owned)
         };
         Ok(Contact {
-            name: required_text("nom du contact", name, 200)?,
+            name: required_text(crate::Field::ContactName, name, 200)?,
             role: opt(role),
             phone: opt(phone).map(|p| normalise_phone(&p)).transpose()?,
             email: opt(email).map(|e| validate_email(&e)).transpose()?,
@@ -341,7 +341,7 @@ impl NewEnterprise {
     ) -> Result<Self, ValidationError> {
         Ok(NewEnterprise {
             ice: ice.parse()?,
-            name: required_text("nom de l'entreprise", name, 200)?,
+            name: required_text(crate::Field::EnterpriseName, name, 200)?,
             region: region.parse()?,
             cnss: cnss
                 .filter(|s| !s.trim().is_empty())
@@ -493,7 +493,7 @@ mod tests {
         assert_eq!(e.cnss, None);
         assert_eq!(
             NewEnterprise::parse("  ", "001561191000066", "MA-06", None, None),
-            Err(ValidationError::Required("nom de l'entreprise"))
+            Err(ValidationError::Required(crate::Field::EnterpriseName))
         );
         assert_eq!(
             NewEnterprise::parse("X", "001561191000066", "MA-13", None, None)

@@ -6,6 +6,8 @@
 
 use thiserror::Error;
 
+use crate::field::Field;
+
 /// An input that the domain refuses, with a message a corridor officer understands.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ValidationError {
@@ -29,7 +31,7 @@ pub enum ValidationError {
     UnknownStatus(String),
     /// A code that is not one of the accepted values (field name, value).
     #[error("Valeur « {1} » inconnue pour le champ {0}.")]
-    UnknownCode(&'static str, String),
+    UnknownCode(Field, String),
     /// An amount in dirhams that does not parse.
     #[error("Montant « {0} » invalide : saisissez des dirhams, par exemple 12 500,00.")]
     Amount(String),
@@ -57,10 +59,10 @@ pub enum ValidationError {
     Tag(String),
     /// A required text field is empty.
     #[error("Le champ « {0} » est obligatoire.")]
-    Required(&'static str),
+    Required(Field),
     /// A text field is longer than allowed.
     #[error("Le champ « {0} » dépasse {1} caractères.")]
-    TooLong(&'static str, usize),
+    TooLong(Field, usize),
 }
 
 impl ValidationError {
@@ -84,6 +86,33 @@ impl ValidationError {
             Self::TooLong(..) => "too_long",
         }
     }
+
+    /// The values the message carries, by name, for the interface's translations
+    /// (`error-<code>` with these arguments). Fields are given by their code.
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::IceFormat(v) => vec![("value", v.clone()), ("problem", "format".into())],
+            Self::IceChecksum(v) => vec![("value", v.clone()), ("problem", "checksum".into())],
+            Self::CnssFormat(v)
+            | Self::UnknownRegion(v)
+            | Self::UnknownCategory(v, _)
+            | Self::UnknownStatus(v)
+            | Self::Amount(v)
+            | Self::Phone(v)
+            | Self::Email(v)
+            | Self::DateTime(v)
+            | Self::Date(v)
+            | Self::Progress(v)
+            | Self::Tag(v) => vec![("value", v.clone())],
+            Self::UnknownCode(field, v) => {
+                vec![("field", field.code().into()), ("value", v.clone())]
+            }
+            Self::Required(field) => vec![("field", field.code().into())],
+            Self::TooLong(field, max) => {
+                vec![("field", field.code().into()), ("max", max.to_string())]
+            }
+        }
+    }
 }
 
 /// An error with a stable machine code and a message for the user: the domain's validation
@@ -94,12 +123,15 @@ pub trait Coded: std::fmt::Display {
     /// The stable code (`invalid_ice`, `forbidden_transition`, `wrong_passphrase`, …).
     fn code(&self) -> &'static str;
 
+    /// The values the message carries, by name (a field, a status, a region by its code; a
+    /// file name, a number as written), so that the interface can say it in its language.
+    fn args(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
     /// The error as the interface receives it.
     fn to_api(&self) -> crate::api::ApiError {
-        crate::api::ApiError {
-            code: self.code().to_owned(),
-            message: self.to_string(),
-        }
+        crate::api::ApiError::new(self.code(), self.to_string()).with_args(self.args())
     }
 }
 
@@ -107,11 +139,19 @@ impl Coded for ValidationError {
     fn code(&self) -> &'static str {
         ValidationError::code(self)
     }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        ValidationError::args(self)
+    }
 }
 
 impl Coded for crate::workflow::TransitionError {
     fn code(&self) -> &'static str {
         crate::workflow::TransitionError::code(self)
+    }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        crate::workflow::TransitionError::args(self)
     }
 }
 
@@ -119,14 +159,14 @@ impl Coded for crate::engine::Rejection {
     fn code(&self) -> &'static str {
         self.code.as_str()
     }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        self.args.clone()
+    }
 }
 
 /// Checks that a trimmed text field is present and not longer than `max` characters.
-pub fn required_text(
-    field: &'static str,
-    value: &str,
-    max: usize,
-) -> Result<String, ValidationError> {
+pub fn required_text(field: Field, value: &str, max: usize) -> Result<String, ValidationError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(ValidationError::Required(field));

@@ -13,6 +13,7 @@ pub mod desk;
 pub mod engine;
 pub mod enterprise;
 pub mod error;
+pub mod field;
 pub mod meeting;
 pub mod mutation;
 pub mod notices;
@@ -27,4 +28,5 @@ pub use enterprise::{
     CnssNumber, Contact, Enterprise, EnterpriseDetails, Ice, IceInput, NewEnterprise, SizeClass,
 };
 pub use error::ValidationError;
+pub use field::Field;
 pub use region::Region;

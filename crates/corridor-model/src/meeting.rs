@@ -84,7 +84,7 @@ impl std::str::FromStr for Owner {
             "cnss" => Ok(Self::Cnss),
             "joint" => Ok(Self::Joint),
             other => Err(ValidationError::UnknownCode(
-                "porteur (cgem, cnss ou joint)",
+                crate::Field::ActionSide,
                 other.to_owned(),
             )),
         }
@@ -114,7 +114,7 @@ impl std::str::FromStr for RoadmapStatus {
             "blocked" => Ok(Self::Blocked),
             "done" => Ok(Self::Done),
             other => Err(ValidationError::UnknownCode(
-                "statut (planned, in_progress, blocked ou done)",
+                crate::Field::RoadmapStatus,
                 other.to_owned(),
             )),
         }

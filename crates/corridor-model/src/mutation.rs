@@ -427,7 +427,35 @@ impl Op {
         }
     }
 
-    /// The mutation's name, as on the wire.
+    /// Every name [`Op::name`] gives (the interface's translation keys are `change-<name>`).
+    pub const NAMES: &'static [&'static str] = &[
+        "create_enterprise",
+        "update_enterprise",
+        "create_case",
+        "edit_case",
+        "transition_case",
+        "assign_case",
+        "add_note",
+        "tag_case",
+        "attach_file",
+        "create_meeting",
+        "add_participant",
+        "add_agenda_case",
+        "record_decision",
+        "set_minutes",
+        "add_action",
+        "complete_action",
+        "create_roadmap_item",
+        "update_roadmap_item",
+        "add_milestone",
+        "complete_milestone",
+        "link_cases",
+        "resolve_conflict",
+        "withdrawn",
+        "unreadable",
+    ];
+
+    /// The mutation's name, as on the wire (one of [`Op::NAMES`]).
     pub fn name(&self) -> &'static str {
         match self {
             Op::CreateEnterprise(_) => "create_enterprise",

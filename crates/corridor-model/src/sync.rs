@@ -83,7 +83,7 @@ impl std::str::FromStr for ConflictChoice {
             "current" | "actuelle" => Ok(Self::Current),
             "proposed" | "proposee" | "proposée" => Ok(Self::Proposed),
             other => Err(crate::ValidationError::UnknownCode(
-                "choix",
+                crate::Field::Choice,
                 other.to_owned(),
             )),
         }
@@ -180,7 +180,21 @@ pub enum Outcome {
         code: String,
         /// What was wrong, in French.
         message: String,
+        /// The values the message carries, for the device's translation of `code`.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        args: std::collections::BTreeMap<String, String>,
     },
+}
+
+impl Outcome {
+    /// The refusal of a mutation by the engine.
+    pub fn rejected(r: crate::engine::Rejection) -> Self {
+        Outcome::Rejected {
+            code: r.code.as_str().to_owned(),
+            message: r.message,
+            args: r.args.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        }
+    }
 }
 
 /// The answer for one pushed mutation.
@@ -321,6 +335,7 @@ mod tests {
             outcome: Outcome::Rejected {
                 code: "forbidden_transition".into(),
                 message: "Passage interdit".into(),
+                args: [("from".to_owned(), "draft".to_owned())].into(),
             },
         };
         let v = serde_json::to_value(&r).expect("json");

@@ -46,7 +46,7 @@ impl std::str::FromStr for Visibility {
             "cgem" => Ok(Self::Cgem),
             "cnss" => Ok(Self::Cnss),
             other => Err(crate::ValidationError::UnknownCode(
-                "visibilité",
+                crate::Field::Visibility,
                 other.to_owned(),
             )),
         }
@@ -80,7 +80,7 @@ impl std::str::FromStr for Institution {
             "cgem" => Ok(Self::Cgem),
             "cnss" => Ok(Self::Cnss),
             other => Err(crate::ValidationError::UnknownCode(
-                "institution",
+                crate::Field::Institution,
                 other.to_owned(),
             )),
         }

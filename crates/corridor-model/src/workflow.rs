@@ -46,6 +46,17 @@ impl TransitionError {
             Self::OpenChildren(_) => "open_children",
         }
     }
+
+    /// The values the message carries (statuses by their codes).
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Forbidden { from, to } | Self::ReasonRequired { from, to } => vec![
+                ("from", from.code().to_owned()),
+                ("to", to.code().to_owned()),
+            ],
+            Self::OpenChildren(n) => vec![("count", n.to_string())],
+        }
+    }
 }
 
 fn allowed_text(from: CaseStatus) -> String {

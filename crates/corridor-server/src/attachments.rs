@@ -122,7 +122,8 @@ pub(crate) async fn upload(
                 q.size,
                 MAX_ATTACHMENT / (1024 * 1024)
             ),
-        ));
+        )
+        .arg("max_mb", (MAX_ATTACHMENT / (1024 * 1024)).to_string()));
     }
     if body.is_empty() || body.len() > MAX_CHUNK {
         return Err(AppError::bad_request(format!(

@@ -427,6 +427,7 @@ mod tests {
         let refusal = Outcome::Rejected {
             code: "unreadable_mutation".into(),
             message: "illisible".into(),
+            args: std::collections::BTreeMap::new(),
         };
         let e = AuditEntry::new(1, Utc::now(), "x", "d", &m, &refusal, GENESIS).expect("entry");
         assert_eq!(e.outcome, "rejected");

@@ -326,7 +326,8 @@ pub async fn seed(storage: &dyn Storage, password_hash: &str) -> Result<DemoSumm
         let r = storage
             .push(session, std::slice::from_ref(&m), Utc::now())
             .await?;
-        if let Some(Outcome::Rejected { code, message }) = r.results.first().map(|r| &r.outcome) {
+        if let Some(Outcome::Rejected { code, message, .. }) = r.results.first().map(|r| &r.outcome)
+        {
             return Err(StorageError::Corrupt(format!(
                 "demo data refused ({code}): {message}"
             )));

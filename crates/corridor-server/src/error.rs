@@ -17,6 +17,8 @@ pub struct AppError {
     pub code: &'static str,
     /// Message for the user, in French.
     pub message: String,
+    /// The values the message carries, for the device's translation of `code`.
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl AppError {
@@ -26,7 +28,15 @@ impl AppError {
             status,
             code,
             message: message.into(),
+            args: Vec::new(),
         }
+    }
+
+    /// The same error carrying one more value of its message.
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
     }
 
     /// 400: a malformed or invalid request.
@@ -55,10 +65,7 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = ApiError {
-            code: self.code.to_owned(),
-            message: self.message,
-        };
+        let body = ApiError::new(self.code, self.message).with_args(self.args);
         (self.status, Json(body)).into_response()
     }
 }

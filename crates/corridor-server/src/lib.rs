@@ -12,6 +12,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod client_address;
 pub mod demo;
 pub mod error;
 pub mod http;
@@ -20,6 +21,7 @@ pub mod observability;
 pub mod storage;
 pub mod sync;
 pub mod sync_http;
+pub mod tls;
 
 pub use http::{router, router_with, serve};
 pub use storage::{connect, Storage};

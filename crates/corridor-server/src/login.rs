@@ -15,14 +15,12 @@
 //! - Sign-ins, failed sign-ins and sign-outs are entries of the audit log
 //!   ([`crate::audit`]).
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -31,6 +29,7 @@ use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::auth;
+use crate::client_address::{ClientAddress, TrustedProxies};
 use crate::error::AppError;
 use crate::http::{json_body, AppState, Caller};
 use crate::storage::{LoginCounts, Storage};
@@ -57,6 +56,8 @@ pub struct LoginPolicy {
     pub window: chrono::Duration,
     /// Password checks running at once.
     pub verifiers: usize,
+    /// The reverse proxies whose `X-Forwarded-For` names the client address counted.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for LoginPolicy {
@@ -69,13 +70,15 @@ impl Default for LoginPolicy {
             verifiers: std::thread::available_parallelism()
                 .map_or(2, std::num::NonZero::get)
                 .clamp(1, 4),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
 
 impl LoginPolicy {
     /// The defaults, each overridable: `CORRIDOR_LOGIN_PER_USER`, `CORRIDOR_LOGIN_PER_ADDRESS`,
-    /// `CORRIDOR_LOGIN_GLOBAL_PER_MINUTE`, `CORRIDOR_LOGIN_VERIFIERS` (positive integers).
+    /// `CORRIDOR_LOGIN_GLOBAL_PER_MINUTE`, `CORRIDOR_LOGIN_VERIFIERS` (positive integers), and
+    /// `CORRIDOR_TRUSTED_PROXIES` (a list `corridor-server serve` checks before it starts).
     pub fn from_env() -> Self {
         fn var(name: &str) -> Option<i64> {
             std::env::var(name)
@@ -93,6 +96,10 @@ impl LoginPolicy {
             verifiers: var("CORRIDOR_LOGIN_VERIFIERS")
                 .and_then(|v| usize::try_from(v.min(64)).ok())
                 .unwrap_or(d.verifiers),
+            trusted_proxies: TrustedProxies::from_env().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "no trusted proxy");
+                TrustedProxies::default()
+            }),
         }
     }
 
@@ -134,27 +141,14 @@ impl LoginGuard {
         }
     }
 
+    /// The policy applied.
+    pub fn policy(&self) -> &LoginPolicy {
+        &self.policy
+    }
+
     /// Password checks made so far (also exported as `corridor_password_checks_total`).
     pub fn password_checks(&self) -> u64 {
         self.checks.load(Ordering::Relaxed)
-    }
-}
-
-/// The client's IP address (the TCP peer; behind a proxy, the proxy's), or `unknown` where the
-/// server was not given it (in-process tests).
-#[derive(Debug, Clone)]
-pub struct ClientAddress(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
     }
 }
 

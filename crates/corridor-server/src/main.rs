@@ -42,6 +42,13 @@ enum Command {
         /// Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
         #[arg(long)]
         allow_plain_http: bool,
+        /// Serve HTTPS with this certificate chain (PEM), reloaded when it changes
+        /// (every CORRIDOR_TLS_RELOAD_SECS, default 60).
+        #[arg(long, env = "CORRIDOR_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, env = "CORRIDOR_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
     },
     /// Migrate the database and exit.
     Migrate,
@@ -184,19 +191,47 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve {
             bind,
             allow_plain_http,
+            tls_cert,
+            tls_key,
         } => {
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| corridor_server::tls::TlsFiles::new(cert, key));
             anyhow::ensure!(
-                bind.ip().is_loopback() || allow_plain_http,
-                "refusing plain HTTP on {bind}: bind to loopback, or pass --allow-plain-http \
-                 behind a TLS-terminating proxy"
+                tls.is_some() || bind.ip().is_loopback() || allow_plain_http,
+                "refusing plain HTTP on {bind}: bind to loopback, give a certificate \
+                 (--tls-cert, --tls-key), or pass --allow-plain-http behind a TLS-terminating proxy"
             );
+            // The certificate is loaded before the port is taken: a wrong pair stops here.
+            let loaded = match &tls {
+                Some(files) => Some(files.load().await?),
+                None => None,
+            };
+            // A mistyped proxy list would silently count every office as one: refuse it.
+            corridor_server::client_address::TrustedProxies::from_env()
+                .map_err(anyhow::Error::msg)?;
             let listener = TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
             let addr = listener.local_addr()?;
+            let scheme = if tls.is_some() { "https" } else { "http" };
             // Tests and scripts read this line to learn the port.
-            println!("corridor-server listening on http://{addr}");
-            corridor_server::serve(listener, storage.clone(), shutdown_signal()).await?;
+            println!("corridor-server listening on {scheme}://{addr}");
+            match tls.zip(loaded) {
+                Some((files, loaded)) => {
+                    corridor_server::tls::serve_tls(
+                        listener,
+                        storage.clone(),
+                        files,
+                        loaded,
+                        shutdown_signal(),
+                    )
+                    .await?;
+                }
+                None => {
+                    corridor_server::serve(listener, storage.clone(), shutdown_signal()).await?;
+                }
+            }
             tracing::info!("stopped");
         }
         Command::User(UserCmd::Add {

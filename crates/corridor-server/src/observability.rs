@@ -13,9 +13,9 @@ use corridor_model::api::{ApiError, Health, LoginRequest, LoginResponse, Role};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use utoipa::OpenApi;
 
+use crate::client_address::{forwarded, ClientAddress};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::login::ClientAddress;
 
 /// The OpenAPI description of `/v1`.
 #[derive(OpenApi)]
@@ -71,9 +71,13 @@ pub async fn metrics(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .is_some_and(|t| crate::http::sha256(t.trim()) == **expected),
-        None => address
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
+        // Through a proxy on this machine the peer is loopback too: only a direct call is.
+        None => {
+            !forwarded(&headers)
+                && address
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
     };
     if !allowed {
         return AppError::new(

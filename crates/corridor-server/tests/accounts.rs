@@ -314,6 +314,28 @@ async fn the_api_describes_itself_and_exports_metrics() {
         let resp = metrics(from, token, server_token).await.expect("response");
         assert_eq!(resp.status(), expected, "{from} {token:?} {server_token:?}");
     }
+    // A proxy on this machine forwards everyone from loopback: what it forwards is not local.
+    let mut req = Request::get("/v1/metrics")
+        .header("x-forwarded-for", "41.250.1.2")
+        .body(Body::empty())
+        .expect("request");
+    req.extensions_mut().insert(axum::extract::ConnectInfo(
+        "127.0.0.1:9100"
+            .parse::<std::net::SocketAddr>()
+            .expect("address"),
+    ));
+    let guard = Arc::new(corridor_server::login::LoginGuard::new(
+        corridor_server::login::LoginPolicy::default(),
+    ));
+    let resp = corridor_server::router_with(s.clone(), guard, None)
+        .oneshot(req)
+        .await
+        .expect("response");
+    assert_eq!(
+        resp.status(),
+        StatusCode::FORBIDDEN,
+        "proxied, so not local"
+    );
     let resp = metrics("127.0.0.1", None, None).await.expect("response");
     assert_eq!(resp.status(), StatusCode::OK);
     let text = String::from_utf8(

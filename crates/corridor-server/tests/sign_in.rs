@@ -439,6 +439,103 @@ async fn sessions_have_an_absolute_lifetime(s: Arc<dyn Storage>) {
         .contains("quatorze jours"));
 }
 
+/// A sign-in from `peer`, as a proxy forwarding for `forwarded_for` when given.
+async fn login_via(
+    app: &Router,
+    peer: &str,
+    forwarded_for: Option<&str>,
+    user: &str,
+) -> StatusCode {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/v1/login")
+        .header("content-type", "application/json");
+    if let Some(f) = forwarded_for {
+        req = req.header("x-forwarded-for", f);
+    }
+    let mut req = req
+        .body(axum::body::Body::from(login_body(
+            user,
+            "mauvais",
+            &device(),
+        )))
+        .expect("request");
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().expect("address");
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    app.clone().oneshot(req).await.expect("response").status()
+}
+
+/// Behind a declared reverse proxy, each office has its own address budget (the one the proxy
+/// forwards for); a client that writes the header itself is counted by its own address; and
+/// without the declaration, everyone behind the proxy shares one budget.
+async fn offices_behind_a_trusted_proxy_keep_their_own_budget(s: Arc<dyn Storage>) {
+    const PROXY: &str = "10.9.0.1";
+    let policy = LoginPolicy {
+        per_address: 2,
+        trusted_proxies: corridor_server::client_address::TrustedProxies::parse(PROXY)
+            .expect("proxies"),
+        ..LoginPolicy::default()
+    };
+    let (proxied, _) = app(&s, policy);
+    // Office A spends its budget (guessing usernames: the per-user budget plays no part).
+    for i in 0..2 {
+        let st = login_via(&proxied, PROXY, Some("41.1.1.1"), &format!("a{i}")).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let st = login_via(&proxied, PROXY, Some("41.1.1.1"), "a9").await;
+    assert_eq!(
+        st,
+        StatusCode::TOO_MANY_REQUESTS,
+        "office A is over its budget"
+    );
+    // Office B, through the same proxy, is not.
+    let st = login_via(&proxied, PROXY, Some("41.2.2.2"), "b0").await;
+    assert_eq!(
+        st,
+        StatusCode::UNAUTHORIZED,
+        "office B keeps its own budget"
+    );
+    // A forged left part does not move the count: the proxy appended the real address.
+    let st = login_via(&proxied, PROXY, Some("41.2.2.2, 41.1.1.1"), "b1").await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "counted as office A");
+    // A direct client cannot pose as another office by writing the header itself.
+    let st = login_via(&proxied, "41.3.3.3", Some("41.2.2.2"), "c0").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(attempts_recorded(&s, "c0", "41.3.3.3").await, (1, 1));
+    assert_eq!(attempts_recorded(&s, "b0", "41.2.2.2").await, (1, 1));
+    assert_eq!(
+        attempts_recorded(&s, "a0", PROXY).await.1,
+        0,
+        "never the proxy's"
+    );
+
+    // Without the declaration, the proxy is the only address: one office blocks the other.
+    let (plain, _) = app(
+        &s,
+        LoginPolicy {
+            per_address: 2,
+            ..LoginPolicy::default()
+        },
+    );
+    for i in 0..2 {
+        let st = login_via(&plain, "10.9.0.2", Some("41.4.4.4"), &format!("d{i}")).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let st = login_via(&plain, "10.9.0.2", Some("41.5.5.5"), "e0").await;
+    assert_eq!(
+        st,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the header is not believed"
+    );
+}
+
+mod trusted_proxy {
+    use super::*;
+    on_both_engines!(offices_behind_a_trusted_proxy_keep_their_own_budget);
+}
+
 mod parallel_guesses {
     use super::*;
     on_both_engines!(parallel_guesses_are_counted_before_they_are_checked);

@@ -83,7 +83,9 @@ impl Store {
             .file_name()
             .and_then(|n| n.to_str())
             .filter(|n| !n.is_empty())
-            .ok_or(corridor_model::ValidationError::Required("nom du fichier"))?
+            .ok_or(corridor_model::ValidationError::Required(
+                corridor_model::Field::FileName,
+            ))?
             .to_owned();
         if size > max_bytes {
             return Err(StoreError::AttachmentTooLarge {

@@ -231,7 +231,7 @@ impl Store {
         let (mut tx, device) = self.begin_op().await?;
         let case = load_case(&mut tx, key).await?;
         let assignee = assignee
-            .map(|a| required_text("responsable", &a, 100))
+            .map(|a| required_text(corridor_model::Field::Assignee, &a, 100))
             .transpose()?;
         let op = Op::AssignCase {
             case_id: case.id,

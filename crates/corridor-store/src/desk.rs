@@ -85,6 +85,7 @@ impl Store {
                 name: r.name,
                 code: r.code,
                 message: r.message,
+                args: r.args,
                 at: r.at,
             })
             .collect();

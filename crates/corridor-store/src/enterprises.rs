@@ -4,6 +4,7 @@
 use chrono::Utc;
 use corridor_model::api::CaseRow;
 use corridor_model::desk::{EnterpriseView, ImportLine, ImportPreview};
+use corridor_model::error::Coded;
 use corridor_model::mutation::{CreateEnterprise, Op};
 use corridor_model::{Enterprise, NewEnterprise};
 use uuid::Uuid;
@@ -78,7 +79,7 @@ impl Store {
                     sqlx::query("ROLLBACK TO import_line")
                         .execute(&mut *tx)
                         .await?;
-                    tried.err().map(|err| err.to_string())
+                    tried.err().map(|err| err.to_api())
                 }
             };
             lines.push(ImportLine {

@@ -145,8 +145,55 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// The values the message carries, by name, for the interface's translation of the code.
+    /// Paths, database and file-system details are left out: the French message keeps them
+    /// for whoever reads a log.
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Validation(v) => v.args(),
+            Self::Rule(r) => r.args.clone(),
+            Self::Transition(t) => t.args(),
+            Self::PassphraseTooShort(n) => vec![("min", n.to_string())],
+            Self::UnknownEnterprise(ice) => vec![("ice", ice.clone())],
+            Self::UnknownCase(v)
+            | Self::UnknownAttachment(v)
+            | Self::AmbiguousId(v)
+            | Self::UnknownConflict(v) => vec![("value", v.clone())],
+            Self::EmptyAttachment(name) | Self::DamagedAttachment(name) => {
+                vec![("name", name.clone())]
+            }
+            Self::AttachmentTooLarge { name, size, max } => vec![
+                ("name", name.clone()),
+                ("size_mb", size.div_ceil(1024 * 1024).to_string()),
+                ("max_mb", (max / (1024 * 1024)).to_string()),
+            ],
+            Self::ImportLine { line, .. } => vec![("line", line.to_string())],
+            Self::UnknownItem(_, v) => vec![("value", v.clone())],
+            Self::WrongPassphrase
+            | Self::PassphraseRequired
+            | Self::KeyringUnavailable(_)
+            | Self::KeyMissing
+            | Self::AlreadyInitialized(_)
+            | Self::NotInitialized(_)
+            | Self::CorruptKeyFile(_)
+            | Self::CorruptDatabase(_)
+            | Self::NothingToChange
+            | Self::NotPassphraseProtected
+            | Self::File(_)
+            | Self::Database(_)
+            | Self::Migration(_)
+            | Self::Io(_) => Vec::new(),
+        }
+    }
+}
+
 impl corridor_model::error::Coded for StoreError {
     fn code(&self) -> &'static str {
         StoreError::code(self)
+    }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        StoreError::args(self)
     }
 }

@@ -7,7 +7,9 @@
 use std::io::Read;
 use std::path::Path;
 
+use corridor_model::api::ApiError;
 use corridor_model::case::format_mad;
+use corridor_model::error::Coded;
 use corridor_model::{Case, NewEnterprise, SizeClass};
 
 use crate::{Result, Store, StoreError};
@@ -28,7 +30,7 @@ pub struct CsvLine {
     /// Region as written.
     pub region: String,
     /// The enterprise, or the reason the line is refused.
-    pub parsed: std::result::Result<NewEnterprise, String>,
+    pub parsed: std::result::Result<NewEnterprise, ApiError>,
 }
 
 /// Reads an enterprise CSV (`name,ice,cnss,rc,region,city,size`; `,` or `;` separated,
@@ -86,7 +88,10 @@ pub fn read_enterprise_csv(mut input: impl Read) -> Result<Vec<CsvLine>> {
                     name: String::new(),
                     ice: String::new(),
                     region: String::new(),
-                    parsed: Err(format!("ligne mal formée ({}).", e.kind_description())),
+                    parsed: Err(ApiError::new(
+                        "malformed_line",
+                        format!("ligne mal formée ({}).", e.kind_description()),
+                    )),
                 });
                 continue;
             }
@@ -105,14 +110,18 @@ pub fn read_enterprise_csv(mut input: impl Read) -> Result<Vec<CsvLine>> {
                 field("cnss"),
                 field("city"),
             )
-            .map_err(|err| err.to_string())?;
+            .map_err(|err| err.to_api())?;
             e.details.rc = field("rc").map(str::to_owned);
             e.details.size = field("size")
                 .map(str::parse::<SizeClass>)
                 .transpose()
-                .map_err(|err| err.to_string())?;
+                .map_err(|err| err.to_api())?;
             if let Some(first) = seen.insert(e.ice.to_string(), line) {
-                return Err(format!("l'ICE {} figure déjà ligne {first}.", e.ice));
+                return Err(ApiError::new(
+                    "duplicate_in_file",
+                    format!("l'ICE {} figure déjà ligne {first}.", e.ice),
+                )
+                .with_args([("ice", e.ice.to_string()), ("line", first.to_string())]));
             }
             Ok(e)
         })();
@@ -135,9 +144,9 @@ pub fn parse_enterprise_csv(input: impl Read) -> Result<Vec<(usize, NewEnterpris
         .map(|l| {
             l.parsed
                 .map(|e| (l.line, e))
-                .map_err(|message| StoreError::ImportLine {
+                .map_err(|e| StoreError::ImportLine {
                     line: l.line,
-                    message,
+                    message: e.message,
                 })
         })
         .collect()
@@ -187,7 +196,7 @@ impl std::str::FromStr for ExportFormat {
             "csv" => Ok(Self::Csv),
             "xlsx" => Ok(Self::Xlsx),
             other => Err(corridor_model::ValidationError::UnknownCode(
-                "format (csv ou xlsx)",
+                corridor_model::Field::ExportFormat,
                 other.to_owned(),
             )),
         }

@@ -103,7 +103,7 @@ impl std::str::FromStr for CaseSort {
             "reference" => Ok(Self::Reference),
             "title" => Ok(Self::Title),
             other => Err(ValidationError::UnknownCode(
-                "tri (newest, oldest, priority, reference ou title)",
+                corridor_model::Field::Sort,
                 other.to_owned(),
             )),
         }
@@ -157,7 +157,7 @@ impl std::str::FromStr for SlaBand {
             "near" => Ok(Self::Near),
             "ok" => Ok(Self::Ok),
             other => Err(ValidationError::UnknownCode(
-                "délai (breached, near ou ok)",
+                corridor_model::Field::Deadline,
                 other.to_owned(),
             )),
         }

@@ -220,7 +220,7 @@ impl Store {
 
     /// Sets who uses this device (recorded as the author of their changes).
     pub async fn set_identity(&self, user: &str, institution: Institution) -> Result<Device> {
-        let user = corridor_model::error::required_text("utilisateur", user, 100)?;
+        let user = corridor_model::error::required_text(corridor_model::Field::User, user, 100)?;
         sqlx::query("UPDATE device SET user_name = ?, institution = ?")
             .bind(user)
             .bind(institution.code())

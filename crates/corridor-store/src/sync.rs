@@ -69,6 +69,8 @@ pub struct Rejection {
     pub code: String,
     /// The server's message, in French.
     pub message: String,
+    /// The values of the message, by name (for the interface's translation).
+    pub args: std::collections::BTreeMap<String, String>,
     /// When the answer came.
     pub at: String,
 }
@@ -116,17 +118,23 @@ impl Store {
             match &r.outcome {
                 Outcome::Applied => tally.applied += 1,
                 Outcome::Conflict { .. } => tally.conflicts += 1,
-                Outcome::Rejected { code, message } => {
+                Outcome::Rejected {
+                    code,
+                    message,
+                    args,
+                } => {
                     tally.rejected += 1;
                     sqlx::query(
-                        "INSERT INTO sync_rejection (device_seq, mutation_id, name, code, message, at) \
-                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        "INSERT INTO sync_rejection \
+                         (device_seq, mutation_id, name, code, message, args, at) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     )
                     .bind(r.device_seq)
                     .bind(m.mutation_id.to_string())
                     .bind(m.op.name())
                     .bind(code)
                     .bind(message)
+                    .bind(serde_json::to_string(args).map_err(bad_row)?)
                     .bind(&now)
                     .execute(&mut *tx)
                     .await?;
@@ -389,7 +397,8 @@ impl Store {
     /// Mutations the server refused, newest first.
     pub async fn rejections(&self) -> Result<Vec<Rejection>> {
         let rows = sqlx::query(
-            "SELECT device_seq, name, code, message, at FROM sync_rejection ORDER BY device_seq DESC",
+            "SELECT device_seq, name, code, message, args, at FROM sync_rejection \
+             ORDER BY device_seq DESC",
         )
         .fetch_all(self.pool())
         .await?;
@@ -400,6 +409,8 @@ impl Store {
                     name: r.try_get("name")?,
                     code: r.try_get("code")?,
                     message: r.try_get("message")?,
+                    // Unreadable arguments only cost the translation: the message stays.
+                    args: serde_json::from_str(r.try_get("args")?).unwrap_or_default(),
                     at: r.try_get("at")?,
                 })
             })

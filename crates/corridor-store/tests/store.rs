@@ -330,7 +330,13 @@ async fn an_import_preview_lists_every_bad_line_and_writes_nothing() {
         [(2, true), (3, false), (4, false), (5, false), (6, false)]
     );
     assert_eq!(preview.errors, 4);
-    let error = |line: usize| preview.lines[line - 2].error.clone().expect("refused");
+    let error = |line: usize| {
+        preview.lines[line - 2]
+            .error
+            .clone()
+            .expect("refused")
+            .message
+    };
     assert!(error(3).contains("clé de contrôle"), "{}", error(3));
     assert!(
         error(4).contains("001561191000066"),
@@ -342,6 +348,15 @@ async fn an_import_preview_lists_every_bad_line_and_writes_nothing() {
         "duplicate in the file: {}",
         error(5)
     );
+    // Each verdict carries its code and values, for the interface's translation.
+    let coded = |line: usize| preview.lines[line - 2].error.clone().expect("refused");
+    assert_eq!(coded(3).code, "invalid_ice");
+    assert_eq!(coded(3).args["problem"], "checksum");
+    assert_eq!(coded(4).code, "duplicate_ice");
+    assert_eq!(coded(5).code, "duplicate_in_file");
+    assert_eq!(coded(5).args["line"], "2");
+    assert_eq!(coded(6).code, "unknown_region");
+    assert_eq!(coded(6).args["value"], "MA-99");
     assert_eq!(preview.lines[0].name, "Souss Agro");
     assert_eq!(
         store.list_enterprises().await.expect("list").len(),

@@ -28,19 +28,37 @@ pub struct ServerClient {
     backoff: Vec<Duration>,
 }
 
+/// The certificate authorities of `CORRIDOR_CA_FILE` (PEM, one or more), trusted besides the
+/// public ones: for a corridor server whose certificate comes from the organisation's own
+/// authority. A file that cannot be read or holds no certificate is an error, never ignored.
+fn extra_roots() -> Result<Vec<reqwest::Certificate>, SyncError> {
+    let Some(path) = std::env::var_os("CORRIDOR_CA_FILE").filter(|p| !p.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let pem = std::fs::read(&path).map_err(|_| SyncError::CaFile(shown.clone()))?;
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(roots) if !roots.is_empty() => Ok(roots),
+        _ => Err(SyncError::CaFile(shown)),
+    }
+}
+
 impl ServerClient {
     /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8787`).
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
         let base = address::parse_server_url(base_url)?;
         // Never follow a redirect: it would send the password or the token elsewhere.
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(2))
             // On idle time, not total time: a large page or chunk on a slow link keeps going
             // as long as bytes keep coming.
             .read_timeout(Duration::from_secs(30))
-            .user_agent(concat!("corridor/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("corridor/", env!("CARGO_PKG_VERSION")));
+        for root in extra_roots()? {
+            http = http.add_root_certificate(root);
+        }
+        let http = http.build()?;
         Ok(ServerClient {
             base,
             http,
@@ -249,32 +267,38 @@ impl ServerClient {
                 .and_then(|l| l.to_str().ok())
                 .unwrap_or("?")
                 .to_owned();
-            return Err(SyncError::Refused(ApiError {
-                code: "redirect".to_owned(),
-                message: format!(
-                    "Le serveur a demandé une redirection vers « {to} », refusée : vérifiez \
+            return Err(SyncError::Refused(
+                ApiError::new(
+                    "redirect".to_owned(),
+                    format!(
+                        "Le serveur a demandé une redirection vers « {to} », refusée : vérifiez \
                      l'adresse du serveur (elle doit être la sienne, en https://)."
-                ),
-            }));
+                    ),
+                )
+                .with_args([("location", to)]),
+            ));
         }
         match resp.json::<ApiError>().await {
             Ok(e) => Err(SyncError::Refused(e)),
             // The body limit answers before any handler, without a body.
             Err(_) if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(SyncError::Refused(ApiError {
-                    code: "payload_too_large".to_owned(),
-                    message: "Envoi trop volumineux pour le serveur.".to_owned(),
-                }))
+                Err(SyncError::Refused(ApiError::new(
+                    "payload_too_large".to_owned(),
+                    "Envoi trop volumineux pour le serveur.".to_owned(),
+                )))
             }
-            Err(_) => Err(SyncError::Refused(ApiError {
-                code: if status.is_server_error() {
-                    "http_5xx"
-                } else {
-                    "http"
-                }
-                .to_owned(),
-                message: format!("Le serveur a répondu {status}."),
-            })),
+            Err(_) => Err(SyncError::Refused(
+                ApiError::new(
+                    if status.is_server_error() {
+                        "http_5xx"
+                    } else {
+                        "http"
+                    }
+                    .to_owned(),
+                    format!("Le serveur a répondu {status}."),
+                )
+                .with_args([("status", status.as_u16().to_string())]),
+            )),
         }
     }
 

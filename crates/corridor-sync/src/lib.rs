@@ -33,6 +33,12 @@ pub enum SyncError {
     /// The server refused the request and said why (`{code, message}`).
     #[error("{}", .0.message)]
     Refused(ApiError),
+    /// `CORRIDOR_CA_FILE` names a file that holds no readable certificate.
+    #[error(
+        "Le fichier d'autorités de certification « {0} » (CORRIDOR_CA_FILE) est illisible ou ne \
+         contient aucun certificat."
+    )]
+    CaFile(String),
     /// The server could not be reached or answered badly.
     #[error("Le serveur Corridor ne répond pas : {0}")]
     Unreachable(#[from] reqwest::Error),

@@ -61,10 +61,10 @@ async fn sign_in_kept(
     };
     let resp = client.login(&req).await?;
     let token = resp.token.clone().ok_or_else(|| {
-        SyncError::Refused(ApiError {
-            code: "no_session_token".to_owned(),
-            message: "Réponse du serveur sans jeton de session.".to_owned(),
-        })
+        SyncError::Refused(ApiError::new(
+            "no_session_token".to_owned(),
+            "Réponse du serveur sans jeton de session.".to_owned(),
+        ))
     })?;
     let session = SyncSession {
         server_url: client.base_url().to_owned(),
@@ -165,6 +165,7 @@ impl SyncError {
     pub fn code(&self) -> &str {
         match self {
             SyncError::InvalidUrl(_) => "invalid_server_url",
+            SyncError::CaFile(_) => "invalid_ca_file",
             SyncError::Refused(refusal) => refusal.code.as_str(),
             SyncError::Unreachable(_) => "server_unreachable",
             SyncError::NotLoggedIn => "not_logged_in",
@@ -175,9 +176,15 @@ impl SyncError {
 
     /// The failure as the interface receives it.
     pub fn to_api(&self) -> ApiError {
-        ApiError {
-            code: self.code().to_owned(),
-            message: self.to_string(),
-        }
+        let args = match self {
+            SyncError::Refused(e) => return e.clone(),
+            SyncError::Store(s) => s.args(),
+            SyncError::InvalidUrl(_)
+            | SyncError::CaFile(_)
+            | SyncError::Unreachable(_)
+            | SyncError::NotLoggedIn
+            | SyncError::Revoked => Vec::new(),
+        };
+        ApiError::new(self.code(), self.to_string()).with_args(args)
     }
 }

@@ -83,10 +83,10 @@ pub(crate) async fn export_cases(
     tokio::task::spawn_blocking(move || Store::export_cases(&cases, format, &written))
         .await
         .map_err(|e| {
-            CommandError(corridor_model::api::ApiError {
-                code: "internal".to_owned(),
-                message: e.to_string(),
-            })
+            CommandError(corridor_model::api::ApiError::new(
+                "internal".to_owned(),
+                e.to_string(),
+            ))
         })??;
     Ok(Some(path.display().to_string()))
 }

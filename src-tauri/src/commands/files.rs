@@ -53,10 +53,10 @@ fn header(request: &Request<'_>, name: &str) -> Result<String> {
 }
 
 fn bad_request(what: &str) -> CommandError {
-    CommandError(ApiError {
-        code: "bad_request".to_owned(),
-        message: format!("Demande incomplète de l'interface ({what})."),
-    })
+    CommandError(ApiError::new(
+        "bad_request".to_owned(),
+        format!("Demande incomplète de l'interface ({what})."),
+    ))
 }
 
 /// Where opened attachments are written: inside the profile, owner-only.
@@ -105,10 +105,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 fn io_error(e: &std::io::Error, path: &Path) -> CommandError {
-    CommandError(ApiError {
-        code: "file_write".to_owned(),
-        message: format!("Impossible d'écrire le fichier {} : {e}", path.display()),
-    })
+    CommandError(ApiError::new(
+        "file_write".to_owned(),
+        format!("Impossible d'écrire le fichier {} : {e}", path.display()),
+    ))
 }
 
 /// Decrypts the attachment into the profile's `open/` folder and hands it to the system's
@@ -136,10 +136,10 @@ pub(crate) async fn open_attachment(
     app.opener()
         .open_path(shown.clone(), None::<&str>)
         .map_err(|e| {
-            CommandError(ApiError {
-                code: "open_failed".to_owned(),
-                message: format!("Aucune application n'a pu ouvrir le fichier : {e}"),
-            })
+            CommandError(ApiError::new(
+                "open_failed".to_owned(),
+                format!("Aucune application n'a pu ouvrir le fichier : {e}"),
+            ))
         })?;
     Ok(shown)
 }
@@ -181,10 +181,10 @@ pub(crate) async fn ask_save_path(
         return Ok(None);
     };
     chosen.into_path().map(Some).map_err(|e| {
-        CommandError(ApiError {
-            code: "file_write".to_owned(),
-            message: format!("Emplacement invalide : {e}"),
-        })
+        CommandError(ApiError::new(
+            "file_write".to_owned(),
+            format!("Emplacement invalide : {e}"),
+        ))
     })
 }
 

@@ -78,10 +78,10 @@ pub(crate) async fn notify(app: AppHandle, title: String, body: String) -> Resul
         .body(body)
         .show()
         .map_err(|e| {
-            CommandError(corridor_model::api::ApiError {
-                code: "notify_failed".to_owned(),
-                message: format!("Notification impossible : {e}"),
-            })
+            CommandError(corridor_model::api::ApiError::new(
+                "notify_failed".to_owned(),
+                format!("Notification impossible : {e}"),
+            ))
         })
 }
 

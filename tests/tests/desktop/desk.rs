@@ -288,6 +288,15 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     assert_eq!(dir.as_deref(), Some("ltr"));
     screenshot(&d, "case-detail-ar").await;
     axe_check(&d, "case (ar)").await;
+    // A refusal is said in Arabic too, with the value the user typed.
+    type_into(&d, "tag-input", "a,b").await;
+    click(&d, "tag-add").await;
+    wait_text(&d, "tag-error", 10, |t| {
+        t.contains("a,b")
+            && t.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+            && !t.contains("Étiquette")
+    })
+    .await;
     click(&d, "nav-cases").await;
     wait(&d, "case-table").await;
     wait_text(&d, "case-count", 5, |t| t.contains("ملف")).await;

@@ -322,16 +322,180 @@ region-MA-12 = الداخلة واد الذهب
 institution-cgem = CGEM
 institution-cnss = CNSS
 error-locked = الخزنة المحلية مقفلة: افتحها للمتابعة.
-error-wrong_passphrase = عبارة المرور غير صحيحة.
-error-invalid_ice = رقم ICE غير صحيح: يلزم 15 رقمًا مع مفتاح تحقق صحيح (تحقق من الإدخال).
-error-invalid_tag = وسم غير صالح: من 1 إلى 40 حرفًا، بدون فاصلة.
-error-invalid_amount = مبلغ غير صالح: أدخل مبلغًا بالدرهم، مثلًا 12 450,50.
-error-unknown_case = لا يوجد ملف بهذا المرجع على هذا الجهاز.
-error-empty_attachment = هذا الملف فارغ: لم يُرفق شيء.
+error-internal = خطأ داخلي: أعد المحاولة؛ وإذا تكرر، فأبلغ به مسؤول الممر.
+error-bad_request = رُفض الطلب: إنه ناقص أو غير سليم الصياغة. أعد المحاولة؛ وإذا تكرر ذلك، فحدّث التطبيق.
+error-file_write = تتعذر كتابة الملف في هذا الموضع: اختر موضعًا آخر.
+error-open_failed = لم يتمكن أي تطبيق على هذا الجهاز من فتح هذا الملف.
+error-notify_failed = إشعارات سطح المكتب غير متاحة على هذا الجهاز.
+## الإدخال
+error-invalid_ice = رقم ICE «{ $value }» غير صحيح: { $problem ->
+    [checksum] مفتاح التحقق غير مطابق (تحقق من الإدخال).
+   *[format] يجب أن يتكون من 15 رقمًا بالضبط.
+}
+error-invalid_cnss_number = رقم الانخراط في CNSS «{ $value }» غير صحيح: يجب أن يتكون من 7 أرقام.
+error-unknown_region = الجهة «{ $value }» غير معروفة.
+error-unknown_category = الفئة «{ $value }» غير معروفة.
+error-unknown_status = الحالة «{ $value }» غير معروفة.
+error-unknown_code = القيمة «{ $value }» غير معروفة بالنسبة للحقل «{ $field }».
+error-invalid_amount = المبلغ «{ $value }» غير صالح: أدخل مبلغًا بالدرهم، مثلًا 12 450,50.
+error-invalid_phone = رقم الهاتف «{ $value }» غير صالح: مثلًا 06 12 34 56 78 أو +212 6 12 34 56 78.
+error-invalid_email = عنوان البريد الإلكتروني «{ $value }» غير صالح.
+error-invalid_datetime = التاريخ والساعة «{ $value }» غير صالحين: مثلًا 2026-12-03 10:00 (بتوقيت الدار البيضاء).
+error-invalid_date = التاريخ «{ $value }» غير صالح: مثلًا 2026-12-31.
+error-invalid_progress = نسبة التقدم «{ $value }» غير صالحة: يلزم إدخال نسبة مئوية من 0 إلى 100.
+error-invalid_tag = الوسم «{ $value }» غير صالح: من 1 إلى 40 حرفًا، بدون فاصلة.
+error-required = الحقل «{ $field }» إلزامي.
+error-too_long = الحقل «{ $field }» يتجاوز الحد الأقصى لعدد الأحرف ({ $max }).
+error-invalid_value = قيمة غير صالحة للحقل «{ $field }».
+## مسار الملف
+error-forbidden_transition = الانتقال من «{ $from }» إلى «{ $to }» غير مسموح به: لا تتاح إلا الانتقالات المقترحة على الملف.
+error-reason_required = الانتقال من «{ $from }» إلى «{ $to }» يستلزم ذكر السبب.
+error-open_children = لا يمكن إغلاق هذا الملف: لا تزال ملفات فرعية مفتوحة ({ $count }).
+error-stale_status = انتقل الملف { $reference } في غضون ذلك إلى «{ $status }»: لم يُطبَّق الانتقال من «{ $from }» إلى «{ $to }».
+error-forbidden_role = الانتقال من «{ $from }» إلى «{ $to }» من اختصاص { $institution }: دورك لا يسمح بذلك.
+## قواعد الممر
+error-read_only = يسمح لك دورك بالاطلاع على الملفات والاجتماعات، لا بتعديلها.
+error-committee_only = خارطة الطريق المشتركة من اختصاص اللجنة الدائمة.
+error-out_of_scope = الجهة { $region } لا تدخل في نطاق اختصاصك.
+error-unknown_case = تعذر العثور على الملف: إما أنه غير موجود أو لا يدخل في نطاق اختصاصك.
+error-unknown_enterprise = مقاولة غير معروفة: سجّلها قبل فتح ملف.
+error-unknown_meeting = تعذر العثور على الاجتماع، أو أنه يخص جهة لا تدخل في نطاق اختصاصك.
+error-unknown_roadmap_item = تعذر العثور على مشروع خارطة الطريق.
+error-unknown_action = تعذر العثور على الإجراء في هذا الاجتماع.
+error-unknown_milestone = تعذر العثور على المرحلة في مشروع خارطة الطريق هذا.
+error-unknown_conflict = هذا التعارض غير موجود أو سبق حسمه.
+error-already_resolved = سبق حسم هذا التعارض.
+error-duplicate = رُفض التعديل: هذا المعرّف مستعمل من قبلُ { $kind ->
+    [enterprise] لمقاولة.
+    [case] لملف.
+    [event] لحدث في التسلسل الزمني.
+    [meeting] لاجتماع.
+   *[roadmap] لمشروع في خارطة الطريق.
+}
+error-duplicate_ice = توجد من قبلُ مقاولة برقم ICE { $ice }.
+error-forbidden_visibility = لا يمكنك كتابة ملاحظة داخلية خاصة بالمؤسسة الأخرى: اختر «مشتركة» أو مؤسستك.
+error-stale = { $what ->
+    [enterprise] عدّل شخص آخر بطاقة المقاولة
+    [minutes] عدّل شخص آخر محضر الاجتماع
+   *[roadmap] عدّل شخص آخر مشروع خارطة الطريق هذا
+} في غضون ذلك: لم يُطبَّق تعديلك. اطّلع على النسخة الحالية وأعد التعديل عند الحاجة.
+error-self_link = لا يمكن ربط ملف بنفسه.
+error-link_cycle = رُفض الربط: سيصبح هذا الملف أصلًا لنفسه.
+error-not_on_agenda = هذا الملف غير مدرج في جدول أعمال الاجتماع: أضفه أولًا.
+error-other_region = الملف { $reference } ({ $region }) لا ينتمي إلى جهة الاجتماع ({ $meeting_region }).
+error-unreadable_mutation = تعديل تعذرت على الخادم قراءته: لم يُطبَّق؛ حدّث التطبيق إذا تكررت المشكلة.
+error-withdrawn = سحب هذا الجهاز التعديل قبل إرساله: الجهة التي يخصها لم تعد ضمن جهاتك.
+error-invalid_sequence = تعديل بترقيم خاطئ من هذا الجهاز: لم يُطبَّق.
+## المرفقات
+error-invalid_hash = بصمة المرفق غير صالحة.
+error-attachment_too_large = الملف كبير جدًا: الحد الأقصى هو { $max_mb } ميغابايت.
+error-unknown_attachment = تعذر العثور على المرفق، أو لم يُستلم محتواه بعد.
+error-attachment_size_mismatch = الحجم المعلن للمرفق «{ $name }» ({ $size } بايت) لا يطابق حجم محتواه ({ $actual } بايت).
+error-empty_attachment = الملف «{ $name }» فارغ: لم يُرفق شيء.
+error-damaged_attachment = المرفق «{ $name }» تالف أو مفقود على هذا الجهاز: سيُنزَّل من جديد عند المزامنة القادمة.
+error-attachment_not_uploaded = لم يصل محتوى هذا المرفق إلى الخادم بعد: سيُرسَل عند المزامنة القادمة.
+error-hash_mismatch = الملف الذي استلمه الخادم لا يطابق بصمته: سيُعاد إرساله.
+error-size_mismatch = الملف الذي استلمه الخادم ليس بالحجم المعلن: سيُعاد إرساله.
+error-wrong_offset = استُؤنف إرسال الملف من موضع خاطئ: سيُستأنف عند المزامنة القادمة.
+error-quota_exceeded = بلغت حصة إرسال المرفقات حدها: ستُرسَل الملفات المتبقية لاحقًا.
+## الخزنة المحلية
+error-wrong_passphrase = عبارة المرور غير صحيحة: لم تُفتح الخزنة المحلية ولم يُعدَّل أي شيء.
+error-passphrase_required = هذه الخزنة المحلية محمية بعبارة مرور: أدخلها.
+error-passphrase_too_short = يجب أن تتكون عبارة المرور من { $min } أحرف على الأقل.
+error-keyring_unavailable = لا تتوفر أي سلسلة مفاتيح للنظام: احمِ الخزنة بعبارة مرور.
+error-key_missing = مفتاح هذه الخزنة غير موجود في سلسلة مفاتيح النظام: لا يمكن فتح الخزنة بهذا الحساب.
+error-already_initialized = توجد خزنة محلية هنا من قبلُ: لم يُعدَّل فيها شيء.
+error-not_initialized = لا توجد خزنة محلية على هذا الجهاز: أنشئ واحدة.
+error-corrupt_key_file = ملف مفتاح الخزنة غير مقروء أو تالف: لم يُعدَّل.
+error-corrupt_database = الخزنة المحلية غير مقروءة (تالفة أو من مصدر آخر): لم تُعدَّل.
+error-not_passphrase_protected = هذه الخزنة المحلية محمية بسلسلة مفاتيح النظام، لا بعبارة مرور.
+error-nothing_to_change = لا يوجد أي تعديل: القيم المدخلة هي نفسها قيم الملف.
+error-import_line = رُفض السطر { $line }: لم يُستورد شيء.
+error-file = الملف غير مقروء أو تتعذر الكتابة فيه.
+error-unknown_item = لا يوجد أي عنصر «{ $value }».
+error-ambiguous_id = المعرّف «{ $value }» يطابق عدة عناصر: أدخل أحرفًا إضافية.
+error-database = خطأ في الخزنة المحلية: أعد المحاولة؛ لم يضع شيء مما كان محفوظًا.
+error-io = خطأ في الوصول إلى ملفات هذا الجهاز (القرص ممتلئ أو الصلاحيات غير كافية؟).
+## الخادم والمزامنة
 error-server_unreachable = خادم الممر لا يستجيب: تحقق من الاتصال. يبقى عملك محفوظا على هذا الجهاز.
-error-bad_credentials = اسم المستخدم أو كلمة المرور غير صحيحة.
 error-invalid_server_url = عنوان الخادم غير صالح (https://… أو http:// نحو هذا الجهاز فقط).
+error-invalid_ca_file = ملف سلطات التصديق المحدد (CORRIDOR_CA_FILE) غير مقروء أو لا يحتوي على أي شهادة.
+error-not_logged_in = هذا الجهاز غير متصل بأي خادم: سجّل الدخول من الإعدادات.
+error-device_revoked = ألغى المسؤول ترخيص هذا الجهاز: تم مسح بياناته المحلية.
+error-device_of_another_user = هذا الجهاز مسجل باسم مستخدم آخر.
+error-wrong_device = هذه الجلسة تخص جهازًا آخر: أعد تسجيل الدخول.
+error-duplicate_user = اسم المستخدم هذا مستعمل من قبلُ.
+error-unauthenticated = الجلسة غير موجودة أو منتهية الصلاحية: أعد تسجيل الدخول من الإعدادات.
+error-bad_credentials = اسم المستخدم أو كلمة المرور غير صحيحة.
 error-account_disabled = هذا الحساب معطّل: تواصل مع مسؤول الممر.
 error-password_reset_required = أُلغي جهاز تابع لهذا الحساب: اطلب كلمة مرور جديدة من مسؤول الممر.
 error-session_expired = انتهت صلاحية جلستك: أعد تسجيل الدخول من الإعدادات. يبقى عملك محفوظا على هذا الجهاز.
 error-too_many_attempts = محاولات دخول كثيرة جدا: أعد المحاولة بعد خمس عشرة دقيقة.
+error-unavailable = خادم الممر مثقل بالطلبات: أعد المحاولة بعد لحظات. يبقى عملك محفوظا على هذا الجهاز.
+error-sequence_gap = لم يتلقَّ الخادم بعض تعديلات هذا الجهاز: سيُعاد إرسالها عند المزامنة القادمة.
+error-payload_too_large = حجم الإرسال كبير جدًا بالنسبة للخادم: سيُقسَّم عند المزامنة القادمة.
+error-redirect = طلب الخادم إعادة التوجيه نحو «{ $location }»، وقد رُفض ذلك: تحقق من عنوان الخادم.
+error-http = ردّ الخادم بخطأ ({ $status }).
+error-http_5xx = خادم الممر يواجه صعوبات ({ $status }): أعد المحاولة لاحقًا. يبقى عملك محفوظا على هذا الجهاز.
+error-no_session_token = لم يفتح الخادم أي جلسة: أعد محاولة تسجيل الدخول.
+## الحقول المذكورة في رسائل الخطأ
+field-note = الملاحظة
+field-reason = السبب
+field-enterprise_name = الاسم التجاري
+field-city = المدينة
+field-trade_register = السجل التجاري
+field-legal_form = الشكل القانوني
+field-sector = القطاع
+field-contacts = جهات الاتصال
+field-contact_name = اسم جهة الاتصال
+field-size_class = حجم المقاولة
+field-assignee = المكلف
+field-file_name = اسم الملف
+field-file_type = نوع الملف
+field-meeting_title = عنوان الاجتماع
+field-place = المكان
+field-participant = المشارك
+field-decision = القرار
+field-minutes = المحضر
+field-action = الإجراء
+field-action_owner = المكلف بالإجراء
+field-action_side = المؤسسة المسؤولة
+field-project = المشروع
+field-roadmap_status = حالة المشروع
+field-milestone = المرحلة
+field-visibility = الظهور
+field-institution = المؤسسة
+field-choice = الاختيار
+field-user = المستخدم
+field-role = الدور
+field-sort = الترتيب
+field-deadline = الأجل
+field-export_format = صيغة التصدير
+## التعديلات المرفوضة
+change-create_enterprise = مقاولة جديدة
+change-update_enterprise = تعديل بطاقة مقاولة
+change-create_case = ملف جديد
+change-edit_case = تعديل ملف
+change-transition_case = تغيير الحالة
+change-assign_case = إسناد
+change-add_note = ملاحظة
+change-tag_case = الوسوم
+change-attach_file = مرفق
+change-create_meeting = اجتماع جديد
+change-add_participant = مشارك
+change-add_agenda_case = جدول الأعمال
+change-record_decision = قرار
+change-set_minutes = محضر
+change-add_action = إجراء
+change-complete_action = إجراء منجز
+change-create_roadmap_item = مشروع جديد
+change-update_roadmap_item = تحديث مشروع
+change-add_milestone = مرحلة
+change-complete_milestone = مرحلة منجزة
+change-link_cases = ربط بين ملفات
+change-resolve_conflict = حسم تعارض
+change-withdrawn = تعديل مسحوب
+change-unreadable = تعديل غير مقروء
+## استيراد المقاولات
+error-malformed_line = سطر غير سليم الصياغة: تحقق من عدد الأعمدة ومن علامات التنصيص.
+error-duplicate_in_file = رقم ICE { $ice } وارد من قبلُ في السطر { $line } من الملف.

@@ -307,16 +307,180 @@ region-MA-12 = Dakhla-Oued Ed-Dahab
 institution-cgem = CGEM
 institution-cnss = CNSS
 error-locked = The local vault is locked: unlock it to go on.
-error-wrong_passphrase = Wrong passphrase.
-error-invalid_ice = Invalid ICE: 15 digits with matching check digits are needed (check what you typed).
-error-invalid_tag = Invalid tag: 1 to 40 characters, no comma.
-error-invalid_amount = Invalid amount: type an amount in dirhams, for example 12,450.50.
-error-unknown_case = No case has this reference on this device.
-error-empty_attachment = This file is empty: nothing was attached.
+error-internal = Internal error: try again; if it happens again, report it to the corridor's administrator.
+error-bad_request = Request refused: it is incomplete or malformed. Try again; if it happens again, update the application.
+error-file_write = The file cannot be written at this location: choose another one.
+error-open_failed = No application on this computer could open this file.
+error-notify_failed = Desktop notifications are not available on this computer.
+## Input
+error-invalid_ice = Invalid ICE “{ $value }”: { $problem ->
+    [checksum] the check digits do not match (check what you typed).
+   *[format] it must have exactly 15 digits.
+}
+error-invalid_cnss_number = Invalid CNSS number “{ $value }”: it must have 7 digits.
+error-unknown_region = Unknown region “{ $value }”.
+error-unknown_category = Unknown category “{ $value }”.
+error-unknown_status = Unknown status “{ $value }”.
+error-unknown_code = Unknown value “{ $value }” for the field “{ $field }”.
+error-invalid_amount = Invalid amount “{ $value }”: type dirhams, for example 12,450.50.
+error-invalid_phone = Invalid phone number “{ $value }”: for example 06 12 34 56 78 or +212 6 12 34 56 78.
+error-invalid_email = Invalid email address “{ $value }”.
+error-invalid_datetime = Invalid date and time “{ $value }”: for example 2026-12-03 10:00 (Casablanca time).
+error-invalid_date = Invalid date “{ $value }”: for example 2026-12-31.
+error-invalid_progress = Invalid progress “{ $value }”: a percentage from 0 to 100.
+error-invalid_tag = Invalid tag “{ $value }”: 1 to 40 characters, no comma.
+error-required = The field “{ $field }” is required.
+error-too_long = The field “{ $field }” is longer than { $max } characters.
+error-invalid_value = Invalid value for the field “{ $field }”.
+## Case workflow
+error-forbidden_transition = Moving from “{ $from }” to “{ $to }” is not allowed: only the moves offered on the case are possible.
+error-reason_required = Moving from “{ $from }” to “{ $to }” requires a reason.
+error-open_children = This case cannot be closed: { $count } child case(s) still open.
+error-stale_status = Case { $reference } has meanwhile moved to “{ $status }”: the move from “{ $from }” to “{ $to }” was not applied.
+error-forbidden_role = Moving from “{ $from }” to “{ $to }” is up to the { $institution }: your role does not allow it.
+## Corridor rules
+error-read_only = Your role lets you view cases and meetings, not change them.
+error-committee_only = The shared roadmap is kept by the standing committee.
+error-out_of_scope = The region { $region } is outside your scope.
+error-unknown_case = Case not found: it does not exist or is outside your scope.
+error-unknown_enterprise = Unknown enterprise: record it before opening a case.
+error-unknown_meeting = Meeting not found, or in a region outside your scope.
+error-unknown_roadmap_item = Roadmap project not found.
+error-unknown_action = Action not found in this meeting.
+error-unknown_milestone = Milestone not found in this roadmap project.
+error-unknown_conflict = This conflict does not exist or was already settled.
+error-already_resolved = This conflict was already settled.
+error-duplicate = Change refused: this identifier already refers to { $kind ->
+    [enterprise] an enterprise.
+    [case] a case.
+    [event] a timeline event.
+    [meeting] a meeting.
+   *[roadmap] a roadmap project.
+}
+error-duplicate_ice = An enterprise with ICE { $ice } already exists.
+error-forbidden_visibility = You cannot write an internal note of the other institution: choose “Shared” or your own institution.
+error-stale = { $what ->
+    [enterprise] The enterprise record
+    [minutes] The meeting minutes
+   *[roadmap] This roadmap project
+} changed in the meantime, edited by someone else: your change was not applied. Read the current version and make your change again if needed.
+error-self_link = A case cannot be linked to itself.
+error-link_cycle = Link refused: this case would become its own ancestor.
+error-not_on_agenda = This case is not on the meeting's agenda: add it first.
+error-other_region = Case { $reference } ({ $region }) is not in the meeting's region ({ $meeting_region }).
+error-unreadable_mutation = The server could not read this change: it was not applied; update the application if the problem comes back.
+error-withdrawn = Change withdrawn by this computer before sending: the region it concerned is no longer one of yours.
+error-invalid_sequence = Change wrongly numbered by this computer: it was not applied.
+## Attachments
+error-invalid_hash = Invalid attachment fingerprint.
+error-attachment_too_large = File too large: the limit is { $max_mb } MB.
+error-unknown_attachment = Attachment not found, or its content has not been received yet.
+error-attachment_size_mismatch = The stated size of the attachment “{ $name }” ({ $size } bytes) is not the size of its content ({ $actual } bytes).
+error-empty_attachment = The file “{ $name }” is empty: nothing was attached.
+error-damaged_attachment = The attachment “{ $name }” is damaged or missing on this computer: it will be downloaded again at the next sync.
+error-attachment_not_uploaded = The content of this attachment has not reached the server yet: it will be sent at the next sync.
+error-hash_mismatch = The file the server received does not match its fingerprint: it will be sent again.
+error-size_mismatch = The file the server received does not have the stated size: it will be sent again.
+error-wrong_offset = The file upload resumed at the wrong place: it will resume at the next sync.
+error-quota_exceeded = Attachment upload quota reached: the remaining files will be sent later.
+## Local vault
+error-wrong_passphrase = Wrong passphrase: the local vault was not opened and nothing was changed.
+error-passphrase_required = This local vault is protected by a passphrase: type it.
+error-passphrase_too_short = The passphrase must have at least { $min } characters.
+error-keyring_unavailable = No system keyring is available: protect the vault with a passphrase.
+error-key_missing = This vault's key is not in the system keyring: the vault cannot be opened on this account.
+error-already_initialized = A local vault already exists here: it was not changed.
+error-not_initialized = No local vault on this computer: create one.
+error-corrupt_key_file = The vault's key file is unreadable or damaged: it was not changed.
+error-corrupt_database = The local vault is unreadable (damaged or from elsewhere): it was not changed.
+error-not_passphrase_protected = This local vault is protected by the system keyring, not by a passphrase.
+error-nothing_to_change = No change: the values typed are those of the case.
+error-import_line = Line { $line } refused: nothing was imported.
+error-file = The file is unreadable or cannot be written.
+error-unknown_item = No item “{ $value }”.
+error-ambiguous_id = The identifier “{ $value }” matches several items: type more of it.
+error-database = Local vault error: try again; nothing already saved was lost.
+error-io = Error accessing this computer's files (disk full or insufficient permissions?).
+## Server and sync
 error-server_unreachable = The corridor server does not answer: check the connection. Your work stays saved here.
-error-bad_credentials = Wrong user name or password.
 error-invalid_server_url = Invalid server address (https://…, or http:// only to this computer).
+error-invalid_ca_file = The certificate authority file given (CORRIDOR_CA_FILE) cannot be read or holds no certificate.
+error-not_logged_in = This computer is not connected to any server: sign in in Settings.
+error-device_revoked = An administrator revoked this device: its local data was erased.
+error-device_of_another_user = This device is registered to another user.
+error-wrong_device = This session belongs to another device: sign in again.
+error-duplicate_user = This user name is already taken.
+error-unauthenticated = Session missing or expired: sign in again in Settings.
+error-bad_credentials = Wrong user name or password.
 error-account_disabled = This account is disabled: contact the corridor's administrator.
 error-password_reset_required = A device of this account was revoked: ask the corridor's administrator for a new password.
 error-session_expired = Your session has expired: sign in again in Settings. Your work stays saved here.
 error-too_many_attempts = Too many sign-in attempts: try again in fifteen minutes.
+error-unavailable = The corridor server is overloaded: try again in a moment. Your work stays saved here.
+error-sequence_gap = Some changes from this computer are missing on the server: they will be sent again at the next sync.
+error-payload_too_large = Upload too large for the server: it will be split at the next sync.
+error-redirect = The server asked for a redirect to “{ $location }”, which was refused: check the server address.
+error-http = The server answered with an error ({ $status }).
+error-http_5xx = The corridor server is having trouble ({ $status }): try again later. Your work stays saved here.
+error-no_session_token = The server did not open a session: try signing in again.
+## Fields named by errors
+field-note = note
+field-reason = reason
+field-enterprise_name = company name
+field-city = city
+field-trade_register = trade register
+field-legal_form = legal form
+field-sector = sector
+field-contacts = contacts
+field-contact_name = contact name
+field-size_class = enterprise size
+field-assignee = assignee
+field-file_name = file name
+field-file_type = file type
+field-meeting_title = meeting title
+field-place = place
+field-participant = participant
+field-decision = decision
+field-minutes = minutes
+field-action = action
+field-action_owner = action owner
+field-action_side = institution in charge
+field-project = project
+field-roadmap_status = project status
+field-milestone = milestone
+field-visibility = visibility
+field-institution = institution
+field-choice = choice
+field-user = user
+field-role = role
+field-sort = sort order
+field-deadline = deadline
+field-export_format = export format
+## Refused changes
+change-create_enterprise = New enterprise
+change-update_enterprise = Enterprise record edited
+change-create_case = New case
+change-edit_case = Case edited
+change-transition_case = Status change
+change-assign_case = Assignment
+change-add_note = Note
+change-tag_case = Tags
+change-attach_file = Attachment
+change-create_meeting = New meeting
+change-add_participant = Participant
+change-add_agenda_case = Agenda
+change-record_decision = Decision
+change-set_minutes = Minutes
+change-add_action = Action
+change-complete_action = Action completed
+change-create_roadmap_item = New project
+change-update_roadmap_item = Project updated
+change-add_milestone = Milestone
+change-complete_milestone = Milestone reached
+change-link_cases = Link between cases
+change-resolve_conflict = Conflict settled
+change-withdrawn = Change withdrawn
+change-unreadable = Unreadable change
+## Enterprise import
+error-malformed_line = Malformed line: check the number of columns and the quotation marks.
+error-duplicate_in_file = The ICE { $ice } already appears on line { $line } of the file.

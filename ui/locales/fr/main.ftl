@@ -307,16 +307,180 @@ region-MA-12 = Dakhla-Oued Ed-Dahab
 institution-cgem = CGEM
 institution-cnss = CNSS
 error-locked = Le coffre local est verrouillé : déverrouillez-le pour continuer.
-error-wrong_passphrase = Phrase de passe incorrecte.
-error-invalid_ice = ICE invalide : il faut 15 chiffres dont la clé de contrôle (vérifiez la saisie).
-error-invalid_tag = Étiquette invalide : 1 à 40 caractères, sans virgule.
-error-invalid_amount = Montant invalide : saisissez un montant en dirhams, par exemple 12 450,50.
-error-unknown_case = Aucun dossier ne porte cette référence sur ce poste.
-error-empty_attachment = Ce fichier est vide : rien n'a été joint.
+error-internal = Erreur interne : réessayez ; si elle revient, signalez-la à l'administrateur du corridor.
+error-bad_request = Demande refusée : elle est incomplète ou mal formée. Réessayez ; si cela revient, mettez l'application à jour.
+error-file_write = Impossible d'écrire le fichier à cet emplacement : choisissez-en un autre.
+error-open_failed = Aucune application de ce poste n'a pu ouvrir ce fichier.
+error-notify_failed = Les notifications du bureau ne sont pas disponibles sur ce poste.
+## Saisie
+error-invalid_ice = ICE « { $value } » invalide : { $problem ->
+    [checksum] la clé de contrôle ne correspond pas (vérifiez la saisie).
+   *[format] il doit comporter exactement 15 chiffres.
+}
+error-invalid_cnss_number = Numéro d'affiliation CNSS « { $value } » invalide : il doit comporter 7 chiffres.
+error-unknown_region = Région « { $value } » inconnue.
+error-unknown_category = Catégorie « { $value } » inconnue.
+error-unknown_status = Statut « { $value } » inconnu.
+error-unknown_code = Valeur « { $value } » inconnue pour le champ « { $field } ».
+error-invalid_amount = Montant « { $value } » invalide : saisissez des dirhams, par exemple 12 450,50.
+error-invalid_phone = Numéro de téléphone « { $value } » invalide : par exemple 06 12 34 56 78 ou +212 6 12 34 56 78.
+error-invalid_email = Adresse e-mail « { $value } » invalide.
+error-invalid_datetime = Date et heure « { $value } » invalides : par exemple 2026-12-03 10:00 (heure de Casablanca).
+error-invalid_date = Date « { $value } » invalide : par exemple 2026-12-31.
+error-invalid_progress = Avancement « { $value } » invalide : un pourcentage de 0 à 100.
+error-invalid_tag = Étiquette « { $value } » invalide : de 1 à 40 caractères, sans virgule.
+error-required = Le champ « { $field } » est obligatoire.
+error-too_long = Le champ « { $field } » dépasse { $max } caractères.
+error-invalid_value = Valeur invalide pour le champ « { $field } ».
+## Parcours du dossier
+error-forbidden_transition = Passage interdit de « { $from } » à « { $to } » : seuls les passages proposés sur le dossier sont possibles.
+error-reason_required = Le passage de « { $from } » à « { $to } » exige un motif.
+error-open_children = Ce dossier ne peut pas être clôturé : { $count } dossier(s) enfant(s) encore ouvert(s).
+error-stale_status = Le dossier { $reference } est passé entre-temps à « { $status } » : le passage de « { $from } » à « { $to } » n'a pas été appliqué.
+error-forbidden_role = Le passage de « { $from } » à « { $to } » revient à la { $institution } : votre rôle ne le permet pas.
+## Règles du corridor
+error-read_only = Votre rôle permet de consulter les dossiers et les réunions, pas de les modifier.
+error-committee_only = La feuille de route commune est tenue par le comité permanent.
+error-out_of_scope = La région { $region } n'est pas de votre ressort.
+error-unknown_case = Dossier introuvable : il n'existe pas ou n'est pas de votre ressort.
+error-unknown_enterprise = Entreprise inconnue : enregistrez-la avant d'ouvrir un dossier.
+error-unknown_meeting = Réunion introuvable, ou d'une région qui n'est pas de votre ressort.
+error-unknown_roadmap_item = Projet de la feuille de route introuvable.
+error-unknown_action = Action introuvable dans cette réunion.
+error-unknown_milestone = Jalon introuvable dans ce projet de la feuille de route.
+error-unknown_conflict = Ce conflit n'existe pas ou a déjà été tranché.
+error-already_resolved = Ce conflit a déjà été tranché.
+error-duplicate = Modification refusée : cet identifiant désigne déjà { $kind ->
+    [enterprise] une entreprise.
+    [case] un dossier.
+    [event] un événement de la chronologie.
+    [meeting] une réunion.
+   *[roadmap] un projet de la feuille de route.
+}
+error-duplicate_ice = Une entreprise avec l'ICE { $ice } existe déjà.
+error-forbidden_visibility = Vous ne pouvez pas écrire une note interne de l'autre institution : choisissez « Partagée » ou votre institution.
+error-stale = { $what ->
+    [enterprise] La fiche de l'entreprise
+    [minutes] Le compte rendu de la réunion
+   *[roadmap] Ce projet de la feuille de route
+} a été modifié entre-temps par quelqu'un d'autre : votre modification n'a pas été appliquée. Relisez la version actuelle et refaites-la si besoin.
+error-self_link = Un dossier ne peut pas être lié à lui-même.
+error-link_cycle = Lien refusé : ce dossier deviendrait son propre ancêtre.
+error-not_on_agenda = Ce dossier n'est pas à l'ordre du jour de la réunion : ajoutez-le d'abord.
+error-other_region = Le dossier { $reference } ({ $region }) n'est pas de la région de la réunion ({ $meeting_region }).
+error-unreadable_mutation = Modification illisible pour le serveur : elle n'a pas été appliquée ; mettez l'application à jour si le problème revient.
+error-withdrawn = Modification retirée par ce poste avant l'envoi : la région qu'elle concernait n'est plus dans les vôtres.
+error-invalid_sequence = Modification mal numérotée par ce poste : elle n'a pas été appliquée.
+## Pièces jointes
+error-invalid_hash = Empreinte de pièce jointe invalide.
+error-attachment_too_large = Fichier trop volumineux : la limite est de { $max_mb } Mo.
+error-unknown_attachment = Pièce jointe introuvable, ou son contenu n'a pas encore été reçu.
+error-attachment_size_mismatch = La taille annoncée de la pièce jointe « { $name } » ({ $size } octets) n'est pas celle de son contenu ({ $actual } octets).
+error-empty_attachment = Le fichier « { $name } » est vide : rien n'a été joint.
+error-damaged_attachment = La pièce jointe « { $name } » est endommagée ou manquante sur ce poste : elle sera téléchargée de nouveau à la prochaine synchronisation.
+error-attachment_not_uploaded = Le contenu de cette pièce jointe n'est pas encore arrivé au serveur : il sera envoyé à la prochaine synchronisation.
+error-hash_mismatch = Le fichier reçu par le serveur ne correspond pas à son empreinte : il sera renvoyé.
+error-size_mismatch = Le fichier reçu par le serveur n'a pas la taille annoncée : il sera renvoyé.
+error-wrong_offset = L'envoi du fichier a repris au mauvais endroit : il reprendra à la prochaine synchronisation.
+error-quota_exceeded = Quota d'envoi de pièces jointes atteint : les fichiers restants partiront plus tard.
+## Coffre local
+error-wrong_passphrase = Phrase de passe incorrecte : le coffre local n'a pas été ouvert et rien n'a été modifié.
+error-passphrase_required = Ce coffre local est protégé par une phrase de passe : saisissez-la.
+error-passphrase_too_short = La phrase de passe doit comporter au moins { $min } caractères.
+error-keyring_unavailable = Aucun trousseau du système n'est disponible : protégez le coffre par une phrase de passe.
+error-key_missing = La clé de ce coffre est introuvable dans le trousseau du système : le coffre ne peut pas être ouvert sur ce compte.
+error-already_initialized = Un coffre local existe déjà ici : il n'a pas été modifié.
+error-not_initialized = Aucun coffre local sur ce poste : créez-en un.
+error-corrupt_key_file = Le fichier de clé du coffre est illisible ou endommagé : il n'a pas été modifié.
+error-corrupt_database = Le coffre local est illisible (endommagé ou d'une autre origine) : il n'a pas été modifié.
+error-not_passphrase_protected = Ce coffre local est protégé par le trousseau du système, pas par une phrase de passe.
+error-nothing_to_change = Aucune modification : les valeurs saisies sont celles du dossier.
+error-import_line = Ligne { $line } refusée : rien n'a été importé.
+error-file = Fichier illisible ou impossible à écrire.
+error-unknown_item = Aucun élément « { $value } ».
+error-ambiguous_id = L'identifiant « { $value } » désigne plusieurs éléments : saisissez-en davantage.
+error-database = Erreur du coffre local : réessayez ; rien n'a été perdu de ce qui était enregistré.
+error-io = Erreur d'accès aux fichiers de ce poste (disque plein ou droits insuffisants ?).
+## Serveur et synchronisation
 error-server_unreachable = Le serveur du corridor ne répond pas : vérifiez la connexion. Votre travail reste enregistré sur ce poste.
-error-bad_credentials = Identifiant ou mot de passe incorrect.
 error-invalid_server_url = Adresse du serveur invalide (https://…, ou http:// seulement vers ce poste).
+error-invalid_ca_file = Le fichier d'autorités de certification indiqué (CORRIDOR_CA_FILE) est illisible ou ne contient aucun certificat.
+error-not_logged_in = Ce poste n'est connecté à aucun serveur : connectez-vous dans les Paramètres.
+error-device_revoked = Ce poste a été révoqué par un administrateur : ses données locales ont été effacées.
+error-device_of_another_user = Ce poste est enregistré au nom d'un autre utilisateur.
+error-wrong_device = Cette session appartient à un autre poste : reconnectez-vous.
+error-duplicate_user = Cet identifiant est déjà pris.
+error-unauthenticated = Session absente ou expirée : reconnectez-vous dans les Paramètres.
+error-bad_credentials = Identifiant ou mot de passe incorrect.
 error-account_disabled = Ce compte est désactivé : adressez-vous à l'administrateur du corridor.
 error-password_reset_required = Un poste de ce compte a été révoqué : demandez un nouveau mot de passe à l'administrateur du corridor.
 error-session_expired = Votre session a expiré : reconnectez-vous dans les Paramètres. Votre travail reste enregistré sur ce poste.
 error-too_many_attempts = Trop de tentatives de connexion : réessayez dans quinze minutes.
+error-unavailable = Le serveur du corridor est surchargé : réessayez dans un instant. Votre travail reste enregistré sur ce poste.
+error-sequence_gap = Des modifications de ce poste manquent au serveur : elles seront renvoyées à la prochaine synchronisation.
+error-payload_too_large = Envoi trop volumineux pour le serveur : il sera découpé à la prochaine synchronisation.
+error-redirect = Le serveur a demandé une redirection vers « { $location } », refusée : vérifiez l'adresse du serveur.
+error-http = Le serveur a répondu par une erreur ({ $status }).
+error-http_5xx = Le serveur du corridor est en difficulté ({ $status }) : réessayez plus tard. Votre travail reste enregistré sur ce poste.
+error-no_session_token = Le serveur n'a pas ouvert de session : réessayez de vous connecter.
+## Champs nommés par les erreurs
+field-note = note
+field-reason = motif
+field-enterprise_name = raison sociale
+field-city = ville
+field-trade_register = registre du commerce
+field-legal_form = forme juridique
+field-sector = secteur
+field-contacts = contacts
+field-contact_name = nom du contact
+field-size_class = taille de l'entreprise
+field-assignee = responsable
+field-file_name = nom du fichier
+field-file_type = type du fichier
+field-meeting_title = titre de la réunion
+field-place = lieu
+field-participant = participant
+field-decision = décision
+field-minutes = compte rendu
+field-action = action
+field-action_owner = responsable de l'action
+field-action_side = institution porteuse
+field-project = projet
+field-roadmap_status = statut du projet
+field-milestone = jalon
+field-visibility = visibilité
+field-institution = institution
+field-choice = choix
+field-user = utilisateur
+field-role = rôle
+field-sort = tri
+field-deadline = délai
+field-export_format = format d'export
+## Modifications refusées
+change-create_enterprise = Nouvelle entreprise
+change-update_enterprise = Fiche d'entreprise modifiée
+change-create_case = Nouveau dossier
+change-edit_case = Dossier modifié
+change-transition_case = Changement de statut
+change-assign_case = Attribution
+change-add_note = Note
+change-tag_case = Étiquettes
+change-attach_file = Pièce jointe
+change-create_meeting = Nouvelle réunion
+change-add_participant = Participant
+change-add_agenda_case = Ordre du jour
+change-record_decision = Décision
+change-set_minutes = Compte rendu
+change-add_action = Action
+change-complete_action = Action terminée
+change-create_roadmap_item = Nouveau projet
+change-update_roadmap_item = Projet mis à jour
+change-add_milestone = Jalon
+change-complete_milestone = Jalon atteint
+change-link_cases = Lien entre dossiers
+change-resolve_conflict = Conflit tranché
+change-withdrawn = Modification retirée
+change-unreadable = Modification illisible
+## Import d'entreprises
+error-malformed_line = Ligne mal formée : vérifiez le nombre de colonnes et les guillemets.
+error-duplicate_in_file = L'ICE { $ice } figure déjà ligne { $line } du fichier.

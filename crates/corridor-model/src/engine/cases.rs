@@ -13,7 +13,7 @@ use crate::case::{casablanca_year, parse_tag};
 use crate::mutation::{CreateCase, CreateEnterprise, Mutation, Op};
 use crate::sync::{CaseDoc, Conflict, ConflictChoice, ConflictResolution};
 use crate::timeline::{CaseEvent, EventKind, Institution};
-use crate::{workflow, CaseStatus, Enterprise, ValidationError};
+use crate::{workflow, CaseStatus, Enterprise, Field, ValidationError};
 
 /// One application of one mutation.
 pub(super) struct Applier<'a> {
@@ -45,6 +45,7 @@ fn set_field(case: &mut CaseDoc, field: &str, value: &serde_json::Value) -> Resu
             Code::InvalidValue,
             format!("Valeur invalide pour le champ « {field} »."),
         )
+        .arg("field", field)
     };
     let text = || value.as_str().map(str::to_owned).ok_or_else(bad);
     let opt_text = || match value {
@@ -117,10 +118,13 @@ impl Applier<'_> {
             } => {
                 let mut proposed: Vec<(&'static str, serde_json::Value)> = Vec::new();
                 if let Some(t) = &edit.title {
-                    proposed.push(("title", required("titre", t, MAX_TITLE)?.into()));
+                    proposed.push(("title", required(Field::Title, t, MAX_TITLE)?.into()));
                 }
                 if let Some(d) = &edit.description {
-                    proposed.push(("description", bounded("description", d, MAX_TEXT)?.into()));
+                    proposed.push((
+                        "description",
+                        bounded(Field::Description, d, MAX_TEXT)?.into(),
+                    ));
                 }
                 if let Some(a) = edit.amount_centimes {
                     if let Some(v) = a.filter(|v| *v < 0) {
@@ -150,7 +154,7 @@ impl Applier<'_> {
                 institution,
                 assignee,
             } => {
-                let assignee = name("responsable", assignee.as_deref())?;
+                let assignee = name(Field::Assignee, assignee.as_deref())?;
                 let case = self.writable_case(*case_id)?;
                 self.edit_fields(
                     case,
@@ -172,7 +176,7 @@ impl Applier<'_> {
                          choisissez « Partagée » ou votre institution.",
                     ));
                 }
-                let text = required("note", text, MAX_TEXT)?;
+                let text = required(Field::Note, text, MAX_TEXT)?;
                 let kind = EventKind::Note {
                     visibility: *visibility,
                     text,
@@ -237,7 +241,7 @@ impl Applier<'_> {
         if !actor.sees(Some(e.region)) {
             return Err(Rejection::out_of_scope(e.region));
         }
-        let name = required("nom de l'entreprise", &e.name, MAX_TITLE)?;
+        let name = required(Field::EnterpriseName, &e.name, MAX_TITLE)?;
         if self.view.aliases.contains_key(&c.id) {
             return Err(Rejection::id_taken(super::DocKind::Enterprise, c.id));
         }
@@ -247,7 +251,8 @@ impl Applier<'_> {
                 Authority::Device => Err(Rejection::new(
                     Code::DuplicateIce,
                     format!("Une entreprise avec l'ICE {} existe déjà.", e.ice),
-                )),
+                )
+                .arg("ice", e.ice.clone())),
                 // Recorded meanwhile from a device that could not know of this one: the same
                 // enterprise, merged; its cases are attached to the one already known.
                 Authority::Server => {
@@ -293,8 +298,8 @@ impl Applier<'_> {
         if !self.ctx.actor.sees(Some(enterprise.region)) {
             return Err(Rejection::out_of_scope(enterprise.region));
         }
-        let title = required("titre", &c.title, MAX_TITLE)?;
-        let description = bounded("description", &c.description, MAX_TEXT)?;
+        let title = required(Field::Title, &c.title, MAX_TITLE)?;
+        let description = bounded(Field::Description, &c.description, MAX_TEXT)?;
         if let Some(v) = c.amount_centimes.filter(|v| *v < 0) {
             return Err(ValidationError::Amount(v.to_string()).into());
         }
@@ -438,11 +443,15 @@ impl Applier<'_> {
                     from.label_fr(),
                     to.label_fr()
                 ),
-            ));
+            )
+            .arg("reference", case.case.reference)
+            .arg("status", current.code())
+            .arg("from", from.code())
+            .arg("to", to.code()));
         }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if let Some(r) = reason {
-            bounded("motif", r, MAX_TEXT)?;
+            bounded(Field::Reason, r, MAX_TEXT)?;
         }
         let open = self
             .view
@@ -461,7 +470,10 @@ impl Applier<'_> {
                         to.label_fr(),
                         side.code().to_uppercase()
                     ),
-                ));
+                )
+                .arg("from", current.code())
+                .arg("to", to.code())
+                .arg("institution", side.code()));
             }
         }
         match to {

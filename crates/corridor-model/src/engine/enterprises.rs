@@ -8,13 +8,13 @@ use super::cases::Applier;
 use super::meetings::stale;
 use super::{required, Rejection, Write, MAX_NAME, MAX_TITLE};
 use crate::mutation::EnterpriseEdit;
-use crate::{Contact, Enterprise};
+use crate::{Contact, Enterprise, Field};
 
 /// The base key of an enterprise's editable fields.
 pub const ENTERPRISE: &str = "enterprise";
 
 /// An optional text: trimmed, empty means none, bounded.
-fn optional(field: &'static str, value: Option<&str>) -> Result<Option<String>, Rejection> {
+fn optional(field: Field, value: Option<&str>) -> Result<Option<String>, Rejection> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => required(field, v, MAX_TITLE).map(Some),
@@ -52,16 +52,16 @@ impl Applier<'_> {
             })
             .collect::<Result<Vec<_>, Rejection>>()?;
         if contacts.len() > MAX_NAME {
-            return Err(crate::ValidationError::TooLong("contacts", MAX_NAME).into());
+            return Err(crate::ValidationError::TooLong(Field::Contacts, MAX_NAME).into());
         }
         let mut next: Enterprise = current.clone();
-        next.name = required("nom de l'entreprise", &edit.name, MAX_TITLE)?;
+        next.name = required(Field::EnterpriseName, &edit.name, MAX_TITLE)?;
         next.cnss.clone_from(&edit.cnss);
-        next.city = optional("ville", edit.city.as_deref())?;
+        next.city = optional(Field::City, edit.city.as_deref())?;
         next.details = crate::EnterpriseDetails {
-            rc: optional("registre du commerce", d.rc.as_deref())?,
-            legal_form: optional("forme juridique", d.legal_form.as_deref())?,
-            sector: optional("secteur", d.sector.as_deref())?,
+            rc: optional(Field::TradeRegister, d.rc.as_deref())?,
+            legal_form: optional(Field::LegalForm, d.legal_form.as_deref())?,
+            sector: optional(Field::Sector, d.sector.as_deref())?,
             size: d.size,
             cgem_member: d.cgem_member,
             contacts,
@@ -70,7 +70,7 @@ impl Applier<'_> {
             return Ok(());
         }
         if self.is_stale(ENTERPRISE, current.version, current.writer) {
-            return Err(stale("La fiche de l'entreprise"));
+            return Err(stale("enterprise"));
         }
         let (mut v, mut w) = (next.version, next.writer);
         self.bump_version(&mut v, &mut w);

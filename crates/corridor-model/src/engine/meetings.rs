@@ -10,20 +10,28 @@ use super::{
 use crate::meeting::{ActionItem, AgendaItem, Meeting, Milestone, RoadmapItem, RoadmapStatus};
 use crate::mutation::Op;
 use crate::timeline::EventKind;
+use crate::Field;
 
 /// The base key of a meeting's minutes and of a roadmap item's status and progress.
 pub const MINUTES: &str = "minutes";
 /// See [`MINUTES`].
 pub const ROADMAP: &str = "roadmap";
 
-pub(super) fn stale(what: &str) -> Rejection {
+/// A change over a newer version of `what` (`enterprise`, `minutes`, `roadmap`).
+pub(super) fn stale(what: &'static str) -> Rejection {
+    let label = match what {
+        "enterprise" => "La fiche de l'entreprise",
+        "minutes" => "Le compte rendu de la réunion",
+        _ => "Ce projet de la feuille de route",
+    };
     Rejection::new(
         Code::Stale,
         format!(
-            "{what} a été modifié entre-temps par quelqu'un d'autre : votre modification n'a pas \
+            "{label} a été modifié entre-temps par quelqu'un d'autre : votre modification n'a pas \
              été appliquée. Relisez la version actuelle et refaites-la si besoin."
         ),
     )
+    .arg("what", what)
 }
 
 impl Applier<'_> {
@@ -73,9 +81,9 @@ impl Applier<'_> {
                 if !self.ctx.actor.sees(Some(*region)) {
                     return Err(Rejection::out_of_scope(*region));
                 }
-                let title = required("titre de la réunion", title, MAX_TITLE)?;
+                let title = required(Field::MeetingTitle, title, MAX_TITLE)?;
                 let place = match place.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-                    Some(p) => Some(required("lieu", p, MAX_TITLE)?),
+                    Some(p) => Some(required(Field::Place, p, MAX_TITLE)?),
                     None => None,
                 };
                 self.fx.writes.push(Write::meeting(Meeting {
@@ -93,7 +101,7 @@ impl Applier<'_> {
                 }));
             }
             Op::AddParticipant { meeting_id, name } => {
-                let name = required("participant", name, MAX_TITLE)?;
+                let name = required(Field::Participant, name, MAX_TITLE)?;
                 let mut meeting = self.writable_meeting(*meeting_id)?;
                 if !meeting.participants.contains(&name) {
                     meeting.participants.push(name);
@@ -125,7 +133,7 @@ impl Applier<'_> {
                 event_id,
                 text,
             } => {
-                let text = required("décision", text, MAX_TEXT)?;
+                let text = required(Field::Decision, text, MAX_TEXT)?;
                 let mut meeting = self.writable_meeting(*meeting_id)?;
                 let case = self.writable_case(*case_id)?;
                 let region = meeting.region;
@@ -155,13 +163,13 @@ impl Applier<'_> {
                 self.fx.writes.push(Write::event(case.case.region, e));
             }
             Op::SetMinutes { meeting_id, text } => {
-                let text = required("compte rendu", text, MAX_MINUTES)?;
+                let text = required(Field::Minutes, text, MAX_MINUTES)?;
                 let mut meeting = self.writable_meeting(*meeting_id)?;
                 if meeting.minutes.as_deref() == Some(text.as_str()) {
                     return Ok(());
                 }
                 if self.is_stale(MINUTES, meeting.minutes_version, meeting.minutes_writer) {
-                    return Err(stale("Le compte rendu de la réunion"));
+                    return Err(stale("minutes"));
                 }
                 meeting.minutes = Some(text);
                 let (mut v, mut w) = (meeting.minutes_version, meeting.minutes_writer);
@@ -176,8 +184,8 @@ impl Applier<'_> {
                 owner,
                 due,
             } => {
-                let text = required("action", text, MAX_ACTION)?;
-                let owner = required("responsable de l'action", owner, MAX_TITLE)?;
+                let text = required(Field::Action, text, MAX_ACTION)?;
+                let owner = required(Field::ActionOwner, owner, MAX_TITLE)?;
                 let mut meeting = self.writable_meeting(*meeting_id)?;
                 if !meeting.actions.iter().any(|a| a.id == *action_id) {
                     meeting.actions.push(ActionItem {
@@ -217,8 +225,8 @@ impl Applier<'_> {
                 }
                 self.fx.writes.push(Write::roadmap(RoadmapItem {
                     id: *id,
-                    title: required("projet", title, MAX_TITLE)?,
-                    description: bounded("description", description.trim(), MAX_TEXT)?,
+                    title: required(Field::Project, title, MAX_TITLE)?,
+                    description: bounded(Field::Description, description.trim(), MAX_TEXT)?,
                     owner: *owner,
                     status: RoadmapStatus::Planned,
                     progress: 0,
@@ -244,7 +252,7 @@ impl Applier<'_> {
                     return Ok(());
                 }
                 if self.is_stale(ROADMAP, item.version, item.writer) {
-                    return Err(stale("Ce projet de la feuille de route"));
+                    return Err(stale("roadmap"));
                 }
                 item.status = new_status;
                 item.progress = new_progress;
@@ -259,7 +267,7 @@ impl Applier<'_> {
                 title,
                 due,
             } => {
-                let title = required("jalon", title, MAX_TITLE)?;
+                let title = required(Field::Milestone, title, MAX_TITLE)?;
                 let mut item = self.roadmap_item(*item_id)?;
                 if !item.milestones.iter().any(|m| m.id == *milestone_id) {
                     item.milestones.push(Milestone {
@@ -303,4 +311,7 @@ fn other_region(case: &crate::Case, meeting: crate::Region) -> Rejection {
             meeting.code()
         ),
     )
+    .arg("reference", case.reference.clone())
+    .arg("region", case.region.code())
+    .arg("meeting_region", meeting.code())
 }

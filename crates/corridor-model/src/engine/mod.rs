@@ -35,7 +35,7 @@ use crate::meeting::{Meeting, RoadmapItem};
 use crate::mutation::{Mutation, Op};
 use crate::sync::{CaseDoc, Conflict, Doc};
 use crate::timeline::{EventKind, Visibility};
-use crate::{Enterprise, Region};
+use crate::{Enterprise, Field, Region};
 
 pub use actor::{audiences, in_scope, Access, Actor, Audience, Authority};
 pub use allowed::{
@@ -404,7 +404,8 @@ pub fn apply(view: &View, ctx: Context<'_>, m: &Mutation) -> Result<Effects, Rej
                 "Modification illisible pour le serveur (« {name} ») : {reason}. Elle n'a pas \
                  été appliquée ; mettez l'application à jour si le problème revient."
             ),
-        ));
+        )
+        .arg("name", name.clone()));
     }
     if let Op::Withdrawn {} = &m.op {
         return Err(Rejection::new(
@@ -431,12 +432,12 @@ pub fn apply(view: &View, ctx: Context<'_>, m: &Mutation) -> Result<Effects, Rej
 }
 
 /// Trims a required text and checks its length.
-fn required(field: &'static str, value: &str, max: usize) -> Result<String, Rejection> {
+fn required(field: Field, value: &str, max: usize) -> Result<String, Rejection> {
     Ok(crate::error::required_text(field, value, max)?)
 }
 
 /// Checks the length of an optional text (kept as written).
-fn bounded(field: &'static str, value: &str, max: usize) -> Result<String, Rejection> {
+fn bounded(field: Field, value: &str, max: usize) -> Result<String, Rejection> {
     if value.chars().count() > max {
         return Err(crate::ValidationError::TooLong(field, max).into());
     }
@@ -444,7 +445,7 @@ fn bounded(field: &'static str, value: &str, max: usize) -> Result<String, Rejec
 }
 
 /// A name (assignee, participant): trimmed, empty means none.
-fn name(field: &'static str, value: Option<&str>) -> Result<Option<String>, Rejection> {
+fn name(field: Field, value: Option<&str>) -> Result<Option<String>, Rejection> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => required(field, v, MAX_NAME).map(Some),

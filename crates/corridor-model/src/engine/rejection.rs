@@ -72,6 +72,39 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code of the engine's own (the domain's validation codes come through
+    /// [`Code::Invalid`]).
+    pub const ALL: &'static [Code] = &[
+        Code::ReadOnly,
+        Code::CommitteeOnly,
+        Code::OutOfScope,
+        Code::UnknownCase,
+        Code::UnknownEnterprise,
+        Code::UnknownMeeting,
+        Code::UnknownRoadmapItem,
+        Code::UnknownAction,
+        Code::UnknownMilestone,
+        Code::UnknownConflict,
+        Code::AlreadyResolved,
+        Code::Duplicate,
+        Code::DuplicateIce,
+        Code::ForbiddenVisibility,
+        Code::ForbiddenRole,
+        Code::StaleStatus,
+        Code::Stale,
+        Code::InvalidHash,
+        Code::AttachmentTooLarge,
+        Code::UnknownAttachment,
+        Code::AttachmentSizeMismatch,
+        Code::SelfLink,
+        Code::LinkCycle,
+        Code::NotOnAgenda,
+        Code::OtherRegion,
+        Code::InvalidValue,
+        Code::UnreadableMutation,
+        Code::Withdrawn,
+    ];
+
     /// The code on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -121,6 +154,9 @@ pub struct Rejection {
     pub code: Code,
     /// What was wrong and what to do, in French.
     pub message: String,
+    /// The values the message carries, by name, for the interface's translation of `code`
+    /// (regions, statuses and fields by their codes).
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl fmt::Display for Rejection {
@@ -133,13 +169,13 @@ impl std::error::Error for Rejection {}
 
 impl From<ValidationError> for Rejection {
     fn from(e: ValidationError) -> Self {
-        Rejection::new(Code::Invalid(e.code()), e.to_string())
+        Rejection::new(Code::Invalid(e.code()), e.to_string()).with_args(e.args())
     }
 }
 
 impl From<crate::workflow::TransitionError> for Rejection {
     fn from(e: crate::workflow::TransitionError) -> Self {
-        Rejection::new(Code::Invalid(e.code()), e.to_string())
+        Rejection::new(Code::Invalid(e.code()), e.to_string()).with_args(e.args())
     }
 }
 
@@ -149,7 +185,22 @@ impl Rejection {
         Rejection {
             code,
             message: message.into(),
+            args: Vec::new(),
         }
+    }
+
+    /// The same refusal carrying one more value of its message.
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The same refusal carrying these values of its message.
+    #[must_use]
+    pub fn with_args(mut self, args: Vec<(&'static str, String)>) -> Self {
+        self.args.extend(args);
+        self
     }
 
     pub(super) fn read_only() -> Self {
@@ -175,6 +226,7 @@ impl Rejection {
                 region.code()
             ),
         )
+        .arg("region", region.code())
     }
 
     pub(super) fn unknown_case(id: Uuid) -> Self {
@@ -182,6 +234,7 @@ impl Rejection {
             Code::UnknownCase,
             format!("Dossier introuvable ({id}) : il n'existe pas ou n'est pas de votre ressort."),
         )
+        .arg("id", id.to_string())
     }
 
     pub(super) fn unknown_enterprise() -> Self {
@@ -206,16 +259,18 @@ impl Rejection {
     }
 
     pub(super) fn id_taken(kind: DocKind, id: Uuid) -> Self {
-        let what = match kind {
-            DocKind::Enterprise => "une entreprise",
-            DocKind::Case => "un dossier",
-            DocKind::Event => "un événement de chronologie",
-            DocKind::Meeting => "une réunion",
-            DocKind::Roadmap => "un projet de la feuille de route",
+        let (what, kind_code) = match kind {
+            DocKind::Enterprise => ("une entreprise", "enterprise"),
+            DocKind::Case => ("un dossier", "case"),
+            DocKind::Event => ("un événement de chronologie", "event"),
+            DocKind::Meeting => ("une réunion", "meeting"),
+            DocKind::Roadmap => ("un projet de la feuille de route", "roadmap"),
         };
         Self::new(
             Code::Duplicate,
             format!("Modification refusée : l'identifiant {id} désigne déjà {what}."),
         )
+        .arg("id", id.to_string())
+        .arg("kind", kind_code)
     }
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::cases::Applier;
 use super::{required, Code, Rejection, Write, MAX_ATTACHMENT, MAX_FILE_NAME};
 use crate::timeline::EventKind;
+use crate::Field;
 
 impl Applier<'_> {
     pub(super) fn attach(
@@ -25,8 +26,8 @@ impl Applier<'_> {
                 "Empreinte de pièce jointe invalide.",
             ));
         }
-        let name = required("nom du fichier", name, MAX_FILE_NAME)?;
-        let mime = required("type du fichier", mime, MAX_FILE_NAME)?;
+        let name = required(Field::FileName, name, MAX_FILE_NAME)?;
+        let mime = required(Field::FileType, mime, MAX_FILE_NAME)?;
         if size > MAX_ATTACHMENT {
             return Err(Rejection::new(
                 Code::AttachmentTooLarge,
@@ -34,14 +35,17 @@ impl Applier<'_> {
                     "Pièce jointe « {name} » trop volumineuse : la limite est de {} Mo.",
                     MAX_ATTACHMENT / (1024 * 1024)
                 ),
-            ));
+            )
+            .arg("name", name)
+            .arg("max_mb", (MAX_ATTACHMENT / (1024 * 1024)).to_string()));
         }
         let hash = hash.to_ascii_lowercase();
         let Some(content) = self.view.content else {
             return Err(Rejection::new(
                 Code::UnknownAttachment,
                 format!("Le contenu de la pièce jointe « {name} » n'a pas été reçu."),
-            ));
+            )
+            .arg("name", name));
         };
         if content.size != size {
             return Err(Rejection::new(
@@ -51,7 +55,10 @@ impl Applier<'_> {
                      celle de son contenu ({} octets).",
                     content.size
                 ),
-            ));
+            )
+            .arg("name", name)
+            .arg("size", size.to_string())
+            .arg("actual", content.size.to_string()));
         }
         self.fx.attachment = Some((hash.clone(), case.case.region));
         let kind = EventKind::Attachment {

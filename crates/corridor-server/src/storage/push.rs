@@ -165,6 +165,7 @@ macro_rules! push_impl {
                                     "Numéro de séquence {} invalide : les modifications d'un poste sont numérotées à partir de 1.",
                                     m.device_seq
                                 ),
+                                args: [("seq".to_owned(), m.device_seq.to_string())].into(),
                             };
                             results.push(MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome });
                             continue;
@@ -191,7 +192,7 @@ macro_rules! push_impl {
                         let outcome = match engine::apply(&mut dtx, session, m, job.now).await? {
                             Ok(a) if a.conflicts.is_empty() => Outcome::Applied,
                             Ok(a) => Outcome::Conflict { conflicts: a.conflicts },
-                            Err(r) => Outcome::Rejected { code: r.code.as_str().to_owned(), message: r.message },
+                            Err(r) => Outcome::rejected(r),
                         };
                         let result = MutationResult { mutation_id: m.mutation_id, device_seq: m.device_seq, outcome };
                         answers.push((device.clone(), m.device_seq, serde_json::to_string(&result).map_err(corrupt)?));
