@@ -18,6 +18,7 @@ use crate::AppState;
 pub(crate) struct Tracker {
     pub(crate) phase: SyncPhase,
     pub(crate) progress: Option<usize>,
+    pub(crate) percent: Option<u8>,
     pub(crate) error: Option<corridor_model::api::ApiError>,
     pub(crate) revoked: bool,
     /// The latest notices, newest last (at most [`NOTICES_KEPT`]).
@@ -34,6 +35,7 @@ impl Default for Tracker {
         Tracker {
             phase: SyncPhase::Offline,
             progress: None,
+            percent: None,
             error: None,
             revoked: false,
             notices: Vec::new(),
@@ -110,12 +112,14 @@ pub(crate) async fn run_once(app: &AppHandle) {
     set(&state, |t| {
         t.phase = SyncPhase::Syncing;
         t.progress = Some(0);
+        t.percent = None;
     });
     let tracker = Arc::clone(&state.sync);
     let (kept, result) = corridor_sync::sync(store, move |p| {
         if let Progress::Pulled { done, .. } = p {
             if let Ok(mut t) = tracker.lock() {
                 t.progress = Some(done);
+                t.percent = p.percent();
             }
         }
     })
@@ -138,6 +142,7 @@ pub(crate) async fn run_once(app: &AppHandle) {
     }
     set(&state, |t| {
         t.progress = None;
+        t.percent = None;
         t.add_notices(news);
         match &result {
             Ok(_) => {
@@ -168,6 +173,7 @@ pub(crate) async fn wiped(state: &AppState) {
     set(state, |t| {
         t.phase = SyncPhase::Offline;
         t.progress = None;
+        t.percent = None;
         t.revoked = true;
         t.error = Some(SyncError::Revoked.to_api());
     });

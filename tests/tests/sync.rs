@@ -329,6 +329,12 @@ async fn refused_changes_lost_regions_and_revocation(postgres: bool) {
         "{}",
         refused[0].message
     );
+    // The values of the refusal came along, by code, for the interface to say it in Arabic.
+    let args = &refused[0].args;
+    assert_eq!(args["status"], "qualified", "{args:?}");
+    assert_eq!(args["from"], "submitted", "{args:?}");
+    assert_eq!(args["to"], "rejected", "{args:?}");
+    assert!(args["reference"].starts_with("COR-"), "{args:?}");
     // The refused change is undone here; the rest of the sync stands.
     let detail = d.store().case_detail(&casa).await.expect("detail");
     assert_eq!(detail.case.status, CaseStatus::Qualified);
@@ -390,4 +396,52 @@ async fn refusals_scope_and_revocation_on_sqlite() {
 #[tokio::test]
 async fn refusals_scope_and_revocation_on_postgres() {
     refused_changes_lost_regions_and_revocation(true).await;
+}
+
+/// A first pull in pages reports how far it is: the percentage only grows and ends at 100,
+/// with the total known from the first page.
+async fn a_long_pull_reports_its_progress(postgres: bool) {
+    let w = World::new(postgres).await;
+    w.user("a.officier", "cgem_officer", "MA-06");
+    let mut a = Device::login(&w.server.url, "a.officier").await;
+    for n in 1..=12 {
+        open_case(&a, n, "MA-06", &format!("Dossier {n}")).await;
+    }
+    a.sync().await.expect("a");
+    let mut b = Device::login(&w.server.url, "a.officier").await;
+    let options = corridor_sync::SyncOptions {
+        pull_page: 5,
+        ..corridor_sync::SyncOptions::default()
+    };
+    let mut seen = Vec::new();
+    b.sync_with(&options, |p| {
+        if let corridor_sync::Progress::Pulled { total, .. } = p {
+            seen.push((p.percent(), total));
+        }
+    })
+    .await
+    .expect("b");
+    assert!(seen.len() > 2, "several pages: {seen:?}");
+    let percents: Vec<u8> = seen.iter().map(|(p, _)| p.expect("known")).collect();
+    assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert!(
+        percents[0] < 100,
+        "the first of several pages is not the end: {seen:?}"
+    );
+    assert_eq!(percents.last(), Some(&100), "{seen:?}");
+    assert!(
+        seen.iter().all(|(_, t)| *t == seen[0].1 && *t > 0),
+        "{seen:?}"
+    );
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn pull_progress_on_sqlite() {
+    a_long_pull_reports_its_progress(false).await;
+}
+
+#[tokio::test]
+async fn pull_progress_on_postgres() {
+    a_long_pull_reports_its_progress(true).await;
 }

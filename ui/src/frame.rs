@@ -127,6 +127,17 @@ fn SyncIndicator() -> impl IntoView {
             role="status" aria-live="polite" title=title>
             <span class="dot" aria-hidden="true"></span>
             <span>{label}</span>
+            {move || {
+                let percent = (phase() == SyncPhase::Syncing)
+                    .then(|| desk.sync.get().and_then(|s| s.percent))
+                    .flatten()?;
+                Some(view! {
+                    <progress class="sync-progress" data-testid="sync-progress" max="100"
+                        value=percent.to_string() aria-label=move || t("sync-progress")>
+                        {format!("{percent} %")}
+                    </progress>
+                })
+            }}
             <Show when=move || { pending() > 0 }>
                 <span class="pending" data-testid="sync-pending">
                     {move || format!("· {}", t_args("sync-pending", &[("count", pending().to_string())]))}

@@ -117,9 +117,18 @@ pub(crate) fn HomePage() -> impl IntoView {
                     <ul class="refused">
                         <For each=refused
                             key=|r| (r.name.clone(), r.at.clone()) let:r>
-                            <li data-testid="refused-change">
-                                <strong>{crate::i18n::change_name(&r.name)}</strong>" — "<span dir="auto">{error_text(&r.reason())}</span>
-                            </li>
+                            {
+                                // Said again when the language changes.
+                                let name = r.name.clone();
+                                let reason = r.reason();
+                                view! {
+                                    <li data-testid="refused-change">
+                                        <strong>{move || crate::i18n::change_name(&name)}</strong>
+                                        " — "
+                                        <span dir="auto">{move || error_text(&reason)}</span>
+                                    </li>
+                                }
+                            }
                         </For>
                     </ul>
                 </article>

@@ -244,7 +244,7 @@ async fn sync(dir: &Path, json: bool) -> Result<(), CliError> {
     let store = open(dir).await?;
     let interactive = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (store, result) = corridor_sync::sync(store, |p| {
-        if let (true, Progress::Pulled { done, behind }) = (interactive, p) {
+        if let (true, Progress::Pulled { done, behind, .. }) = (interactive, p) {
             if behind > 0 {
                 eprint!("\rréception… {done} éléments reçus");
             }

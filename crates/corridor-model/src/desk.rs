@@ -206,6 +206,9 @@ pub struct SyncState {
     pub work: Option<LocalWork>,
     /// Documents received so far by the running sync.
     pub progress: Option<usize>,
+    /// How far the running pull is, in percent, when known.
+    #[serde(default)]
+    pub percent: Option<u8>,
     /// Why the last sync failed.
     pub error: Option<ApiError>,
     /// The server revoked this device and its data was wiped.

@@ -130,7 +130,22 @@ pub enum Progress {
         done: usize,
         /// Change versions still ahead of the cursor.
         behind: i64,
+        /// Change versions between where this pull started and the head (at least `behind`).
+        total: i64,
     },
+}
+
+impl Progress {
+    /// How far the pull is, in percent (`None` while pushing, or with nothing to pull).
+    pub fn percent(self) -> Option<u8> {
+        match self {
+            Progress::Pulled { behind, total, .. } if total > 0 => {
+                let done = (total - behind.clamp(0, total)) * 100 / total;
+                u8::try_from(done).ok()
+            }
+            _ => None,
+        }
+    }
 }
 
 /// How a sync runs.
@@ -232,15 +247,21 @@ async fn run(
     }
     // Pages are fetched one ahead: the next page travels while this one is written (each
     // page commits with its own cursor, so an interruption still resumes in order).
+    let start = store.sync_cursor().await?;
+    let start_version = start
+        .as_deref()
+        .and_then(corridor_model::sync::Cursor::decode)
+        .map_or(0, |c| c.version);
     let mut page = client
         .pull(
             token,
             &PullRequest {
-                cursor: store.sync_cursor().await?,
+                cursor: start,
                 limit: Some(options.pull_page),
             },
         )
         .await?;
+    let mut total = 0;
     loop {
         let next = page.more.then(|| {
             let client = client.clone();
@@ -258,9 +279,12 @@ async fn run(
         report.removed += tally.removed_cases;
         let behind = corridor_model::sync::Cursor::decode(&page.cursor)
             .map_or(0, |c| (page.head - c.version).max(0));
+        // The head moves when others write meanwhile: the total grows with it.
+        total = (page.head - start_version).max(total).max(behind);
         progress(Progress::Pulled {
             done: report.pulled,
             behind,
+            total,
         });
         match next {
             Some(fetch) => {
@@ -422,5 +446,20 @@ mod tests {
             .await;
         assert!(!status.reachable);
         assert_eq!(status.version, None);
+    }
+
+    #[test]
+    fn progress_in_percent() {
+        let pulled = |behind, total| Progress::Pulled {
+            done: 0,
+            behind,
+            total,
+        };
+        assert_eq!(pulled(750, 1000).percent(), Some(25));
+        assert_eq!(pulled(0, 1000).percent(), Some(100));
+        assert_eq!(pulled(1000, 1000).percent(), Some(0));
+        // Nothing to pull, or pushing: no figure to show.
+        assert_eq!(pulled(0, 0).percent(), None);
+        assert_eq!(Progress::Pushed(3).percent(), None);
     }
 }

@@ -61,6 +61,7 @@ pub(crate) async fn sync_state(state: State<'_, AppState>) -> Result<SyncState> 
         session,
         work,
         progress: tracker.progress,
+        percent: tracker.percent,
         error: tracker.error,
         revoked: tracker.revoked,
         notices: tracker.notices,

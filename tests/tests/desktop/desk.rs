@@ -297,6 +297,7 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
             && !t.contains("Étiquette")
     })
     .await;
+    screenshot_around(&d, "case-error-ar", "tag-error").await;
     click(&d, "nav-cases").await;
     wait(&d, "case-table").await;
     wait_text(&d, "case-count", 5, |t| t.contains("ملف")).await;

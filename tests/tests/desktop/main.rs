@@ -10,5 +10,6 @@ mod enterprises;
 mod files;
 mod first_run;
 mod notices;
+mod refusals;
 mod search;
 mod support;

@@ -18,6 +18,7 @@ sync-error = خطأ في المزامنة
 sync-now = مزامنة الآن
 sync-pending = { $count } في الانتظار
 sync-received = تم استلام { $count }
+sync-progress = تقدّم الاستلام
 sync-never = لم تتم المزامنة بعد
 sync-last = آخر مزامنة: { $when }
 revoked = ألغى المسؤول ترخيص هذا الجهاز: تم مسح بياناته المحلية.

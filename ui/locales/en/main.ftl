@@ -18,6 +18,7 @@ sync-error = Sync error
 sync-now = Sync now
 sync-pending = { $count } waiting
 sync-received = { $count } received
+sync-progress = Download progress
 sync-never = Never synced
 sync-last = Last sync: { $when }
 revoked = An administrator revoked this device: its local data was erased.

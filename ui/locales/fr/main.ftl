@@ -18,6 +18,7 @@ sync-error = Erreur de synchronisation
 sync-now = Synchroniser
 sync-pending = { $count } en attente
 sync-received = { $count } reçus
+sync-progress = Avancement de la réception
 sync-never = Jamais synchronisé
 sync-last = Dernière synchronisation : { $when }
 revoked = Ce poste a été révoqué par un administrateur : ses données locales ont été effacées.
