@@ -290,6 +290,7 @@ mod tests {
         }
         for e in [
             StoreError::Io(std::io::Error::other("disque plein")),
+            StoreError::DiskFull,
             StoreError::File("illisible".into()),
             StoreError::DamagedAttachment("x".into()),
         ] {

@@ -99,15 +99,61 @@ pub enum StoreError {
     /// No such conflict, or one already settled.
     #[error("Aucun conflit en attente « {0} » : il n'existe pas ou a déjà été tranché.")]
     UnknownConflict(String),
+    /// The disk is full (or refuses to grow a file): the write was rolled back.
+    #[error(
+        "Le disque de ce poste est plein : rien n'a été enregistré, et ce qui l'était reste \
+         intact. Libérez de la place, puis recommencez."
+    )]
+    DiskFull,
     /// Database failure.
     #[error("Erreur du coffre local : {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Schema migration failure.
     #[error("Mise à jour du schéma du coffre local impossible : {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// File-system failure.
     #[error("Erreur d'accès aux fichiers : {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+/// SQLite's codes for a write the disk refused: `SQLITE_FULL` (no space left) and
+/// `SQLITE_IOERR_WRITE` (a write failed — past a file size limit, for one).
+const SQLITE_DISK_REFUSED: [&str; 2] = ["13", "778"];
+
+/// Whether an I/O error says the disk is full (or a quota or file size limit is reached).
+fn disk_full(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        e.kind(),
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge
+    )
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        let full = match &e {
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|c| SQLITE_DISK_REFUSED.contains(&c.as_ref())),
+            sqlx::Error::Io(io) => disk_full(io),
+            _ => false,
+        };
+        if full {
+            StoreError::DiskFull
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        if disk_full(&e) {
+            StoreError::DiskFull
+        } else {
+            StoreError::Io(e)
+        }
+    }
 }
 
 impl StoreError {
@@ -139,6 +185,7 @@ impl StoreError {
             Self::UnknownItem(..) => "unknown_item",
             Self::AmbiguousId(_) => "ambiguous_id",
             Self::UnknownConflict(_) => "unknown_conflict",
+            Self::DiskFull => "disk_full",
             Self::Database(_) | Self::Migration(_) => "database",
             Self::Io(_) => "io",
         }
@@ -181,6 +228,7 @@ impl StoreError {
             | Self::NothingToChange
             | Self::NotPassphraseProtected
             | Self::File(_)
+            | Self::DiskFull
             | Self::Database(_)
             | Self::Migration(_)
             | Self::Io(_) => Vec::new(),

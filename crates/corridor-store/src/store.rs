@@ -149,7 +149,7 @@ impl Store {
                 sqlx::Error::Database(ref db) if db.code().as_deref() == Some("26") => {
                     StoreError::CorruptDatabase(path.clone())
                 }
-                other => StoreError::Database(other),
+                other => StoreError::from(other),
             })?;
         Ok(Store {
             pool,

@@ -400,6 +400,7 @@ error-import_line = Line { $line } refused: nothing was imported.
 error-file = The file is unreadable or cannot be written.
 error-unknown_item = No item “{ $value }”.
 error-ambiguous_id = The identifier “{ $value }” matches several items: type more of it.
+error-disk_full = The disk of this computer is full: nothing was saved, and what was saved before is intact. Free some space, then try again.
 error-database = Local vault error: try again; nothing already saved was lost.
 error-io = Error accessing this computer's files (disk full or insufficient permissions?).
 ## Server and sync

@@ -400,6 +400,7 @@ error-import_line = Ligne { $line } refusée : rien n'a été importé.
 error-file = Fichier illisible ou impossible à écrire.
 error-unknown_item = Aucun élément « { $value } ».
 error-ambiguous_id = L'identifiant « { $value } » désigne plusieurs éléments : saisissez-en davantage.
+error-disk_full = Le disque de ce poste est plein : rien n'a été enregistré, et ce qui l'était reste intact. Libérez de la place, puis recommencez.
 error-database = Erreur du coffre local : réessayez ; rien n'a été perdu de ce qui était enregistré.
 error-io = Erreur d'accès aux fichiers de ce poste (disque plein ou droits insuffisants ?).
 ## Serveur et synchronisation

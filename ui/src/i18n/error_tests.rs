@@ -139,6 +139,7 @@ fn store_errors() -> Vec<StoreError> {
         StoreError::UnknownItem("réunion", "abc".into()),
         StoreError::AmbiguousId("ab".into()),
         StoreError::UnknownConflict("ab".into()),
+        StoreError::DiskFull,
         StoreError::Database(sqlx::Error::RowNotFound),
         StoreError::Migration(sqlx::migrate::MigrateError::VersionMissing(1)),
         StoreError::Io(std::io::Error::other("disk full")),
@@ -170,6 +171,7 @@ fn store_errors() -> Vec<StoreError> {
             | StoreError::UnknownItem(..)
             | StoreError::AmbiguousId(_)
             | StoreError::UnknownConflict(_)
+            | StoreError::DiskFull
             | StoreError::Database(_)
             | StoreError::Migration(_)
             | StoreError::Io(_) => {}
