@@ -5,8 +5,8 @@
 //!   the server when the app closes.
 //! - `cargo xtask test`: installs what is missing, then formatting, clippy, every test (the
 //!   server's against a real PostgreSQL and SQLite, the keyring's against a real Secret
-//!   Service), builds the interface and the app, runs the end-to-end tests under Xvfb, and
-//!   prints a summary with test counts.
+//!   Service), the API fuzzed from its OpenAPI description (schemathesis), builds the interface
+//!   and the app, runs the end-to-end tests under Xvfb, and prints a summary with test counts.
 //!
 //! Only std and anyhow, so that it compiles in seconds on a fresh machine.
 
@@ -245,6 +245,20 @@ fn cmd_test(args: &[String]) -> Result<()> {
         }) && go;
     }
     drop(pg);
+    if go {
+        // The real server fuzzed from its OpenAPI description (schemathesis, bounded).
+        go = record("API fuzzing (schemathesis)", &mut || {
+            run_counting(cargo().args([
+                "test",
+                "--workspace",
+                "--test",
+                "api_schema",
+                "--",
+                "--ignored",
+            ]))
+            .map(Some)
+        }) && go;
+    }
     if go && !skip_e2e {
         // `--workspace` everywhere: the same feature set as the test build, so nothing is
         // compiled twice.

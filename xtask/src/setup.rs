@@ -1,7 +1,8 @@
 //! Installs what the build and the tests need, skipping whatever is already there at the right
 //! version: Debian/Ubuntu packages (with sudo when not root), the wasm32 target, and the cargo
-//! tools (trunk, wasm-bindgen-cli at the Cargo.lock version, tauri-driver). Nothing is
-//! downloaded outside the package registries: every tool is built by `cargo install`.
+//! tools (trunk, wasm-bindgen-cli at the Cargo.lock version, tauri-driver), axe-core from the
+//! npm registry and schemathesis from PyPI (in a virtual environment under `target/`). Nothing
+//! is downloaded outside the package registries: every Rust tool is built by `cargo install`.
 
 use std::process::Command;
 
@@ -27,12 +28,15 @@ const APT_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "gnome-keyring",
     "fonts-noto-core",
+    "python3-venv",
 ];
 
 const TRUNK: &str = "0.21.14";
 /// axe-core, injected by the desktop tests to check accessibility (from the npm registry).
 pub(crate) const AXE_CORE: &str = "4.14.1";
 const TAURI_DRIVER: &str = "2.1.0";
+/// schemathesis, the API fuzzer run against the server's OpenAPI description (from PyPI).
+const SCHEMATHESIS: &str = "4.32.5";
 
 /// Installs everything that is missing.
 pub(crate) fn ensure_tools() -> Result<()> {
@@ -44,7 +48,29 @@ pub(crate) fn ensure_tools() -> Result<()> {
     ensure_cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &wasm_bindgen, false)?;
     ensure_cargo_tool("tauri-driver", "tauri-driver", TAURI_DRIVER, true)?;
     ensure_axe()?;
+    ensure_schemathesis()?;
     Ok(())
+}
+
+/// schemathesis in `target/venv` (its `st` read by the API test), at the pinned version.
+fn ensure_schemathesis() -> Result<()> {
+    let venv = root().join("target/venv");
+    let st = venv.join("bin/st");
+    let version = Command::new(&st).arg("--version").output();
+    if version.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS)) {
+        println!("==> schemathesis {SCHEMATHESIS}: present");
+        return Ok(());
+    }
+    run(
+        "python3 -m venv",
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+    )?;
+    run(
+        &format!("pip install schemathesis=={SCHEMATHESIS}"),
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("schemathesis=={SCHEMATHESIS}")),
+    )
 }
 
 /// axe-core under `target/npm` (read by the desktop tests), at the pinned version.

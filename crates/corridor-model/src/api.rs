@@ -296,13 +296,22 @@ impl std::str::FromStr for Role {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    /// Login name.
+    /// Login name (64 characters at most, not blank).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"\S")
+    )]
     pub username: String,
-    /// Password.
+    /// Password (1 024 bytes at most: 256 characters of any script always fit).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
     pub password: String,
     /// The device's id (UUID made by the device).
     pub device_id: uuid::Uuid,
-    /// A name for the device (host name).
+    /// A name for the device (host name; 100 characters at most, not blank).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub device_name: String,
 }
 

@@ -17,17 +17,18 @@
 //! of the attachments it receives after it pulls.
 
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use corridor_model::api::Role;
+use corridor_model::api::{ApiError, Role};
 use corridor_model::sync::AttachmentStatus;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::http::{AppState, Caller};
+use crate::http::{query_params, AppState, Caller};
 use crate::storage::{Chunk, ChunkWrite, Quota, StorageError, UploadLimits};
 
 /// Largest attachment accepted.
@@ -56,10 +57,12 @@ fn unknown() -> AppError {
 
 /// `GET /v1/attachments/{hash}/status`.
 #[utoipa::path(get, path = "/v1/attachments/{hash}/status", security(("bearer" = [])),
-    params(("hash" = String, Path, description = "SHA-256 of the content, hex")),
+    params(("hash" = String, Path, description = "SHA-256 of the content, hex", pattern = "^[0-9a-fA-F]{64}$")),
     responses(
         (status = 200, description = "Size announced, bytes received, complete"),
         (status = 400, description = "Not a SHA-256"),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "This device was revoked", body = ApiError),
         (status = 404, description = "Unknown content"),
 ))]
 pub(crate) async fn status(
@@ -86,12 +89,13 @@ pub(crate) struct UploadQuery {
 /// `PUT /v1/attachments/{hash}?size=N&offset=M`.
 #[utoipa::path(put, path = "/v1/attachments/{hash}", security(("bearer" = [])),
     params(
-        ("hash" = String, Path, description = "SHA-256 of the content, hex"),
-        ("size" = i64, Query, description = "Total size in bytes (25 MB at most)"),
-        ("offset" = i64, Query, description = "Where this chunk starts: the bytes received so far"),
+        ("hash" = String, Path, description = "SHA-256 of the content, hex", pattern = "^[0-9a-fA-F]{64}$"),
+        ("size" = i64, Query, description = "Total size in bytes (25 MB at most)", minimum = 1, maximum = 26214400),
+        ("offset" = i64, Query, description = "Where this chunk starts: the bytes received so far", minimum = 0, maximum = 26214399),
     ),
     responses(
         (status = 200, description = "Stored; where the upload stands"),
+        (status = 401, description = "No valid session", body = ApiError),
         (status = 400, description = "Empty, oversized (4 MB) or out-of-bounds chunk"),
         (status = 403, description = "Read-only role"),
         (status = 409, description = "Wrong offset, or another size announced first"),
@@ -102,10 +106,11 @@ pub(crate) async fn upload(
     State(s): State<AppState>,
     Caller(session): Caller,
     Path(hash): Path<String>,
-    Query(q): Query<UploadQuery>,
+    query: Result<Query<UploadQuery>, QueryRejection>,
     body: Bytes,
 ) -> Result<Json<AttachmentStatus>, AppError> {
     let hash = valid_hash(&hash)?;
+    let q = query_params(query)?;
     if matches!(session.user.role, Role::Committee | Role::Admin) {
         return Err(AppError::new(
             StatusCode::FORBIDDEN,
@@ -198,20 +203,24 @@ pub(crate) struct DownloadQuery {
 /// `GET /v1/attachments/{hash}?offset=M`.
 #[utoipa::path(get, path = "/v1/attachments/{hash}", security(("bearer" = [])),
     params(
-        ("hash" = String, Path, description = "SHA-256 of the content, hex"),
-        ("offset" = i64, Query, description = "First byte wanted"),
+        ("hash" = String, Path, description = "SHA-256 of the content, hex", pattern = "^[0-9a-fA-F]{64}$"),
+        ("offset" = i64, Query, description = "First byte wanted", minimum = 0, maximum = 26214399),
     ),
     responses(
         (status = 200, description = "Bytes from the offset (total size in x-corridor-size)"),
+        (status = 400, description = "Not a SHA-256, or an offset out of bounds", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "This device was revoked", body = ApiError),
         (status = 404, description = "Unknown, out of the caller's regions, or not uploaded yet"),
 ))]
 pub(crate) async fn download(
     State(s): State<AppState>,
     Caller(session): Caller,
     Path(hash): Path<String>,
-    Query(q): Query<DownloadQuery>,
+    query: Result<Query<DownloadQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let hash = valid_hash(&hash)?;
+    let q = query_params(query)?;
     if !s
         .storage
         .attachment_visible(&hash, session.scope().as_deref())

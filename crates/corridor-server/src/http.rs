@@ -140,6 +140,26 @@ pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Ap
         .map_err(|e| AppError::bad_request(format!("Requête invalide : {}", e.body_text())))
 }
 
+/// A JSON body that must be an object (serde would also read a struct from an array of its
+/// fields, which no client sends and the schema does not allow), read as `T`.
+pub(crate) fn json_object<T: serde::de::DeserializeOwned>(
+    body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
+) -> Result<T, AppError> {
+    let object = json_body(body)?;
+    serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|e| AppError::bad_request(format!("Requête invalide : {e}")))
+}
+
+/// The query string, or a `{code, message}` 400 saying what is wrong with it (axum's own
+/// refusal is plain text).
+pub(crate) fn query_params<T>(
+    query: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, AppError> {
+    query
+        .map(|axum::extract::Query(t)| t)
+        .map_err(|e| AppError::bad_request(format!("Paramètres invalides : {}", e.body_text())))
+}
+
 /// The caller, from `Authorization: Bearer <token>`: 401 without a valid token, when the
 /// session went unused for [`SESSION_IDLE`] or is older than [`SESSION_MAX`], or when the
 /// account is disabled; 403 when the device was revoked.

@@ -31,7 +31,7 @@ use zeroize::Zeroizing;
 use crate::auth;
 use crate::client_address::{ClientAddress, TrustedProxies};
 use crate::error::AppError;
-use crate::http::{json_body, AppState, Caller};
+use crate::http::{json_object, AppState, Caller};
 use crate::storage::{LoginCounts, Storage};
 
 /// Longest username accepted, in characters.
@@ -240,9 +240,9 @@ async fn admit(
 pub(crate) async fn login(
     State(s): State<AppState>,
     ClientAddress(address): ClientAddress,
-    body: Result<Json<LoginRequest>, JsonRejection>,
+    body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
 ) -> Result<Json<LoginResponse>, AppError> {
-    let req = json_body(body)?;
+    let req: LoginRequest = json_object(body)?;
     let password = Zeroizing::new(req.password);
     let username = req.username.trim().to_owned();
     let device_name = req.device_name.trim().to_owned();

@@ -18,7 +18,7 @@ use corridor_model::{workflow, CaseStatus, Region};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::http::{json_body, AppState, Caller};
+use crate::http::{json_object, AppState, Caller};
 use crate::storage::{RawChange, StorageError};
 use crate::sync::audiences;
 
@@ -77,7 +77,9 @@ fn read_mutation(
 }
 
 /// `POST /v1/sync/push`: applies the device's mutations, exactly once, in order.
-#[utoipa::path(post, path = "/v1/sync/push", security(("bearer" = [])), responses(
+#[utoipa::path(post, path = "/v1/sync/push", security(("bearer" = [])),
+    request_body(content = Object, description = "`{\"mutations\": [...]}`: the device's mutations in sequence order"),
+    responses(
     (status = 200, description = "One result per mutation: applied, conflict or rejected (code and French message)"),
     (status = 400, description = "Malformed body, a mutation without its ids, or more than 500 mutations (a mutation whose operation cannot be read is answered rejected, `unreadable_mutation`, alone)"),
     (status = 401, description = "No valid token"),
@@ -87,9 +89,9 @@ fn read_mutation(
 pub(crate) async fn push(
     State(s): State<AppState>,
     Caller(session): Caller,
-    body: Result<Json<PushWire>, JsonRejection>,
+    body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
 ) -> Result<Json<PushResponse>, AppError> {
-    let wire = json_body(body)?;
+    let wire: PushWire = json_object(body)?;
     if wire.mutations.len() > MAX_PUSH_BATCH {
         return Err(AppError::bad_request(format!(
             "Trop de modifications dans un envoi ({}) : {MAX_PUSH_BATCH} au plus.",
@@ -158,7 +160,9 @@ pub(crate) struct PullAnswer {
 }
 
 /// `POST /v1/sync/pull`: the documents changed since the cursor that the user may see.
-#[utoipa::path(post, path = "/v1/sync/pull", security(("bearer" = [])), responses(
+#[utoipa::path(post, path = "/v1/sync/pull", security(("bearer" = [])),
+    request_body(content = Object, description = "`{\"cursor\": \"v<version>:<regions>\" or null, \"limit\": 1..}`"),
+    responses(
     (status = 200, description = "A page of changes, the next cursor, removed regions, the device's last applied sequence number"),
     (status = 400, description = "Malformed body or cursor"),
     (status = 401, description = "No valid token"),
@@ -167,9 +171,9 @@ pub(crate) struct PullAnswer {
 pub(crate) async fn pull(
     State(s): State<AppState>,
     Caller(session): Caller,
-    body: Result<Json<PullRequest>, JsonRejection>,
+    body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
 ) -> Result<Json<PullAnswer>, AppError> {
-    let req = json_body(body)?;
+    let req: PullRequest = json_object(body)?;
     let limit = req.limit.unwrap_or(DEFAULT_PULL_PAGE);
     if limit == 0 || limit > MAX_PULL_PAGE {
         return Err(AppError::bad_request(format!(
