@@ -313,6 +313,21 @@ impl World {
 
     /// Kills the server (SIGKILL) and starts it again on the same address.
     pub fn restart(&mut self) {
+        let env = self.env.clone();
+        self.restart_with_env(env);
+    }
+
+    /// [`World::restart`] with this environment from now on (a crash point set or cleared).
+    pub fn restart_with(&mut self, env: &[(&str, &str)]) {
+        self.restart_with_env(
+            env.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+    }
+
+    fn restart_with_env(&mut self, env: Vec<(String, String)>) {
+        self.env = env;
         self.server.kill();
         let bind = self.server.url.trim_start_matches("http://").to_owned();
         let env: Vec<(&str, &str)> = self

@@ -21,14 +21,18 @@ pub fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
-/// Path of a binary of the workspace (debug profile), built first if missing.
+/// Path of a binary of the workspace (debug profile), built first if missing. (`package` names
+/// where it comes from, for the reader.)
 pub fn binary(package: &str, name: &str) -> PathBuf {
+    let _ = package;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root().join("target"), PathBuf::from);
     let path = target.join("debug").join(name);
     if !path.exists() {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--package", package, "--bin", name])
+            // The whole workspace's features (the test-only crash points among them), as
+            // `cargo test --workspace` builds it.
+            .args(["build", "--workspace", "--bin", name])
             .current_dir(workspace_root())
             .status()
             .expect("run cargo build");

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use corridor_e2e::devices::{open_case, Device, World};
 use corridor_e2e::views::server_view;
@@ -14,7 +13,7 @@ use corridor_model::mutation::CaseEdit;
 use corridor_model::sync::PullRequest;
 use corridor_model::timeline::{Institution, Visibility};
 use corridor_model::CaseStatus;
-use corridor_sync::{Progress, ServerClient, SyncOptions};
+use corridor_sync::{ServerClient, SyncOptions};
 use proptest::prelude::*;
 
 /// Concurrent pushers through two server instances, and a puller that must miss nothing.
@@ -140,18 +139,26 @@ async fn concurrent_pushers_and_puller_on_postgres() {
     concurrent_pushers_and_a_puller(true).await;
 }
 
-/// Kills the server process with SIGKILL from another thread after `delay`.
-fn kill_later(pid: u32, delay: Duration) {
-    std::thread::spawn(move || {
-        std::thread::sleep(delay);
-        let _ = std::process::Command::new("kill")
-            .args(["-9", &pid.to_string()])
-            .status();
-    });
+/// The server's crash point variable (see `corridor-server/src/fault.rs`).
+const FAULT: &str = "CORRIDOR_SERVER_FAULT_POINT";
+
+/// How many mutations the server's audit log says it applied.
+fn applied(w: &World) -> usize {
+    let audit = w.admin(&["audit", "verify"]);
+    audit
+        .split('(')
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {audit}"))
 }
 
+/// The server stops dead (abort, as a kill or a power cut would) at a crash point it reaches
+/// by itself: inside a push's transaction before it commits, after a commit before the answer,
+/// with a pulled page read but not sent. Each time it is started again; the device's next sync
+/// completes and every change is applied exactly once.
 async fn killed_mid_push_and_mid_pull(postgres: bool) {
-    let mut w = World::new(postgres).await;
+    let mut w = World::with_env(postgres, &[(FAULT, "push_before_commit#2")]).await;
     w.user("a.officier", "cgem_officer", "MA-06");
     let mut a = Device::login(&w.server.url, "a.officier").await;
     let mut total = 0;
@@ -169,53 +176,36 @@ async fn killed_mid_push_and_mid_pull(postgres: bool) {
         backoff: vec![],
         ..SyncOptions::default()
     };
-    // Killed during the push: after the second batch, the next request meets a dying server.
-    let pid = w.server.pid();
-    let mut batches = 0;
-    let first = a
-        .sync_with(&fast_fail, |p| {
-            if let Progress::Pushed(_) = p {
-                batches += 1;
-                if batches == 2 {
-                    kill_later(pid, Duration::from_millis(3));
-                }
-            }
-        })
-        .await;
-    assert!(first.is_err(), "the server died during the sync");
-    assert!(!a.store().outbox().await.expect("outbox").is_empty());
-    w.restart();
-    let r = a.sync().await.expect("the next sync completes");
+    // Dead inside the second batch's transaction: that batch is rolled back.
+    let first = a.sync_with(&fast_fail, |_| {}).await;
+    assert!(first.is_err(), "the server died during the push");
+    w.restart_with(&[(FAULT, "push_after_commit#1")]);
+    assert_eq!(applied(&w), 10, "only the first batch was committed");
+    assert_eq!(a.store().outbox().await.expect("outbox").len(), total - 10);
+    // Dead after committing the next batch, before answering it: the device does not know.
+    let second = a.sync_with(&fast_fail, |_| {}).await;
+    assert!(second.is_err(), "the server died before answering");
+    w.restart_with(&[]);
+    assert_eq!(applied(&w), 20, "the second batch was committed");
+    assert_eq!(a.store().outbox().await.expect("outbox").len(), total - 10);
+    // The device sends it again: answered as applied, not applied twice.
+    a.sync().await.expect("the next sync completes");
     assert!(a.store().outbox().await.expect("outbox").is_empty());
-    let audit = w.admin(&["audit", "verify"]);
-    assert!(
-        audit.contains(&format!("({total} changes applied")),
-        "every mutation applied exactly once: {audit} (last sync pushed {})",
-        r.pushed
-    );
+    assert_eq!(applied(&w), total, "every mutation applied exactly once");
 
-    // Killed during a pull of a fresh device of the same user.
+    // Dead with the second page of a fresh device's first pull read, not sent.
+    w.restart_with(&[(FAULT, "pull_before_answer#2")]);
     let mut b = Device::login(&w.server.url, "a.officier").await;
-    let pid = w.server.pid();
-    let mut pages = 0;
-    let first = b
-        .sync_with(&fast_fail, |p| {
-            if let Progress::Pulled { .. } = p {
-                pages += 1;
-                if pages == 2 {
-                    kill_later(pid, Duration::from_millis(2));
-                }
-            }
-        })
-        .await;
+    let first = b.sync_with(&fast_fail, |_| {}).await;
     assert!(first.is_err(), "the server died during the pull");
-    w.restart();
+    w.restart_with(&[]);
     b.sync().await.expect("the next sync completes");
     assert_eq!(
         a.snapshot().await,
         b.snapshot().await,
         "nothing lost, nothing doubled"
     );
+    assert_eq!(applied(&w), total);
     w.finish().await;
 }
 

@@ -138,3 +138,41 @@ fn usage_errors_keep_status_2_and_help_lists_the_statuses() {
         assert!(help.contains(line), "{line}: {help}");
     }
 }
+
+/// No passphrase and no keyring to hold the key (no D-Bus session answering): the store is not
+/// created, the error says how to protect it instead, and the status is the store's (4).
+#[test]
+fn without_a_keyring_or_a_passphrase_no_store_is_created() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["init", "--json"])
+        .env_remove("CORRIDOR_PASSPHRASE")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", dir.path().join("no-bus").display()),
+        )
+        .output()
+        .expect("run corridor");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e = json_error(&out);
+    assert_eq!(e["code"], "keyring_unavailable", "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .expect("message")
+            .contains("phrase de passe"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        0,
+        "nothing written"
+    );
+}

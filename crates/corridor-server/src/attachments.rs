@@ -7,7 +7,9 @@
 //! - `PUT /v1/attachments/{hash}?size=N&offset=M`: the bytes from `offset` of the caller's own
 //!   upload (each user sends their own copy: a hash alone proves nothing); the last chunk
 //!   completes it, and a content that does not hash to `hash` is thrown away (422). Uploads
-//!   expire after a day; each user has quotas (413 `quota_exceeded`).
+//!   expire after a day; each user has quotas (413 `quota_exceeded`); a content no case refers
+//!   to, which nobody sent in the last week, is dropped (its uploader never pushed the
+//!   attachment, or its case went).
 //! - `GET /v1/attachments/{hash}?offset=M`: bytes from `offset` (one stored chunk at most), the
 //!   total size in `x-corridor-size`. Only for users who may see a case the file is attached
 //!   to.

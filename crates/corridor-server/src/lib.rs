@@ -15,6 +15,7 @@ pub mod auth;
 pub mod client_address;
 pub mod demo;
 pub mod error;
+pub mod fault;
 pub mod http;
 pub mod login;
 pub mod observability;

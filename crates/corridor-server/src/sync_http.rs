@@ -18,7 +18,7 @@ use corridor_model::{workflow, CaseStatus, Region};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::http::{json_object, AppState, Caller};
+use crate::http::{json_body, json_object, AppState, Caller};
 use crate::storage::{RawChange, StorageError};
 use crate::sync::audiences;
 
@@ -76,6 +76,32 @@ fn read_mutation(
     })
 }
 
+/// A push body as the server reads it: an object `{"mutations": [...]}` of at most
+/// [`MAX_PUSH_BATCH`] mutations, each read whole or, when its operation cannot be read, as
+/// [`Op::Unreadable`] (refused alone later); a mutation without its ids refuses the request.
+/// Pure, so that the decoders of outside input can be fuzzed apart from the server.
+pub fn decode_push(
+    body: serde_json::Map<String, serde_json::Value>,
+    author: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<PushRequest, AppError> {
+    let wire: PushWire = serde_json::from_value(serde_json::Value::Object(body))
+        .map_err(|e| AppError::bad_request(format!("Requête invalide : {e}")))?;
+    if wire.mutations.len() > MAX_PUSH_BATCH {
+        return Err(AppError::bad_request(format!(
+            "Trop de modifications dans un envoi ({}) : {MAX_PUSH_BATCH} au plus.",
+            wire.mutations.len()
+        )));
+    }
+    Ok(PushRequest {
+        mutations: wire
+            .mutations
+            .into_iter()
+            .map(|v| read_mutation(&v, author, now))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
 /// `POST /v1/sync/push`: applies the device's mutations, exactly once, in order.
 #[utoipa::path(post, path = "/v1/sync/push", security(("bearer" = [])),
     request_body(content = Object, description = "`{\"mutations\": [...]}`: the device's mutations in sequence order"),
@@ -91,21 +117,7 @@ pub(crate) async fn push(
     Caller(session): Caller,
     body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
 ) -> Result<Json<PushResponse>, AppError> {
-    let wire: PushWire = json_object(body)?;
-    if wire.mutations.len() > MAX_PUSH_BATCH {
-        return Err(AppError::bad_request(format!(
-            "Trop de modifications dans un envoi ({}) : {MAX_PUSH_BATCH} au plus.",
-            wire.mutations.len()
-        )));
-    }
-    let now = Utc::now();
-    let req = PushRequest {
-        mutations: wire
-            .mutations
-            .into_iter()
-            .map(|v| read_mutation(&v, &session.user.username, now))
-            .collect::<Result<_, _>>()?,
-    };
+    let req = decode_push(json_body(body)?, &session.user.username, Utc::now())?;
     if req
         .mutations
         .iter()
@@ -143,6 +155,7 @@ pub(crate) async fn push(
         })?;
     metrics::counter!("corridor_sync_mutations_total").increment(req.mutations.len() as u64);
     metrics::histogram!("corridor_sync_push_seconds").record(started.elapsed().as_secs_f64());
+    crate::fault::point("push_after_commit");
     Ok(Json(response))
 }
 
@@ -214,6 +227,7 @@ pub(crate) async fn pull(
     // committed and was either returned or not visible: the cursor can move to it.
     let version = if page.more { last } else { last.max(page.head) };
     metrics::counter!("corridor_sync_pulled_total").increment(page.docs.len() as u64);
+    crate::fault::point("pull_before_answer");
     Ok(Json(PullAnswer {
         changes: page.docs,
         removed_regions,

@@ -202,6 +202,7 @@ async fn uploads_expire_and_quotas_hold(s: Arc<dyn Storage>) {
         pending_bytes: 1000,
         daily_bytes: 1500,
         expiry: Duration::hours(24),
+        orphan_after: Duration::days(7),
     };
     let a = vec![1u8; 800];
     let b = vec![2u8; 300];

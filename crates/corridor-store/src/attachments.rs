@@ -382,3 +382,52 @@ async fn link_downloaded(tx: &mut sqlx::SqliteConnection, hash: &str) -> Result<
         .await?;
     Ok(())
 }
+
+/// How old a temporary sealed file must be to be taken for a crash's leftover (a live one is
+/// written and placed within seconds).
+const STALE_TMP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+impl Store {
+    /// Removes the attachment files nothing refers to: a sealed file whose content the database
+    /// does not hold (a crash after the file was put in place, before its transaction
+    /// committed) and temporary files left by a crash. Under the write lock, which every
+    /// placement of a file holds: no file being placed is taken for an orphan.
+    pub(crate) async fn sweep_attachment_files(&self) -> Result<usize> {
+        let dir = self.dir().join(DIR);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(0);
+        };
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let held: std::collections::HashSet<String> =
+            sqlx::query_scalar("SELECT hash FROM attachment_blob")
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let orphan = if name.ends_with(".tmp") {
+                entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > STALE_TMP)
+            } else {
+                !held.contains(&name)
+            };
+            if orphan && entry.file_type().is_ok_and(|t| t.is_file()) {
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        tx.commit().await?;
+        // And contents the database still holds that no case refers to any more.
+        self.drop_orphan_blobs().await?;
+        Ok(removed)
+    }
+}

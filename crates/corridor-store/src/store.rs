@@ -72,6 +72,7 @@ impl Store {
         MIGRATOR.run(&store.pool).await?;
         crate::index::upgrade_index(&store.pool).await?;
         ensure_device(&store.pool).await?;
+        store.sweep_attachment_files().await?;
         Ok(store)
     }
 

@@ -324,7 +324,7 @@ impl Store {
     }
 
     /// Deletes the encrypted attachment files no case refers to any more.
-    async fn drop_orphan_blobs(&self) -> Result<()> {
+    pub(crate) async fn drop_orphan_blobs(&self) -> Result<()> {
         let hashes: Vec<String> = sqlx::query_scalar(
             "DELETE FROM attachment_blob WHERE hash NOT IN (SELECT hash FROM case_attachment) \
              RETURNING hash",

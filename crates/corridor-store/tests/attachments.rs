@@ -336,3 +336,49 @@ async fn the_profile_is_readable_by_its_owner_only() {
         assert_eq!(mode(&p), expected, "{}", p.display());
     }
 }
+
+/// Files a crash leaves in the attachments directory — a sealed file placed by a transaction
+/// that never committed, a temporary file an hour old — are removed when the store opens; the
+/// files of recorded contents and a temporary file being written now are kept.
+#[tokio::test]
+async fn files_a_crash_left_behind_are_collected_at_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, r) = store_with_case(dir.path()).await;
+    let a = store
+        .attach(
+            &r,
+            "pv.pdf",
+            b"proces-verbal de la reunion",
+            DEFAULT_MAX_ATTACHMENT,
+        )
+        .await
+        .expect("attach");
+    store.close().await;
+    let files = dir.path().join("attachments");
+    let orphan = files.join("ab".repeat(32));
+    std::fs::write(&orphan, b"sealed by a transaction that never committed").expect("write");
+    let old_tmp = files.join(format!("{}.0190.tmp", "cd".repeat(32)));
+    std::fs::write(&old_tmp, b"half").expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(&old_tmp)
+        .expect("open")
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .expect("age it");
+    let live_tmp = files.join(format!("{}.0191.tmp", "ef".repeat(32)));
+    std::fs::write(&live_tmp, b"being written").expect("write");
+
+    let store = Store::open(dir.path(), pass(PASS)).await.expect("open");
+    assert!(!orphan.exists(), "a file no content of the database names");
+    assert!(!old_tmp.exists(), "a temporary file an hour old");
+    assert!(
+        live_tmp.exists(),
+        "a temporary file being written is left alone"
+    );
+    assert!(files.join(&a.hash).exists());
+    let (_, back) = store
+        .attachment_content(&r, &a.hash[..12])
+        .await
+        .expect("still readable");
+    assert_eq!(back, b"proces-verbal de la reunion");
+}

@@ -46,3 +46,57 @@ async fn a_keyring_store_reopens_without_any_input() {
         "Rif Logistique"
     );
 }
+
+/// The keyring entry of this store, as its key file names it.
+fn entry_of(dir: &std::path::Path) -> keyring::Entry {
+    let text = std::fs::read_to_string(dir.join(corridor_store::keys::KEY_FILE)).expect("key file");
+    let file: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let record = &file["protection"];
+    assert_eq!(record["kind"], "keyring", "{text}");
+    keyring::Entry::new(
+        record["service"].as_str().expect("service"),
+        record["account"].as_str().expect("account"),
+    )
+    .expect("entry")
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: run by `cargo xtask test` inside dbus-run-session"]
+async fn a_key_gone_from_the_keyring_is_said_and_nothing_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::create(dir.path(), None).await.expect("create");
+    store.close().await;
+    // Another account, another machine, or someone tidying the keyring: the key is gone.
+    entry_of(dir.path())
+        .delete_credential()
+        .expect("delete the key behind the store's back");
+    let before = corridor_testkit::snapshot(dir.path());
+    let err = Store::open(dir.path(), None)
+        .await
+        .expect_err("no key, no store");
+    assert_eq!(err.code(), "key_missing", "{err}");
+    assert!(
+        err.to_string().contains("introuvable dans le trousseau"),
+        "{err}"
+    );
+    assert_eq!(
+        corridor_testkit::snapshot(dir.path()),
+        before,
+        "nothing was changed or created"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs a Secret Service: run by `cargo xtask test` inside dbus-run-session"]
+async fn a_wipe_removes_the_key_from_the_keyring() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::create(dir.path(), None).await.expect("create");
+    let entry = entry_of(dir.path());
+    assert!(entry.get_secret().is_ok(), "the key is in the keyring");
+    store.wipe().await.expect("wipe");
+    assert!(
+        matches!(entry.get_secret(), Err(keyring::Error::NoEntry)),
+        "the keyring no longer holds the key"
+    );
+    assert_eq!(Store::protection(dir.path()).expect("read"), None);
+}

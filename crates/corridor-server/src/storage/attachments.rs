@@ -87,6 +87,24 @@ macro_rules! attachments_impl {
                     .bind(expired)
                     .execute(&mut *tx)
                     .await?;
+                // Complete contents no case refers to, and that nobody sent lately, go too.
+                let forgotten = now - limits.orphan_after;
+                let orphans: Vec<String> = sqlx::query_scalar(
+                    "SELECT a.hash FROM attachment a WHERE a.created_at < $1 \
+                     AND NOT EXISTS (SELECT 1 FROM attachment_ref r WHERE r.hash = a.hash) \
+                     AND NOT EXISTS (SELECT 1 FROM attachment_holder h WHERE h.hash = a.hash AND h.at >= $1)",
+                )
+                .bind(forgotten)
+                .fetch_all(&mut *tx)
+                .await?;
+                for orphan in &orphans {
+                    for table in ["attachment_chunk", "attachment_holder", "attachment"] {
+                        sqlx::query(&format!("DELETE FROM {table} WHERE hash = $1"))
+                            .bind(orphan)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
                 let held: Option<i64> = sqlx::query_scalar(
                     "SELECT a.size FROM attachment a JOIN attachment_holder h ON h.hash = a.hash \
                      WHERE a.hash = $1 AND h.username = $2",

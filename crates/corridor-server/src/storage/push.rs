@@ -258,6 +258,7 @@ macro_rules! push_impl {
                     .bind(version)
                     .execute(&mut *tx)
                     .await?;
+                crate::fault::point("push_before_commit");
                 tx.commit().await?;
                 Ok(out)
             }

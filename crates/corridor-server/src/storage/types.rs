@@ -217,6 +217,9 @@ pub struct UploadLimits {
     pub daily_bytes: i64,
     /// An upload not completed within this time is dropped.
     pub expiry: chrono::Duration,
+    /// A content no case refers to, sent whole by its last holder longer ago than this, is
+    /// dropped (its uploader pushed no attachment naming it, or the case went).
+    pub orphan_after: chrono::Duration,
 }
 
 impl Default for UploadLimits {
@@ -225,13 +228,14 @@ impl Default for UploadLimits {
             pending_bytes: 100 * 1024 * 1024,
             daily_bytes: 2 * 1024 * 1024 * 1024,
             expiry: chrono::Duration::hours(24),
+            orphan_after: chrono::Duration::days(7),
         }
     }
 }
 
 impl UploadLimits {
-    /// The defaults, overridable by `CORRIDOR_UPLOAD_PENDING_BYTES` and
-    /// `CORRIDOR_UPLOAD_DAILY_BYTES` (positive integers).
+    /// The defaults, overridable by `CORRIDOR_UPLOAD_PENDING_BYTES`,
+    /// `CORRIDOR_UPLOAD_DAILY_BYTES` and `CORRIDOR_UPLOAD_ORPHAN_SECS` (positive integers).
     pub fn from_env() -> Self {
         let var = |name: &str| {
             std::env::var(name)
@@ -244,6 +248,8 @@ impl UploadLimits {
             pending_bytes: var("CORRIDOR_UPLOAD_PENDING_BYTES").unwrap_or(d.pending_bytes),
             daily_bytes: var("CORRIDOR_UPLOAD_DAILY_BYTES").unwrap_or(d.daily_bytes),
             expiry: d.expiry,
+            orphan_after: var("CORRIDOR_UPLOAD_ORPHAN_SECS")
+                .map_or(d.orphan_after, chrono::Duration::seconds),
         }
     }
 }

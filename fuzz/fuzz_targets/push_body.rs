@@ -1,0 +1,25 @@
+//! A push body as the server reads it (`corridor_server::sync_http::decode_push`): any bytes
+//! either refused with a `{code, message}` error or read into mutations that survive their
+//! own wire form unchanged, and whose needs the engine can name.
+#![no_main]
+
+use corridor_model::mutation::Mutation;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(body) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(data) else {
+        return;
+    };
+    let now = chrono::DateTime::from_timestamp(1_780_000_000, 0).expect("instant");
+    match corridor_server::sync_http::decode_push(body, "fuzz", now) {
+        Ok(req) => {
+            for m in &req.mutations {
+                let wire = serde_json::to_string(m).expect("a mutation serialises");
+                let back: Mutation = serde_json::from_str(&wire).expect("and reads back");
+                assert_eq!(&back, m);
+                let _ = corridor_model::engine::needs(&m.op);
+            }
+        }
+        Err(e) => assert!(!e.code.is_empty() && !e.message.is_empty()),
+    }
+});
