@@ -1,9 +1,11 @@
 //! A push body as the server reads it (`corridor_server::sync_http::decode_push`): any bytes
-//! either refused with a `{code, message}` error or read into mutations that survive their
-//! own wire form unchanged, and whose needs the engine can name.
+//! either refused with a `{code, message}` error or read into mutations — each one the server
+//! can read survives its own wire form unchanged and the engine can name its needs; one it
+//! cannot read is kept as `Op::Unreadable` (never sent nor stored) with a bounded name and
+//! reason.
 #![no_main]
 
-use corridor_model::mutation::Mutation;
+use corridor_model::mutation::{Mutation, Op};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,6 +16,10 @@ fuzz_target!(|data: &[u8]| {
     match corridor_server::sync_http::decode_push(body, "fuzz", now) {
         Ok(req) => {
             for m in &req.mutations {
+                if let Op::Unreadable { name, reason } = &m.op {
+                    assert!(name.chars().count() <= 60 && reason.chars().count() <= 300);
+                    continue;
+                }
                 let wire = serde_json::to_string(m).expect("a mutation serialises");
                 let back: Mutation = serde_json::from_str(&wire).expect("and reads back");
                 assert_eq!(&back, m);
