@@ -158,8 +158,8 @@ pub async fn wait_gone(d: &WebDriver, id: &str, secs: u64) {
     assert!(gone.is_some(), "{id} still shown after {secs}s");
 }
 
-/// Waits (up to `secs`) until the element's text, without direction isolation marks,
-/// satisfies `pred`; returns that text.
+/// Waits (up to `secs`) until the element's text, without direction isolation marks and with
+/// no-break spaces as spaces, satisfies `pred`; returns that text.
 pub async fn wait_text(d: &WebDriver, id: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     let mut last = String::new();
@@ -167,8 +167,11 @@ pub async fn wait_text(d: &WebDriver, id: &str, secs: u64, pred: impl Fn(&str) -
         if let Ok(el) = d.find(tid(id)).await {
             if let Ok(t) = el.text().await {
                 // As a person reads it: without the invisible marks that isolate a value's
-                // direction (Fluent wraps every placeable in them).
-                let t = t.replace(['\u{2068}', '\u{2069}'], "");
+                // direction (Fluent wraps every placeable in them), French's no-break spaces
+                // (before « : » and inside guillemets) read as spaces.
+                let t = t
+                    .replace(['\u{2068}', '\u{2069}'], "")
+                    .replace(['\u{202F}', '\u{A0}'], " ");
                 if pred(&t) {
                     return t;
                 }
