@@ -98,10 +98,10 @@ pub(crate) struct UploadQuery {
     responses(
         (status = 200, description = "Stored; where the upload stands"),
         (status = 401, description = "No valid session", body = ApiError),
-        (status = 400, description = "Empty, oversized (4 MB) or out-of-bounds chunk"),
+        (status = 400, description = "Empty, oversized (4 MB) or out-of-bounds chunk, or a size announced over 25 MB"),
         (status = 403, description = "Read-only role"),
         (status = 409, description = "Wrong offset, or another size announced first"),
-        (status = 413, description = "Over 25 MB, or over the user's upload quota"),
+        (status = 413, description = "Over the user's upload quota"),
         (status = 422, description = "The complete content does not match its hash (thrown away)"),
 ))]
 pub(crate) async fn upload(
@@ -120,9 +120,16 @@ pub(crate) async fn upload(
             "Votre rôle permet de consulter les dossiers, pas de les modifier.",
         ));
     }
-    if q.size <= 0 || q.size > MAX_ATTACHMENT {
+    if q.size <= 0 {
+        return Err(AppError::bad_request(format!(
+            "Taille de pièce jointe invalide ({}) : un nombre d'octets positif.",
+            q.size
+        )));
+    }
+    if q.size > MAX_ATTACHMENT {
+        // The announced size is a parameter out of bounds (the body is a chunk): 400.
         return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::BAD_REQUEST,
             "attachment_too_large",
             format!(
                 "Pièce jointe refusée : {} octets, la limite est de {} Mo.",
