@@ -10,7 +10,7 @@ pub mod views;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 /// The workspace root.
@@ -39,6 +39,21 @@ pub fn binary(package: &str, name: &str) -> PathBuf {
         assert!(status.success(), "building {name} failed");
     }
     path
+}
+
+/// Runs the real `corridor` CLI on the store in `data`, protected by `passphrase`, with this
+/// environment besides (`CORRIDOR_CA_FILE` is cleared unless given).
+pub fn cli(data: &Path, passphrase: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(binary("corridor-cli", "corridor"));
+    cmd.arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("CORRIDOR_PASSPHRASE", passphrase)
+        .env_remove("CORRIDOR_CA_FILE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run corridor")
 }
 
 /// A running `corridor-server` process, killed when dropped.

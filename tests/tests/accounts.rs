@@ -2,21 +2,13 @@
 //! logging in from a fresh encrypted store, and revocation seen by the device.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use corridor_e2e::devices::{admin, Device, World, PASSWORD};
-use corridor_e2e::{binary, ServerProcess};
+use corridor_e2e::ServerProcess;
 
 fn corridor(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(binary("corridor-cli", "corridor"));
-    cmd.arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("CORRIDOR_PASSPHRASE", "phrase de passe e2e");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("corridor")
+    corridor_e2e::cli(data, "phrase de passe e2e", args, env)
 }
 
 fn text(o: &Output) -> String {

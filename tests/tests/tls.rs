@@ -54,16 +54,7 @@ impl Authority {
 }
 
 fn corridor(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(binary("corridor-cli", "corridor"));
-    cmd.arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("CORRIDOR_PASSPHRASE", "phrase de passe e2e")
-        .env_remove("CORRIDOR_CA_FILE");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("corridor")
+    corridor_e2e::cli(data, "phrase de passe e2e", args, env)
 }
 
 fn text(o: &Output) -> String {

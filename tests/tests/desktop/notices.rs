@@ -47,24 +47,7 @@ async fn a_case_put_in_my_charge_by_a_colleague_is_announced() {
         .expect("assign");
     colleague.sync().await.expect("sync");
 
-    let driver = Driver::start_with(
-        data.path(),
-        &server.url,
-        &[("CORRIDOR_SYNC_INTERVAL", "3600")],
-    )
-    .await;
-    let d = driver.session().await;
-    create_store(&d).await;
-    click(&d, "nav-settings").await;
-    submit_sign_in(&d, "k.alaoui", corridor_e2e::devices::PASSWORD).await;
-    wait_attr(
-        &d,
-        "[data-testid='sync-status']",
-        "data-state",
-        "online",
-        20,
-    )
-    .await;
+    let (_driver, d) = signed_in_app(data.path(), &server.url, "k.alaoui").await;
     click(&d, "nav-home").await;
     wait(&d, "home-mine").await;
     wait_text(&d, "home-mine", 10, |t| t.contains("Dossier déjà attribué")).await;

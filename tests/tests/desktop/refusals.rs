@@ -25,24 +25,7 @@ async fn a_refused_change_is_listed_with_its_reason_in_the_users_language() {
     let reference = colleague.store().case(&case).await.expect("case").reference;
 
     // Syncs only on demand: the test decides who is first.
-    let driver = Driver::start_with(
-        data.path(),
-        &server.url,
-        &[("CORRIDOR_SYNC_INTERVAL", "3600")],
-    )
-    .await;
-    let d = driver.session().await;
-    create_store(&d).await;
-    click(&d, "nav-settings").await;
-    submit_sign_in(&d, "k.alaoui", corridor_e2e::devices::PASSWORD).await;
-    wait_attr(
-        &d,
-        "[data-testid='sync-status']",
-        "data-state",
-        "online",
-        20,
-    )
-    .await;
+    let (_driver, d) = signed_in_app(data.path(), &server.url, "k.alaoui").await;
     click(&d, "nav-cases").await;
     wait_text(&d, "case-title", 10, |t| t == "Dossier contesté").await;
     click(&d, "case-title").await;

@@ -274,6 +274,26 @@ pub async fn sync_now(d: &WebDriver) {
 }
 
 /// Fills and submits the sign-in form of the settings screen.
+/// The app on a fresh profile in `data`, signed in as `user` to `server_url` and syncing only
+/// when asked (sign-in, "sync now"), so that a test orders the syncs; the driver must be kept
+/// alive with the session.
+pub async fn signed_in_app(data: &Path, server_url: &str, user: &str) -> (Driver, WebDriver) {
+    let driver = Driver::start_with(data, server_url, &[("CORRIDOR_SYNC_INTERVAL", "3600")]).await;
+    let d = driver.session().await;
+    create_store(&d).await;
+    click(&d, "nav-settings").await;
+    submit_sign_in(&d, user, corridor_e2e::devices::PASSWORD).await;
+    wait_attr(
+        &d,
+        "[data-testid='sync-status']",
+        "data-state",
+        "online",
+        20,
+    )
+    .await;
+    (driver, d)
+}
+
 pub async fn submit_sign_in(d: &WebDriver, user: &str, password: &str) {
     type_into(d, "sign-in-user", user).await;
     type_into(d, "sign-in-password", password).await;
