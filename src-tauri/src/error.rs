@@ -12,8 +12,8 @@ impl CommandError {
     /// The store is locked: the user must unlock it first.
     pub(crate) fn locked() -> Self {
         CommandError(ApiError::new(
-            "locked".to_owned(),
-            "Le coffre local est verrouillé : déverrouillez-le pour continuer.".to_owned(),
+            "locked",
+            "Le coffre local est verrouillé : déverrouillez-le pour continuer.",
         ))
     }
 }

@@ -56,6 +56,15 @@ pub fn cli(data: &Path, passphrase: &str, args: &[&str], env: &[(&str, &str)]) -
     cmd.output().expect("run corridor")
 }
 
+/// What a command printed, standard output then standard error.
+pub fn output_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// A running `corridor-server` process, killed when dropped.
 pub struct ServerProcess {
     child: Child,

@@ -12,11 +12,7 @@ fn corridor(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    corridor_e2e::output_text(o)
 }
 
 #[tokio::test]

@@ -41,7 +41,7 @@ fn answer<R: DeserializeOwned>(result: Result<JsValue, JsValue>) -> Result<R, Ap
 
 fn internal(detail: &str) -> ApiError {
     ApiError::new(
-        "internal".to_owned(),
+        "internal",
         format!("Erreur interne de l'application : {detail}"),
     )
 }

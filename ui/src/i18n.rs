@@ -58,10 +58,7 @@ pub(crate) fn t_count(key: &str, count: usize) -> String {
 
 /// The translation of `key`, or `None` when the current language has none.
 pub(crate) fn try_t(key: &str) -> Option<String> {
-    let i18n = expect_context::<I18n>();
-    let lang: fluent_templates::LanguageIdentifier = i18n.language.get().id.parse().ok()?;
-    i18n.translations
-        .with(|all| all.iter().find_map(|tr| tr.try_lookup(&lang, key)))
+    try_t_args(key, &[])
 }
 
 /// The translation of `key` with its arguments, or `None` when the current language has none

@@ -283,7 +283,7 @@ mod tests {
         let refused = |code: &str| {
             SyncError::Refused(ApiError::new(
                 code.to_owned(),
-                "Session absente ou expirée : reconnectez-vous.".to_owned(),
+                "Session absente ou expirée : reconnectez-vous.",
             ))
         };
         let e = CliError::from(refused("session_expired"));

@@ -269,7 +269,7 @@ impl ServerClient {
                 .to_owned();
             return Err(SyncError::Refused(
                 ApiError::new(
-                    "redirect".to_owned(),
+                    "redirect",
                     format!(
                         "Le serveur a demandé une redirection vers « {to} », refusée : vérifiez \
                      l'adresse du serveur (elle doit être la sienne, en https://)."
@@ -283,8 +283,8 @@ impl ServerClient {
             // The body limit answers before any handler, without a body.
             Err(_) if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(SyncError::Refused(ApiError::new(
-                    "payload_too_large".to_owned(),
-                    "Envoi trop volumineux pour le serveur.".to_owned(),
+                    "payload_too_large",
+                    "Envoi trop volumineux pour le serveur.",
                 )))
             }
             Err(_) => Err(SyncError::Refused(
@@ -293,8 +293,7 @@ impl ServerClient {
                         "http_5xx"
                     } else {
                         "http"
-                    }
-                    .to_owned(),
+                    },
                     format!("Le serveur a répondu {status}."),
                 )
                 .with_args([("status", status.as_u16().to_string())]),

@@ -62,8 +62,8 @@ async fn sign_in_kept(
     let resp = client.login(&req).await?;
     let token = resp.token.clone().ok_or_else(|| {
         SyncError::Refused(ApiError::new(
-            "no_session_token".to_owned(),
-            "Réponse du serveur sans jeton de session.".to_owned(),
+            "no_session_token",
+            "Réponse du serveur sans jeton de session.",
         ))
     })?;
     let session = SyncSession {

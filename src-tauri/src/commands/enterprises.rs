@@ -84,7 +84,7 @@ pub(crate) async fn export_cases(
         .await
         .map_err(|e| {
             CommandError(corridor_model::api::ApiError::new(
-                "internal".to_owned(),
+                "internal",
                 e.to_string(),
             ))
         })??;

@@ -54,7 +54,7 @@ fn header(request: &Request<'_>, name: &str) -> Result<String> {
 
 fn bad_request(what: &str) -> CommandError {
     CommandError(ApiError::new(
-        "bad_request".to_owned(),
+        "bad_request",
         format!("Demande incomplète de l'interface ({what})."),
     ))
 }
@@ -106,7 +106,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 fn io_error(e: &std::io::Error, path: &Path) -> CommandError {
     CommandError(ApiError::new(
-        "file_write".to_owned(),
+        "file_write",
         format!("Impossible d'écrire le fichier {} : {e}", path.display()),
     ))
 }
@@ -137,7 +137,7 @@ pub(crate) async fn open_attachment(
         .open_path(shown.clone(), None::<&str>)
         .map_err(|e| {
             CommandError(ApiError::new(
-                "open_failed".to_owned(),
+                "open_failed",
                 format!("Aucune application n'a pu ouvrir le fichier : {e}"),
             ))
         })?;
@@ -182,7 +182,7 @@ pub(crate) async fn ask_save_path(
     };
     chosen.into_path().map(Some).map_err(|e| {
         CommandError(ApiError::new(
-            "file_write".to_owned(),
+            "file_write",
             format!("Emplacement invalide : {e}"),
         ))
     })

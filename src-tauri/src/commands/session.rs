@@ -80,7 +80,7 @@ pub(crate) async fn notify(app: AppHandle, title: String, body: String) -> Resul
         .show()
         .map_err(|e| {
             CommandError(corridor_model::api::ApiError::new(
-                "notify_failed".to_owned(),
+                "notify_failed",
                 format!("Notification impossible : {e}"),
             ))
         })

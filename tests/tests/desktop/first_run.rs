@@ -154,30 +154,13 @@ async fn the_app_locks_itself_when_idle_and_loses_nothing() {
 #[tokio::test]
 #[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
 async fn a_revoked_device_is_wiped_and_says_so() {
-    use corridor_e2e::devices::{add_user, admin, PASSWORD};
+    use corridor_e2e::devices::{add_user, admin};
     let data = tempfile::tempdir().expect("tempdir");
     let work = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite:{}", work.path().join("server.db").display());
     let _server = ServerProcess::start(&db, work.path());
     add_user(&db, work.path(), "k.alaoui", "cgem_officer", "MA-06");
-    let driver = Driver::start_with(
-        data.path(),
-        &_server.url,
-        &[("CORRIDOR_SYNC_INTERVAL", "3600")],
-    )
-    .await;
-    let d = driver.session().await;
-    create_store(&d).await;
-    click(&d, "nav-settings").await;
-    submit_sign_in(&d, "k.alaoui", PASSWORD).await;
-    wait_attr(
-        &d,
-        "[data-testid='sync-status']",
-        "data-state",
-        "online",
-        20,
-    )
-    .await;
+    let (_driver, d) = signed_in_app(data.path(), &_server.url, "k.alaoui").await;
     assert!(data.path().join(corridor_store::DATABASE_FILE).exists());
 
     let devices = admin(&db, work.path(), &["device", "list"], None);
