@@ -21,6 +21,7 @@ use corridor_model::mutation::{Mutation, Op};
 use corridor_model::sync::{CaseDoc, PullRequest, PushRequest};
 use corridor_model::timeline::{CaseEvent, EventKind, Visibility};
 use corridor_model::{Case, CaseCategory, CaseStatus, Enterprise, Ice, Priority, Region};
+use corridor_server::storage::Actor;
 use corridor_store::{Passphrase, Store, SyncSession};
 use corridor_sync::{ServerClient, SyncOptions};
 use sqlx::Connection;
@@ -252,7 +253,14 @@ async fn register(storage: &Arc<dyn corridor_server::Storage>, user_id: &str) ->
     let device = Uuid::now_v7();
     let (token, hash) = corridor_server::auth::new_token();
     storage
-        .register_device(user_id, &device.to_string(), "banc", &hash, Utc::now())
+        .register_device(
+            user_id,
+            &device.to_string(),
+            "banc",
+            &hash,
+            Utc::now(),
+            &Actor::console("console:bench"),
+        )
         .await
         .expect("register");
     Sim {
@@ -408,6 +416,7 @@ async fn main() {
                     corridor_server::auth::Role::CgemOfficer,
                     &[Region::from_number(6).expect("MA-06")],
                     &hash,
+                    &Actor::console("console:bench"),
                 )
                 .await
                 .expect("user")

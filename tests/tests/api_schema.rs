@@ -6,9 +6,11 @@
 //! refused; operations must refuse a request without credentials.
 //!
 //! Left out: `/v1/logout` (it would end the session the run uses; it is tested by the account
-//! scenarios), and the check that every schema-valid request is accepted: the request bodies of
-//! the sync are described as objects only, and some refusals relate two fields (a chunk's
-//! offset past its announced size), which a schema cannot state.
+//! scenarios), and the check that every schema-valid request is accepted: some refusals depend
+//! on the caller or relate two fields (a push of mutations whose device is not the caller's, a
+//! sequence that skips numbers, a chunk's offset past its announced size), which a schema
+//! cannot state. Push and pull are described whole (every operation and its arguments, the
+//! outcomes, a page of changes), so their answers are checked against their schemas too.
 //!
 //! Bounded: a fixed number of examples per operation and a fixed seed, so that a run is
 //! repeatable (`CORRIDOR_ST_SEED` and `CORRIDOR_ST_EXAMPLES` hunt further).

@@ -1,14 +1,15 @@
 //! The audit log end to end, on both engines: sign-ins (failed ones too), refused mutations and
 //! the administrator's account changes are entries; the log is append-only; and with an audit
 //! key kept outside the database, an entry rewritten with a recomputed hash — which fools the
-//! plain chain — is found.
+//! plain chain — is found. An account change and its entry are one transaction: a server
+//! killed between the two keeps neither.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::{DateTime, Utc};
 use corridor_e2e::binary;
-use corridor_e2e::devices::{open_case, Device, World, PASSWORD};
+use corridor_e2e::devices::{admin_with, open_case, Device, World, PASSWORD};
 use corridor_model::mutation::{Mutation, Op};
 use corridor_model::sync::PushRequest;
 use corridor_server::audit::AuditEntry;
@@ -150,16 +151,20 @@ async fn the_audit_log_records_and_seals(postgres: bool) {
     // Without the key: the chain holds, the seals are not checked.
     let plain = text(&verify(&w, None));
     assert!(plain.contains("seals not checked"), "{plain}");
-    // With it: 2 changes applied, 1 refused, and the account events: the login, the failed
-    // one, the regions, disable, enable, revoke.
+    // With it: 2 changes applied, 1 refused, and the account events: the user added, the
+    // login, the failed one, the regions, disable, enable, revoke.
     let sealed = verify(&w, Some(&key));
     assert!(sealed.status.success(), "{}", text(&sealed));
     let report = text(&sealed);
     assert!(
-        report.contains("(2 changes applied, 1 refused, 6 account events"),
+        report.contains("(2 changes applied, 1 refused, 7 account events"),
         "{report}"
     );
-    assert!(report.contains("9 sealed entries checked"), "{report}");
+    // The user was added by a command without the key: its entry is the one unsealed.
+    assert!(
+        report.contains("9 sealed entries checked with the audit key, 1 from before the key"),
+        "{report}"
+    );
 
     // Rewritten behind the server's back, with a recomputed hash.
     let seq = if postgres {
@@ -204,4 +209,128 @@ async fn the_audit_log_records_and_seals_on_sqlite() {
 #[tokio::test]
 async fn the_audit_log_records_and_seals_on_postgres() {
     the_audit_log_records_and_seals(true).await;
+}
+
+/// The crash point between an account change and its audit entry (`fault.rs`).
+const FAULT: (&str, &str) = ("CORRIDOR_SERVER_FAULT_POINT", "account_before_audit");
+
+/// The number of account events `audit verify` counts, the chain checked intact.
+fn account_events(w: &World) -> usize {
+    let report = text(&verify(w, None));
+    let count = report
+        .split(" account events")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok());
+    assert!(report.contains("audit log intact"), "{report}");
+    count.unwrap_or_else(|| panic!("no count of account events in: {report}"))
+}
+
+/// Every kind of account change, killed after its change is written and before its audit entry:
+/// neither is kept (an administration command, and a login over HTTP). Unkilled, the same
+/// change is kept with its entry.
+async fn an_account_change_is_never_kept_without_its_entry(postgres: bool) {
+    let mut w = World::new(postgres).await;
+    w.user("k.alaoui", "cgem_officer", "MA-06");
+    let mut d = Device::login(&w.server.url, "k.alaoui").await;
+    let device = d.store().device().await.expect("device").id.to_string();
+    let users = w.admin(&["user", "list"]);
+    let devices = w.admin(&["device", "list"]);
+    let events = account_events(&w);
+    let fault = [(FAULT.0.to_owned(), FAULT.1.to_owned())];
+    let password = format!("{PASSWORD} renouvelé\n");
+    let changes: [(&[&str], Option<&str>); 6] = [
+        (
+            &[
+                "user",
+                "add",
+                "--username",
+                "r.bennani",
+                "--role",
+                "cnss_rep",
+                "--regions",
+                "MA-06",
+                "--password-stdin",
+            ],
+            Some(password.as_str()),
+        ),
+        (&["user", "disable", "--username", "k.alaoui"], None),
+        (
+            &[
+                "user",
+                "regions",
+                "--username",
+                "k.alaoui",
+                "--regions",
+                "MA-06,MA-04",
+            ],
+            None,
+        ),
+        (
+            &[
+                "user",
+                "password",
+                "--username",
+                "k.alaoui",
+                "--password-stdin",
+            ],
+            Some(password.as_str()),
+        ),
+        (&["device", "revoke", &device], None),
+        (&["user", "list"], None),
+    ];
+    for (args, stdin) in &changes[..5] {
+        let out = admin_with(&w.db, w.work.path(), args, *stdin, &fault);
+        assert!(
+            !out.status.success(),
+            "{args:?} was not stopped: {}",
+            text(&out)
+        );
+        assert!(
+            text(&out).contains("fault point account_before_audit"),
+            "{}",
+            text(&out)
+        );
+    }
+    assert_eq!(w.admin(changes[5].0), users, "no account change was kept");
+    assert_eq!(
+        w.admin(&["device", "list"]),
+        devices,
+        "the device is not revoked"
+    );
+    assert_eq!(account_events(&w), events, "no entry either");
+
+    // A login (its device registered) and a logout, over HTTP.
+    w.restart_with(&[FAULT]);
+    let mut other = Device::unsigned("k.alaoui").await;
+    assert!(other.try_sign_in(&w.server.url, PASSWORD).await.is_err());
+    w.restart_with(&[FAULT]);
+    let client = corridor_sync::ServerClient::new(&w.server.url).expect("client");
+    assert!(client.logout(&d.token().await).await.is_err());
+    w.restart_with(&[]);
+    assert_eq!(
+        w.admin(&["device", "list"]),
+        devices,
+        "no device registered"
+    );
+    assert_eq!(account_events(&w), events);
+    d.sync()
+        .await
+        .expect("the session did not end: it still syncs");
+
+    // Not killed: the change is kept with its entry.
+    w.admin(&["user", "disable", "--username", "k.alaoui"]);
+    assert!(w.admin(&["user", "list"]).contains("(disabled)"));
+    assert_eq!(account_events(&w), events + 1);
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn an_account_change_is_never_kept_without_its_entry_on_sqlite() {
+    an_account_change_is_never_kept_without_its_entry(false).await;
+}
+
+#[tokio::test]
+async fn an_account_change_is_never_kept_without_its_entry_on_postgres() {
+    an_account_change_is_never_kept_without_its_entry(true).await;
 }

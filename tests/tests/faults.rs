@@ -1,10 +1,12 @@
 //! The real `corridor` CLI stopped dead (abort, as a kill or a power cut) at each step of a sync
 //! — in the middle of an attachment upload and of a download, after the server applied a push
 //! but before the device recorded the answer, after it recorded it, before and after a pulled
-//! page is applied — then started again: the store opens, the next sync completes, and nothing
-//! is lost or applied twice. The crash points are the sync client's own (`fault-points`
-//! feature, named by `CORRIDOR_FAULT_POINT`), so each test stops exactly where it says. On both
-//! engines.
+//! page is applied — and inside the store's transactions, everything written but not committed
+//! (the push's answer, a pulled page, a downloaded content with its file already in place, a
+//! change made on the device) — then started again: the store opens, the next sync completes,
+//! and nothing is lost or applied twice. The crash points are the sync client's and the store's
+//! own (`fault-points` feature, named by `CORRIDOR_FAULT_POINT`), so each test stops exactly
+//! where it says. On both engines.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -101,23 +103,28 @@ async fn a_sync_stopped_anywhere_is_completed_by_the_next(postgres: bool) {
     let mut b = Device::login(&w.server.url, "b.casa").await;
     let other = open_case(&b, 2, "MA-06", "Dossier du collègue").await;
     b.sync().await.expect("sync b");
-    let download = content(600_000, 7);
+    let mut downloads = Vec::new();
 
     let mut notes = Vec::new();
     for point in [
         "mid_upload",
         "after_push_answer",
+        "push_answer_before_commit",
         "after_push_recorded",
         "before_page_applied",
+        "page_before_commit",
         "after_page_applied",
         "mid_download",
+        "download_before_commit",
     ] {
-        if point == "mid_download" {
+        if point.contains("download") {
+            let download = content(600_000, 7 + downloads.len() as u32);
             b.store()
-                .attach(&other, "bulletin.pdf", &download, 1 << 20)
+                .attach(&other, &format!("bulletin-{point}.pdf"), &download, 1 << 20)
                 .await
                 .expect("attach");
             b.sync().await.expect("sync b");
+            downloads.push(download);
         }
         let text = format!("Note avant la panne {point}");
         ok(corridor(
@@ -144,17 +151,42 @@ async fn a_sync_stopped_anywhere_is_completed_by_the_next(postgres: bool) {
         // Started again: the store opens and the next sync completes.
         ok(corridor(data.path(), &["sync"], None));
     }
+    // A change on the device stopped before its commit is not kept, and nothing waits.
+    let lost = corridor(
+        data.path(),
+        &[
+            "case",
+            "note",
+            &case,
+            "--text",
+            "Note jamais enregistrée",
+            "--visibility",
+            "shared",
+        ],
+        Some("local_change_before_commit"),
+    );
+    assert!(
+        !lost.status.success(),
+        "the note should have stopped before its commit"
+    );
+    let shown = ok(corridor(
+        data.path(),
+        &["case", "show", &case, "--json"],
+        None,
+    ));
+    assert!(!shown.contains("Note jamais enregistrée"), "{shown}");
+    ok(corridor(data.path(), &["sync"], None));
     let outbox: serde_json::Value =
         serde_json::from_str(&ok(corridor(data.path(), &["--json", "outbox"], None)))
             .expect("json");
     assert_eq!(outbox, serde_json::json!([]), "nothing left waiting");
 
     // Each change applied once: the enterprise, the case, the attachment, the notes — and the
-    // colleague's enterprise, case and attachment.
+    // colleague's enterprise, case and attachments.
     let audit = w.admin(&["audit", "verify"]);
     assert_eq!(
         applied(&audit),
-        (3 + notes.len() + 3).to_string(),
+        (3 + notes.len() + 2 + downloads.len()).to_string(),
         "{audit}"
     );
     // The colleague receives every note once, and the document byte for byte.
@@ -169,28 +201,44 @@ async fn a_sync_stopped_anywhere_is_completed_by_the_next(postgres: bool) {
         .await
         .expect("uploaded whole");
     assert_eq!(bytes, upload);
-    // And this device has the colleague's document, whole.
+    // And this device has the colleague's documents, whole, and no file left over.
     let shown: serde_json::Value = serde_json::from_str(&ok(corridor(
         data.path(),
         &["case", "show", &other, "--json"],
         None,
     )))
     .expect("json");
-    let hash = shown["attachments"][0]["hash"].as_str().expect("hash");
-    let out = files.path().join("copie.pdf");
-    ok(corridor(
-        data.path(),
-        &[
-            "case",
-            "attachment",
-            &other,
-            hash,
-            "--out",
-            out.to_str().expect("path"),
-        ],
-        None,
-    ));
-    assert_eq!(std::fs::read(&out).expect("read"), download);
+    let listed = shown["attachments"].as_array().expect("attachments");
+    assert_eq!(listed.len(), downloads.len(), "{shown}");
+    for (i, a) in listed.iter().enumerate() {
+        let hash = a["hash"].as_str().expect("hash");
+        let out = files.path().join(format!("copie-{i}.pdf"));
+        ok(corridor(
+            data.path(),
+            &[
+                "case",
+                "attachment",
+                &other,
+                hash,
+                "--out",
+                out.to_str().expect("path"),
+            ],
+            None,
+        ));
+        let got = std::fs::read(&out).expect("read");
+        assert!(
+            downloads.contains(&got),
+            "document {i} is not one that was sent"
+        );
+    }
+    let files_kept = std::fs::read_dir(data.path().join("attachments"))
+        .expect("attachments dir")
+        .count();
+    assert_eq!(
+        files_kept,
+        1 + downloads.len(),
+        "one sealed file per content, no orphan"
+    );
     w.finish().await;
 }
 

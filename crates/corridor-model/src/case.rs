@@ -13,6 +13,7 @@ use crate::{Ice, Region, ValidationError};
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident, $err:expr, { $($(#[$vm:meta])* $v:ident = $code:literal / $fr:literal),+ $(,)? }) => {
         $(#[$m])*
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {

@@ -166,6 +166,7 @@ pub struct Enterprise {
 }
 
 /// Size class of an enterprise.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SizeClass {
@@ -204,6 +205,7 @@ impl FromStr for SizeClass {
 }
 
 /// A contact person at the enterprise.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     /// Full name.
@@ -290,6 +292,7 @@ pub fn validate_email(input: &str) -> Result<String, ValidationError> {
 }
 
 /// Details of an enterprise beyond its identity.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnterpriseDetails {
     /// Registre du commerce (number and court city, free text).
@@ -313,6 +316,7 @@ pub struct EnterpriseDetails {
 }
 
 /// A validated request to record an enterprise.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewEnterprise {
     /// Company name.

@@ -17,6 +17,8 @@ pub mod field;
 pub mod meeting;
 pub mod mutation;
 pub mod notices;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod region;
 pub mod sla;
 pub mod sync;

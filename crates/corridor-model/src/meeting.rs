@@ -65,6 +65,7 @@ pub struct ActionItem {
 }
 
 /// Who carries a roadmap item.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Owner {
@@ -92,6 +93,7 @@ impl std::str::FromStr for Owner {
 }
 
 /// Status of a roadmap item.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoadmapStatus {

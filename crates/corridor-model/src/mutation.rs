@@ -12,6 +12,7 @@ use crate::timeline::{Institution, Visibility};
 use crate::{CaseCategory, CaseStatus, Priority, Region};
 
 /// A mutation as stored in the outbox and pushed to the server.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mutation {
     /// UUIDv7.
@@ -19,6 +20,7 @@ pub struct Mutation {
     /// Device that made it.
     pub device_id: Uuid,
     /// Strictly increasing per device, from 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub device_seq: i64,
     /// The operation and its arguments: `{"name": ..., "args": {...}}`.
     #[serde(flatten)]
@@ -33,6 +35,7 @@ pub struct Mutation {
 }
 
 /// Arguments of [`Op::CreateEnterprise`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateEnterprise {
     /// New id.
@@ -44,6 +47,7 @@ pub struct CreateEnterprise {
 
 /// The editable fields of an enterprise as a change sets them (name, CNSS number, city,
 /// details and contacts; the ICE and the region are its identity and do not change).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnterpriseEdit {
     /// Company name.
@@ -58,6 +62,7 @@ pub struct EnterpriseEdit {
 }
 
 /// Arguments of [`Op::CreateCase`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateCase {
     /// New id.
@@ -81,6 +86,7 @@ pub struct CreateCase {
 }
 
 /// Field edits of [`Op::EditCase`]; `None` leaves a field alone.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseEdit {
     /// New title.
@@ -138,6 +144,7 @@ impl CaseEdit {
 }
 
 /// A business operation with its arguments.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "name", content = "args", rename_all = "snake_case")]
 pub enum Op {

@@ -67,6 +67,7 @@ pub struct Conflict {
 }
 
 /// Which value a person kept when resolving a conflict.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictChoice {
@@ -156,14 +157,17 @@ pub struct VersionedDoc {
 }
 
 /// `POST /v1/sync/push`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     /// Mutations of the calling device, in `device_seq` order, without gaps.
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub mutations: Vec<Mutation>,
 }
 
 /// What became of one pushed mutation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
@@ -198,6 +202,7 @@ impl Outcome {
 }
 
 /// The answer for one pushed mutation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MutationResult {
     /// The mutation.
@@ -210,6 +215,7 @@ pub struct MutationResult {
 }
 
 /// Answer of `POST /v1/sync/push`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     /// One result per pushed mutation, in order (mutations already applied by an earlier push
@@ -220,14 +226,20 @@ pub struct PushResponse {
 }
 
 /// `POST /v1/sync/pull`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PullRequest {
-    /// Cursor of the previous page (`None`: from the beginning).
+    /// Cursor of the previous page (`None`: from the beginning): `v<version>:<regions, or *>`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^v[0-9]{1,18}:(\*|MA-(0[1-9]|1[0-2])(,MA-(0[1-9]|1[0-2]))*)?$")
+    )]
     pub cursor: Option<String>,
     /// Most changes wanted (at most [`MAX_PULL_PAGE`]).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5000))]
     pub limit: Option<usize>,
 }
 
@@ -251,6 +263,7 @@ pub struct PullResponse {
 }
 
 /// What the server has of an attachment's content.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentStatus {
     /// Announced size in bytes.

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::CaseStatus;
 
 /// Who may read a note.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
@@ -54,6 +55,7 @@ impl std::str::FromStr for Visibility {
 }
 
 /// The institution a user belongs to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Institution {

@@ -61,7 +61,7 @@ fn unknown() -> AppError {
 #[utoipa::path(get, path = "/v1/attachments/{hash}/status", security(("bearer" = [])),
     params(("hash" = String, Path, description = "SHA-256 of the content, hex", pattern = "^[0-9a-fA-F]{64}$")),
     responses(
-        (status = 200, description = "Size announced, bytes received, complete"),
+        (status = 200, description = "Size announced, bytes received, complete", body = AttachmentStatus),
         (status = 400, description = "Not a SHA-256"),
         (status = 401, description = "No valid session", body = ApiError),
         (status = 403, description = "This device was revoked", body = ApiError),
@@ -96,7 +96,7 @@ pub(crate) struct UploadQuery {
         ("offset" = i64, Query, description = "Where this chunk starts: the bytes received so far", minimum = 0, maximum = 26214399),
     ),
     responses(
-        (status = 200, description = "Stored; where the upload stands"),
+        (status = 200, description = "Stored; where the upload stands", body = AttachmentStatus),
         (status = 401, description = "No valid session", body = ApiError),
         (status = 400, description = "Empty, oversized (4 MB) or out-of-bounds chunk, or a size announced over 25 MB"),
         (status = 403, description = "Read-only role"),

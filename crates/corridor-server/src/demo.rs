@@ -12,7 +12,7 @@ use corridor_model::timeline::{Institution, Visibility};
 use corridor_model::{CaseCategory, CaseStatus, Ice, NewEnterprise, Priority, Region};
 use uuid::Uuid;
 
-use crate::storage::{Session, Storage, StorageError};
+use crate::storage::{Actor, Session, Storage, StorageError};
 
 /// What was created.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -158,10 +158,12 @@ pub async fn seed(storage: &dyn Storage, password_hash: &str) -> Result<DemoSumm
         ("demo.comite", Role::Committee, vec![]),
         ("demo.admin", Role::Admin, vec![]),
     ];
+    // The seeding is an administration command: the audit log says so.
+    let seeder = Actor::console("console:seed-demo");
     let mut users = BTreeMap::new();
     for (name, role, regions) in &accounts {
         let user = storage
-            .add_user(name, *role, regions, password_hash)
+            .add_user(name, *role, regions, password_hash, &seeder)
             .await?;
         summary.users.push(((*name).to_owned(), *role));
         users.insert(*name, user);
@@ -178,6 +180,7 @@ pub async fn seed(storage: &dyn Storage, password_hash: &str) -> Result<DemoSumm
                 "seed-demo",
                 &hash,
                 Utc::now(),
+                &seeder,
             )
             .await?;
         let session = Session {

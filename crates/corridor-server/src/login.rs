@@ -32,7 +32,7 @@ use crate::auth;
 use crate::client_address::{ClientAddress, TrustedProxies};
 use crate::error::AppError;
 use crate::http::{json_object, AppState, Caller};
-use crate::storage::{LoginCounts, Storage};
+use crate::storage::{Actor, LoginCounts, Storage};
 
 /// Longest username accepted, in characters.
 pub const MAX_USERNAME_CHARS: usize = 64;
@@ -321,24 +321,18 @@ pub(crate) async fn login(
         ));
     }
     let (token, token_hash) = auth::new_token();
+    let device_id = req.device_id.to_string();
     s.storage
         .register_device(
             &creds.user.id,
-            &req.device_id.to_string(),
+            &device_id,
             &device_name,
             &token_hash,
             now,
+            &Actor::device(&creds.user.username, &device_id, &address),
         )
         .await?;
     s.storage.clear_login_failures(&username).await?;
-    s.storage
-        .audit_event(
-            &creds.user.username,
-            &req.device_id.to_string(),
-            "login",
-            &serde_json::json!({ "address": address, "device_name": device_name }),
-        )
-        .await?;
     tracing::info!(user = %creds.user.username, device = %req.device_id, "login");
     Ok(Json(LoginResponse {
         token: Some(token),
@@ -356,17 +350,11 @@ pub(crate) async fn login(
 ))]
 pub(crate) async fn logout(
     State(s): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Caller(session): Caller,
 ) -> Result<StatusCode, AppError> {
-    s.storage.end_session(&session.device_id).await?;
-    s.storage
-        .audit_event(
-            &session.user.username,
-            &session.device_id,
-            "logout",
-            &serde_json::json!({}),
-        )
-        .await?;
+    let by = Actor::device(&session.user.username, &session.device_id, &address);
+    s.storage.end_session(&session.device_id, &by).await?;
     tracing::info!(user = %session.user.username, device = %session.device_id, "logout");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,6 +8,7 @@ use chrono::Utc;
 use clap::{Parser, Subcommand};
 use corridor_model::Region;
 use corridor_server::auth::{self, Role};
+use corridor_server::storage::Actor;
 use tokio::net::TcpListener;
 
 /// mimalloc rather than glibc's allocator: the server allocates many small buffers per request
@@ -253,7 +254,15 @@ async fn main() -> anyhow::Result<()> {
             }
             let password = read_password(password_stdin)?;
             let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await?;
-            let user = storage.add_user(&username, role, &regions, &hash).await?;
+            let user = storage
+                .add_user(
+                    &username,
+                    role,
+                    &regions,
+                    &hash,
+                    &Actor::console(&console()),
+                )
+                .await?;
             println!(
                 "created {} ({}, {})",
                 user.username,
@@ -279,14 +288,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User(UserCmd::Regions { username, regions }) => {
             let regions = parse_regions(&regions)?;
-            let user = storage.set_user_regions(username.trim(), &regions).await?;
-            storage
-                .audit_event(
-                    &console(),
-                    "",
-                    "set_regions",
-                    &serde_json::json!({ "user": user.username, "regions": region_list(&user.regions) }),
-                )
+            let user = storage
+                .set_user_regions(username.trim(), &regions, &Actor::console(&console()))
                 .await?;
             println!(
                 "{} now covers {}",
@@ -295,26 +298,14 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::User(UserCmd::Disable { username }) => {
-            let user = storage.set_user_disabled(username.trim(), true).await?;
-            storage
-                .audit_event(
-                    &console(),
-                    "",
-                    "disable_user",
-                    &serde_json::json!({ "user": user.username }),
-                )
+            let user = storage
+                .set_user_disabled(username.trim(), true, &Actor::console(&console()))
                 .await?;
             println!("{} disabled", user.username);
         }
         Command::User(UserCmd::Enable { username }) => {
-            let user = storage.set_user_disabled(username.trim(), false).await?;
-            storage
-                .audit_event(
-                    &console(),
-                    "",
-                    "enable_user",
-                    &serde_json::json!({ "user": user.username }),
-                )
+            let user = storage
+                .set_user_disabled(username.trim(), false, &Actor::console(&console()))
                 .await?;
             println!("{} enabled", user.username);
         }
@@ -324,14 +315,8 @@ async fn main() -> anyhow::Result<()> {
         }) => {
             let password = read_password(password_stdin)?;
             let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await?;
-            let user = storage.set_password(username.trim(), &hash).await?;
-            storage
-                .audit_event(
-                    &console(),
-                    "",
-                    "set_password",
-                    &serde_json::json!({ "user": user.username }),
-                )
+            let user = storage
+                .set_password(username.trim(), &hash, &Actor::console(&console()))
                 .await?;
             println!(
                 "new password set for {}; their devices sign in again",
@@ -414,17 +399,12 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Device(DeviceCmd::Revoke { id }) => {
-            if !storage.revoke_device(id.trim(), Utc::now()).await? {
+            if !storage
+                .revoke_device(id.trim(), Utc::now(), &Actor::console(&console()))
+                .await?
+            {
                 bail!("no device {id}");
             }
-            storage
-                .audit_event(
-                    &console(),
-                    id.trim(),
-                    "revoke_device",
-                    &serde_json::json!({}),
-                )
-                .await?;
             println!("revoked {id}; its user needs a new password (user password) to log in again");
         }
     }

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
+use corridor_model::api::ApiError;
 use corridor_model::mutation::{Mutation, Op};
 use corridor_model::sla::{self, SlaPolicy, SlaState};
 use corridor_model::sync::{
@@ -104,13 +105,14 @@ pub fn decode_push(
 
 /// `POST /v1/sync/push`: applies the device's mutations, exactly once, in order.
 #[utoipa::path(post, path = "/v1/sync/push", security(("bearer" = [])),
-    request_body(content = Object, description = "`{\"mutations\": [...]}`: the device's mutations in sequence order"),
+    request_body(content = PushRequest, description = "The device's mutations in sequence order"),
     responses(
-    (status = 200, description = "One result per mutation: applied, conflict or rejected (code and French message)"),
-    (status = 400, description = "Malformed body, a mutation without its ids, or more than 500 mutations (a mutation whose operation cannot be read is answered rejected, `unreadable_mutation`, alone)"),
-    (status = 401, description = "No valid token"),
-    (status = 403, description = "Device revoked, or mutations of another device"),
-    (status = 409, description = "The sequence numbers skip mutations the server has not received"),
+    (status = 200, description = "One result per mutation: applied, conflict or rejected (code, French message and its values)", body = PushResponse),
+    (status = 400, description = "Malformed body, a mutation without its ids, or more than 500 mutations (a mutation whose operation cannot be read is answered rejected, `unreadable_mutation`, alone)", body = ApiError),
+    (status = 401, description = "No valid token", body = ApiError),
+    (status = 403, description = "Device revoked, or mutations of another device", body = ApiError),
+    (status = 409, description = "The sequence numbers skip mutations the server has not received", body = ApiError),
+    (status = 413, description = "Body over the size limit (split the batch)", body = ApiError),
 ))]
 pub(crate) async fn push(
     State(s): State<AppState>,
@@ -162,24 +164,30 @@ pub(crate) async fn push(
 /// The answer of a pull as sent: the wire form of
 /// [`PullResponse`](corridor_model::sync::PullResponse), with the stored documents passed
 /// through unparsed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct PullAnswer {
+    /// Documents changed since the cursor that the user may see, in version order.
     changes: Vec<RawChange>,
+    /// Regions the user no longer has access to: the device removes everything of them.
     removed_regions: Vec<Region>,
+    /// Cursor to send next time.
     cursor: String,
+    /// Whether more changes wait past this page.
     more: bool,
+    /// The highest `device_seq` applied for this device.
     last_applied_seq: i64,
+    /// The server's latest change version when the page was read.
     head: i64,
 }
 
 /// `POST /v1/sync/pull`: the documents changed since the cursor that the user may see.
 #[utoipa::path(post, path = "/v1/sync/pull", security(("bearer" = [])),
-    request_body(content = Object, description = "`{\"cursor\": \"v<version>:<regions>\" or null, \"limit\": 1..}`"),
+    request_body(content = PullRequest, description = "Where the device stands and how many changes it wants"),
     responses(
-    (status = 200, description = "A page of changes, the next cursor, removed regions, the device's last applied sequence number"),
-    (status = 400, description = "Malformed body or cursor"),
-    (status = 401, description = "No valid token"),
-    (status = 403, description = "Device revoked"),
+    (status = 200, description = "A page of changes, the next cursor, removed regions, the device's last applied sequence number", body = PullAnswer),
+    (status = 400, description = "Malformed body or cursor", body = ApiError),
+    (status = 401, description = "No valid token", body = ApiError),
+    (status = 403, description = "Device revoked", body = ApiError),
 ))]
 pub(crate) async fn pull(
     State(s): State<AppState>,

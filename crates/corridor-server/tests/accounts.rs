@@ -1,6 +1,7 @@
 //! Users, devices, tokens and login over HTTP, the same scenarios on SQLite and PostgreSQL.
 
 mod common;
+use common::ADMIN;
 
 use std::sync::Arc;
 
@@ -42,16 +43,16 @@ async fn accounts_story(s: Arc<dyn Storage>) {
         .await
         .expect("hash");
     let user = s
-        .add_user("k.alaoui", Role::CgemOfficer, &[casa], &hash)
+        .add_user("k.alaoui", Role::CgemOfficer, &[casa], &hash, ADMIN)
         .await
         .expect("user");
     assert_eq!(user.regions, [casa]);
     let dup = s
-        .add_user("k.alaoui", Role::CnssRep, &[casa], &hash)
+        .add_user("k.alaoui", Role::CnssRep, &[casa], &hash, ADMIN)
         .await
         .expect_err("duplicate");
     assert!(dup.to_string().contains("already taken"));
-    s.add_user("comite", Role::Committee, &[], &hash)
+    s.add_user("comite", Role::Committee, &[], &hash, ADMIN)
         .await
         .expect("committee");
     assert_eq!(s.users().await.expect("users").len(), 2);
@@ -132,9 +133,12 @@ async fn accounts_story(s: Arc<dyn Storage>) {
     );
 
     // Revocation: 403 on the next request, and the device cannot log in again.
-    assert!(s.revoke_device(&device, Utc::now()).await.expect("revoke"));
+    assert!(s
+        .revoke_device(&device, Utc::now(), ADMIN)
+        .await
+        .expect("revoke"));
     assert!(!s
-        .revoke_device("no-such-device", Utc::now())
+        .revoke_device("no-such-device", Utc::now(), ADMIN)
         .await
         .expect("revoke"));
     let (status, err) = call(&s, "GET", "/v1/me", Some(&token2), None).await;
@@ -168,6 +172,7 @@ async fn login_is_rate_limited_and_bad_input_refused(s: Arc<dyn Storage>) {
         Role::CnssRep,
         &[Region::from_number(4).expect("MA-04")],
         &hash,
+        ADMIN,
     )
     .await
     .expect("user");

@@ -5,6 +5,7 @@
 //! `{code, message}` error, and nothing is ever applied. On SQLite and PostgreSQL.
 
 mod common;
+use common::ADMIN;
 
 use std::sync::Arc;
 
@@ -154,11 +155,12 @@ fn fuzz(engine: fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = commo
                 Role::CgemOfficer,
                 &[Region::from_number(6).expect("MA-06")],
                 "$argon2id$unused",
+                ADMIN,
             )
             .await
             .expect("user");
         let (token, hash) = new_token();
-        s.register_device(&u.id, &device.to_string(), "PC", &hash, Utc::now())
+        s.register_device(&u.id, &device.to_string(), "PC", &hash, Utc::now(), ADMIN)
             .await
             .expect("device");
         token

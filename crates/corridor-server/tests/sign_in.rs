@@ -4,6 +4,7 @@
 //! same scenarios on SQLite and PostgreSQL, through the real router.
 
 mod common;
+use common::ADMIN;
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ async fn add(s: &Arc<dyn Storage>, name: &str) {
         Role::CgemOfficer,
         &[Region::from_number(4).expect("MA-04")],
         &hash,
+        ADMIN,
     )
     .await
     .expect("user");
@@ -268,7 +270,9 @@ async fn an_account_is_disabled_reset_and_signed_out(s: Arc<dyn Storage>) {
 
     // Disabled: the session is refused, and so is a login with the right password — after the
     // same password check as anyone (the answer's time tells nothing).
-    s.set_user_disabled("m.tazi", true).await.expect("disable");
+    s.set_user_disabled("m.tazi", true, ADMIN)
+        .await
+        .expect("disable");
     let (status, err) = send(&app, "/v1/me", Some(&token), "10.2.0.1", None).await;
     assert_eq!(
         (status, err["code"].as_str()),
@@ -286,7 +290,9 @@ async fn an_account_is_disabled_reset_and_signed_out(s: Arc<dyn Storage>) {
         (StatusCode::UNAUTHORIZED, Some("account_disabled"))
     );
     assert_eq!(guard.password_checks(), checks + 2);
-    s.set_user_disabled("m.tazi", false).await.expect("enable");
+    s.set_user_disabled("m.tazi", false, ADMIN)
+        .await
+        .expect("enable");
     assert_eq!(
         send(&app, "/v1/me", Some(&token), "10.2.0.1", None).await.0,
         StatusCode::OK
@@ -317,7 +323,9 @@ async fn an_account_is_disabled_reset_and_signed_out(s: Arc<dyn Storage>) {
     let hash = tokio::task::spawn_blocking(|| hash_password("un tout nouveau secret"))
         .await
         .expect("hash");
-    s.set_password("m.tazi", &hash).await.expect("password");
+    s.set_password("m.tazi", &hash, ADMIN)
+        .await
+        .expect("password");
     assert_eq!(
         send(&app, "/v1/me", Some(&token), "10.2.0.1", None).await.0,
         StatusCode::UNAUTHORIZED
@@ -331,7 +339,10 @@ async fn an_account_is_disabled_reset_and_signed_out(s: Arc<dyn Storage>) {
 
     // A revoked device: it hears so (and wipes itself); its user may not sign in from another
     // device until an administrator gives a new password.
-    assert!(s.revoke_device(&pc, Utc::now()).await.expect("revoke"));
+    assert!(s
+        .revoke_device(&pc, Utc::now(), ADMIN)
+        .await
+        .expect("revoke"));
     let (status, err) = login("m.tazi", "un tout nouveau secret", pc.clone()).await;
     assert_eq!(
         (status, err["code"].as_str()),
@@ -355,14 +366,17 @@ async fn an_account_is_disabled_reset_and_signed_out(s: Arc<dyn Storage>) {
     let hash = tokio::task::spawn_blocking(|| hash_password("encore un autre secret"))
         .await
         .expect("hash");
-    let user = s.set_password("m.tazi", &hash).await.expect("password");
+    let user = s
+        .set_password("m.tazi", &hash, ADMIN)
+        .await
+        .expect("password");
     assert!(!user.password_reset_required);
     assert_eq!(
         login("m.tazi", "encore un autre secret", laptop).await.0,
         StatusCode::OK
     );
-    assert!(s.set_user_disabled("personne", true).await.is_err());
-    assert!(s.set_password("personne", &hash).await.is_err());
+    assert!(s.set_user_disabled("personne", true, ADMIN).await.is_err());
+    assert!(s.set_password("personne", &hash, ADMIN).await.is_err());
 }
 
 /// A session used every day still ends [`corridor_server::storage::SESSION_MAX`] after its
@@ -380,9 +394,16 @@ async fn sessions_have_an_absolute_lifetime(s: Arc<dyn Storage>) {
     // Signed in 31 days ago, used every ten days since: never idle, but too old.
     let (old_token, old_hash) = new_token();
     let pc = device();
-    s.register_device(&user.id, &pc, "PC", &old_hash, now - Duration::days(31))
-        .await
-        .expect("device");
+    s.register_device(
+        &user.id,
+        &pc,
+        "PC",
+        &old_hash,
+        now - Duration::days(31),
+        ADMIN,
+    )
+    .await
+    .expect("device");
     for days_ago in [21, 11, 1] {
         s.session(&old_hash, now - Duration::days(days_ago))
             .await
@@ -402,9 +423,16 @@ async fn sessions_have_an_absolute_lifetime(s: Arc<dyn Storage>) {
     // Signed in 29 days ago and used since: still valid.
     let (token, hash) = new_token();
     let other = device();
-    s.register_device(&user.id, &other, "PC2", &hash, now - Duration::days(29))
-        .await
-        .expect("device");
+    s.register_device(
+        &user.id,
+        &other,
+        "PC2",
+        &hash,
+        now - Duration::days(29),
+        ADMIN,
+    )
+    .await
+    .expect("device");
     for days_ago in [20, 8, 2] {
         s.session(&hash, now - Duration::days(days_ago))
             .await
@@ -422,6 +450,7 @@ async fn sessions_have_an_absolute_lifetime(s: Arc<dyn Storage>) {
         "PC3",
         &idle_hash,
         now - Duration::days(20),
+        ADMIN,
     )
     .await
     .expect("device");

@@ -3,6 +3,7 @@
 //! PostgreSQL, through the storage and the real router.
 
 mod common;
+use common::ADMIN;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ async fn user(s: &Arc<dyn Storage>, name: &str, region: u8) -> String {
             Role::CgemOfficer,
             &[Region::from_number(region).expect("region")],
             "$argon2id$unused",
+            ADMIN,
         )
         .await
         .expect("user");
@@ -37,6 +39,7 @@ async fn user(s: &Arc<dyn Storage>, name: &str, region: u8) -> String {
         "PC",
         &token_hash,
         Utc::now(),
+        ADMIN,
     )
     .await
     .expect("device");

@@ -310,6 +310,7 @@ impl Store {
             let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
             placed = place_blob(&mut tx, &tmp, &path, hash, &k, size, true).await?;
             link_downloaded(&mut tx, hash).await?;
+            crate::fault::point("download_before_commit");
             tx.commit().await?;
             Ok::<_, StoreError>(())
         }

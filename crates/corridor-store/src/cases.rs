@@ -46,6 +46,7 @@ impl Store {
         op: Op,
     ) -> Result<()> {
         apply_and_queue(&mut tx, device, op, Utc::now()).await?;
+        crate::fault::point("local_change_before_commit");
         tx.commit().await?;
         Ok(())
     }
@@ -62,6 +63,7 @@ impl Store {
         for op in ops {
             apply_and_queue_as(&mut tx, device, &actor, op, now).await?;
         }
+        crate::fault::point("local_change_before_commit");
         tx.commit().await?;
         Ok(())
     }

@@ -22,6 +22,7 @@ mod docs;
 mod enterprises;
 pub mod error;
 mod exchange;
+pub mod fault;
 mod index;
 pub mod keys;
 mod lists;

@@ -145,6 +145,7 @@ impl Store {
             .bind(last_applied_seq)
             .execute(&mut *tx)
             .await?;
+        crate::fault::point("push_answer_before_commit");
         tx.commit().await?;
         Ok(tally)
     }
@@ -316,6 +317,7 @@ impl Store {
         sqlx::query("DELETE FROM sync_unlock")
             .execute(&mut *tx)
             .await?;
+        crate::fault::point("page_before_commit");
         tx.commit().await?;
         if tally.removed_cases > 0 {
             self.drop_orphan_blobs().await?;

@@ -310,16 +310,10 @@ async fn run(
     Ok(report)
 }
 
-/// A crash point for the fault-injection tests: with the `fault-points` feature, when
-/// `CORRIDOR_FAULT_POINT` names this point the process aborts right here, as a kill or a power
-/// cut would stop it between two steps. Without the feature (or the variable) it does nothing.
+/// A crash point between two steps of a sync (the store's own, [`corridor_store::fault`], with
+/// the same variable and feature).
 fn fault_point(name: &str) {
-    #[cfg(feature = "fault-points")]
-    if std::env::var("CORRIDOR_FAULT_POINT").is_ok_and(|p| p == name) {
-        std::process::abort();
-    }
-    #[cfg(not(feature = "fault-points"))]
-    let _ = name;
+    corridor_store::fault::point(name);
 }
 
 /// Whether a failure concerns one attachment's content alone, so that the rest of the sync

@@ -3,8 +3,12 @@
 //!
 //! A device is registered to one user for good: a revoked device, or one of another user, is
 //! refused. Only token hashes are stored. A session's `last_seen_at` is touched at most once a
-//! minute, and never for a revoked or expired ([`SESSION_IDLE`]) session. Registering a device
-//! is one transaction; every other write is one statement.
+//! minute, and never for a revoked or expired ([`SESSION_IDLE`]) session.
+//!
+//! Every account change (a user added, disabled or enabled, a password, regions, a device
+//! registered at login, revoked or signed out) is one transaction with its audit entry
+//! (`audit.rs`): the server never keeps a change the log does not show. The throttling's
+//! attempts are bookkeeping, not account changes: one statement each.
 
 use std::str::FromStr;
 
@@ -18,7 +22,8 @@ use crate::auth::Role;
 // The engine types that `for_each_engine!` names when it instantiates the macro below.
 use super::engine::{for_each_engine, PgStorage, PoolDb, SqliteStorage};
 use super::types::{
-    Credentials, DeviceRecord, LoginCounts, Result, Session, StorageError, User, SESSION_IDLE,
+    Actor, Credentials, DeviceRecord, LoginCounts, Result, Session, StorageError, User,
+    SESSION_IDLE,
 };
 use super::Accounts;
 
@@ -74,8 +79,9 @@ macro_rules! accounts_impl {
 
         #[async_trait]
         impl Accounts for $name {
-            async fn add_user(&self, username: &str, role: Role, regions: &[Region], password_hash: &str) -> Result<User> {
+            async fn add_user(&self, username: &str, role: Role, regions: &[Region], password_hash: &str, by: &Actor<'_>) -> Result<User> {
                 let id = uuid::Uuid::now_v7().to_string();
+                let mut tx = self.begin_audited().await?;
                 let row = sqlx::query(&format!(
                     "INSERT INTO app_user (id, username, role, regions, password_hash, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
@@ -86,7 +92,7 @@ macro_rules! accounts_impl {
                 .bind(regions_text(regions))
                 .bind(password_hash)
                 .bind(Utc::now())
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| {
                     if is_unique_violation(&e) {
@@ -95,7 +101,13 @@ macro_rules! accounts_impl {
                         e.into()
                     }
                 })?;
-                Self::user_from_row(&row)
+                let user = Self::user_from_row(&row)?;
+                let details = serde_json::json!({
+                    "user": user.username, "role": user.role.code(), "regions": regions_text(&user.regions),
+                });
+                self.append_event(&mut tx, by, "add_user", details).await?;
+                tx.commit().await?;
+                Ok(user)
             }
 
             async fn users(&self) -> Result<Vec<User>> {
@@ -118,8 +130,8 @@ macro_rules! accounts_impl {
                 .transpose()
             }
 
-            async fn register_device(&self, user_id: &str, device_id: &str, name: &str, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
-                let mut tx = self.pool.begin().await?;
+            async fn register_device(&self, user_id: &str, device_id: &str, name: &str, token_hash: &str, now: DateTime<Utc>, by: &Actor<'_>) -> Result<()> {
+                let mut tx = self.begin_audited().await?;
                 let existing = sqlx::query("SELECT user_id, revoked_at FROM device WHERE id = $1")
                     .bind(device_id)
                     .fetch_optional(&mut *tx)
@@ -151,6 +163,7 @@ macro_rules! accounts_impl {
                     .execute(&mut *tx)
                     .await?;
                 }
+                self.append_event(&mut tx, by, "login", serde_json::json!({ "device_name": name })).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -219,8 +232,8 @@ macro_rules! accounts_impl {
                     .collect()
             }
 
-            async fn revoke_device(&self, device_id: &str, now: DateTime<Utc>) -> Result<bool> {
-                let mut tx = self.pool.begin().await?;
+            async fn revoke_device(&self, device_id: &str, now: DateTime<Utc>, by: &Actor<'_>) -> Result<bool> {
+                let mut tx = self.begin_audited().await?;
                 let done = sqlx::query("UPDATE device SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
                     .bind(now)
                     .bind(device_id)
@@ -234,8 +247,12 @@ macro_rules! accounts_impl {
                 .bind(device_id)
                 .execute(&mut *tx)
                 .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                self.append_event(&mut tx, by, "revoke_device", serde_json::json!({ "device": device_id })).await?;
                 tx.commit().await?;
-                Ok(done.rows_affected() > 0)
+                Ok(true)
             }
 
             async fn record_login_attempt(&self, id: &str, username: &str, address: &str, now: DateTime<Utc>) -> Result<()> {
@@ -299,20 +316,25 @@ macro_rules! accounts_impl {
                     .rows_affected())
             }
 
-            async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<User> {
+            async fn set_user_disabled(&self, username: &str, disabled: bool, by: &Actor<'_>) -> Result<User> {
+                let mut tx = self.begin_audited().await?;
                 let row = sqlx::query(&format!(
                     "UPDATE app_user SET disabled = $1 WHERE username = $2 RETURNING {USER_COLUMNS}"
                 ))
                 .bind(disabled)
                 .bind(username)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await?
                 .ok_or_else(|| StorageError::UnknownUser(username.to_owned()))?;
-                Self::user_from_row(&row)
+                let user = Self::user_from_row(&row)?;
+                let name = if disabled { "disable_user" } else { "enable_user" };
+                self.append_event(&mut tx, by, name, serde_json::json!({ "user": user.username })).await?;
+                tx.commit().await?;
+                Ok(user)
             }
 
-            async fn set_password(&self, username: &str, password_hash: &str) -> Result<User> {
-                let mut tx = self.pool.begin().await?;
+            async fn set_password(&self, username: &str, password_hash: &str, by: &Actor<'_>) -> Result<User> {
+                let mut tx = self.begin_audited().await?;
                 let row = sqlx::query(&format!(
                     "UPDATE app_user SET password_hash = $1, password_reset_required = FALSE \
                      WHERE username = $2 RETURNING {USER_COLUMNS}"
@@ -328,28 +350,37 @@ macro_rules! accounts_impl {
                     .bind(&user.id)
                     .execute(&mut *tx)
                     .await?;
+                self.append_event(&mut tx, by, "set_password", serde_json::json!({ "user": user.username })).await?;
                 tx.commit().await?;
                 Ok(user)
             }
 
-            async fn end_session(&self, device_id: &str) -> Result<()> {
+            async fn end_session(&self, device_id: &str, by: &Actor<'_>) -> Result<()> {
+                let mut tx = self.begin_audited().await?;
                 sqlx::query(&format!("UPDATE device SET token_hash = {ENDED_TOKEN} WHERE id = $1"))
                     .bind(device_id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                self.append_event(&mut tx, by, "logout", serde_json::json!({ "device": device_id })).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
-            async fn set_user_regions(&self, username: &str, regions: &[Region]) -> Result<User> {
+            async fn set_user_regions(&self, username: &str, regions: &[Region], by: &Actor<'_>) -> Result<User> {
+                let mut tx = self.begin_audited().await?;
                 let row = sqlx::query(&format!(
                     "UPDATE app_user SET regions = $1 WHERE username = $2 RETURNING {USER_COLUMNS}"
                 ))
                 .bind(regions_text(regions))
                 .bind(username)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await?
                 .ok_or_else(|| StorageError::UnknownUser(username.to_owned()))?;
-                Self::user_from_row(&row)
+                let user = Self::user_from_row(&row)?;
+                let details = serde_json::json!({ "user": user.username, "regions": regions_text(&user.regions) });
+                self.append_event(&mut tx, by, "set_regions", details).await?;
+                tx.commit().await?;
+                Ok(user)
             }
         }
     };

@@ -2,7 +2,9 @@
 //! ([`crate::audit::verify`]), and appending account events.
 //!
 //! Mutations' entries are written by the push group, in its transaction (`push.rs`); account
-//! events are appended here. Both take the clock row first, so entries are numbered and
+//! events are appended here, in the transaction of the account change they record
+//! (`accounts.rs` calls `append_event`), or alone for an event that changes nothing (a failed
+//! login). Both take the clock row first, so entries are numbered and
 //! chained in one order whoever writes them. Nothing here changes an entry.
 
 use async_trait::async_trait;
@@ -12,13 +14,69 @@ use sqlx::Row;
 use crate::audit::{self, AuditEntry, AuditReport};
 
 // The engine types that `for_each_engine!` names when it instantiates the macro below.
-use super::engine::{for_each_engine, PgStorage, SqliteStorage};
-use super::types::Result;
+use super::engine::{for_each_engine, PgStorage, PoolDb, SqliteStorage};
+use super::types::{Actor, Result};
 use super::Audit;
 
 /// The audit log of an engine: its [`Audit`].
 macro_rules! audit_impl {
     ($name:ident, $pool:ty, $kind:literal, $txname:ident, $begin:literal) => {
+        impl $name {
+            /// Begins a write transaction that will append an account event: the clock row is
+            /// taken first, as a push group takes it, so that entries are numbered and chained
+            /// in one order whoever writes them and no two writers take locks in opposite orders.
+            pub(super) async fn begin_audited(&self) -> Result<sqlx::Transaction<'static, <$pool as PoolDb>::Db>> {
+                let mut tx = self.pool.begin_with($begin).await?;
+                sqlx::query("UPDATE sync_clock SET version = version WHERE singleton = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+
+            /// Appends the account event `name` by `by` in the caller's transaction (the
+            /// caller's change and its entry commit together, or neither does), begun by
+            /// `begin_audited`. The client address, when there is one, joins the details.
+            pub(super) async fn append_event(
+                &self,
+                conn: &mut <<$pool as PoolDb>::Db as sqlx::Database>::Connection,
+                by: &Actor<'_>,
+                name: &str,
+                mut details: serde_json::Value,
+            ) -> Result<()> {
+                if let (Some(address), Some(map)) = (by.address, details.as_object_mut()) {
+                    map.insert("address".to_owned(), address.into());
+                }
+                let tail = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                let (seq, prev) = match tail {
+                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+                    None => (0, audit::GENESIS.to_owned()),
+                };
+                let e = AuditEntry::event(seq + 1, Utc::now(), by.username, by.device_id, name, &details, &prev)
+                    .sealed(self.audit_key.as_deref());
+                crate::fault::point("account_before_audit");
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash, mac) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(e.seq)
+                .bind(e.at)
+                .bind(&e.username)
+                .bind(&e.device_id)
+                .bind(&e.mutation_id)
+                .bind(&e.name)
+                .bind(&e.outcome)
+                .bind(&e.body)
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .bind(&e.mac)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl Audit for $name {
             async fn audit_verify(&self) -> Result<AuditReport> {
@@ -56,37 +114,9 @@ macro_rules! audit_impl {
                 name: &str,
                 details: &serde_json::Value,
             ) -> Result<()> {
-                let mut tx = self.pool.begin_with($begin).await?;
-                // The clock row first, as a push group does: one order for every entry.
-                sqlx::query("UPDATE sync_clock SET version = version WHERE singleton = 1")
-                    .execute(&mut *tx)
-                    .await?;
-                let tail = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let (seq, prev) = match tail {
-                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-                    None => (0, audit::GENESIS.to_owned()),
-                };
-                let e = AuditEntry::event(seq + 1, Utc::now(), username, device_id, name, details, &prev)
-                    .sealed(self.audit_key.as_deref());
-                sqlx::query(
-                    "INSERT INTO audit_log (seq, at, username, device_id, mutation_id, name, outcome, body, prev_hash, hash, mac) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(e.seq)
-                .bind(e.at)
-                .bind(&e.username)
-                .bind(&e.device_id)
-                .bind(&e.mutation_id)
-                .bind(&e.name)
-                .bind(&e.outcome)
-                .bind(&e.body)
-                .bind(&e.prev_hash)
-                .bind(&e.hash)
-                .bind(&e.mac)
-                .execute(&mut *tx)
-                .await?;
+                let mut tx = self.begin_audited().await?;
+                let by = Actor { username, device_id, address: None };
+                self.append_event(&mut tx, &by, name, details.clone()).await?;
                 tx.commit().await?;
                 Ok(())
             }

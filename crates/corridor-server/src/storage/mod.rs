@@ -54,8 +54,8 @@ pub(crate) mod types;
 
 pub use engine::{PgStorage, PoolDb, SqliteStorage};
 pub use types::{
-    Chunk, ChunkWrite, Credentials, DeviceRecord, LoginCounts, PullPage, Quota, RawChange, Session,
-    StorageError, UploadLimits, User, SESSION_IDLE, SESSION_MAX,
+    Actor, Chunk, ChunkWrite, Credentials, DeviceRecord, LoginCounts, PullPage, Quota, RawChange,
+    Session, StorageError, UploadLimits, User, SESSION_IDLE, SESSION_MAX,
 };
 
 use engine::for_each_engine;
@@ -76,23 +76,25 @@ pub trait Storage: Accounts + Push + Pull + Attachments + Audit + Send + Sync + 
     async fn close(&self);
 }
 
-/// Users, their devices and sessions, and the failed logins that throttle sign-in.
+/// Users, their devices and sessions, and the failed logins that throttle sign-in. Every change
+/// to an account is written with its audit entry, by `by`, in one transaction.
 #[async_trait]
 pub trait Accounts: Send + Sync {
-    /// Creates a user.
+    /// Creates a user (audited as `add_user`).
     async fn add_user(
         &self,
         username: &str,
         role: Role,
         regions: &[Region],
         password_hash: &str,
+        by: &Actor<'_>,
     ) -> Result<User>;
     /// Every user, by name.
     async fn users(&self) -> Result<Vec<User>>;
     /// A user with their password hash.
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>>;
     /// Registers a device for a user with a new token hash (re-login replaces the token).
-    /// Refuses a revoked device, and a device of another user.
+    /// Refuses a revoked device, and a device of another user. Audited as `login`.
     async fn register_device(
         &self,
         user_id: &str,
@@ -100,6 +102,7 @@ pub trait Accounts: Send + Sync {
         name: &str,
         token_hash: &str,
         now: DateTime<Utc>,
+        by: &Actor<'_>,
     ) -> Result<()>;
     /// The session of a token hash, touching `last_seen_at`.
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
@@ -108,8 +111,13 @@ pub trait Accounts: Send + Sync {
     /// Every device, newest first.
     async fn devices(&self) -> Result<Vec<DeviceRecord>>;
     /// Revokes a device (and requires a new password of its user before any new login); false
-    /// when there is no such device.
-    async fn revoke_device(&self, device_id: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// when there is no such device (and nothing is written). Audited as `revoke_device`.
+    async fn revoke_device(
+        &self,
+        device_id: &str,
+        now: DateTime<Utc>,
+        by: &Actor<'_>,
+    ) -> Result<bool>;
     /// Records a login attempt before its password is checked, so that parallel guesses count.
     async fn record_login_attempt(
         &self,
@@ -134,15 +142,32 @@ pub trait Accounts: Send + Sync {
     /// Removes the attempts older than `before`; how many.
     async fn prune_login_attempts(&self, before: DateTime<Utc>) -> Result<u64>;
     /// Disables or enables an account. A disabled account cannot log in and its sessions are
-    /// refused; its devices keep their data.
-    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<User>;
+    /// refused; its devices keep their data. Audited as `disable_user` or `enable_user`.
+    async fn set_user_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+        by: &Actor<'_>,
+    ) -> Result<User>;
     /// Sets a user's password (an Argon2id hash): the reset requirement is lifted and every
-    /// session of the user ends (each device signs in again with the new password).
-    async fn set_password(&self, username: &str, password_hash: &str) -> Result<User>;
-    /// Ends the session of a device (logout): its token is refused from now on.
-    async fn end_session(&self, device_id: &str) -> Result<()>;
-    /// Changes a user's regions.
-    async fn set_user_regions(&self, username: &str, regions: &[Region]) -> Result<User>;
+    /// session of the user ends (each device signs in again with the new password). Audited as
+    /// `set_password`.
+    async fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        by: &Actor<'_>,
+    ) -> Result<User>;
+    /// Ends the session of a device (logout): its token is refused from now on. Audited as
+    /// `logout`.
+    async fn end_session(&self, device_id: &str, by: &Actor<'_>) -> Result<()>;
+    /// Changes a user's regions (audited as `set_regions`).
+    async fn set_user_regions(
+        &self,
+        username: &str,
+        regions: &[Region],
+        by: &Actor<'_>,
+    ) -> Result<User>;
 }
 
 /// Writing what devices push.
@@ -213,8 +238,9 @@ pub trait Attachments: Send + Sync {
 pub trait Audit: Send + Sync {
     /// Checks the audit log's hash chain, and its seals when the server has the audit key.
     async fn audit_verify(&self) -> Result<AuditReport>;
-    /// Appends an account event (see [`AuditEntry::event`](crate::audit::AuditEntry::event))
-    /// to the chain, in the order of every other entry.
+    /// Appends an account event that changes nothing else (a failed login; see
+    /// [`AuditEntry::event`](crate::audit::AuditEntry::event)) to the chain, in the order of
+    /// every other entry. An account change writes its own entry, in its transaction.
     async fn audit_event(
         &self,
         username: &str,

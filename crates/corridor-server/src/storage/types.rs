@@ -120,6 +120,38 @@ pub struct DeviceRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// Who makes an account change: the audit entry written in the change's own transaction names
+/// them, so that no change is ever kept without its entry (nor an entry without its change).
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// The user signed in, or `console:<system user>` for an administration command.
+    pub username: &'a str,
+    /// Their device; empty for the console.
+    pub device_id: &'a str,
+    /// The client address of an HTTP request, kept in the entry's details.
+    pub address: Option<&'a str>,
+}
+
+impl<'a> Actor<'a> {
+    /// An administration command run on the server's host by `name`.
+    pub fn console(name: &'a str) -> Self {
+        Self {
+            username: name,
+            device_id: "",
+            address: None,
+        }
+    }
+
+    /// A signed-in user's device, calling from `address`.
+    pub fn device(username: &'a str, device_id: &'a str, address: &'a str) -> Self {
+        Self {
+            username,
+            device_id,
+            address: Some(address),
+        }
+    }
+}
+
 /// Who is calling, from a bearer token.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -259,13 +291,16 @@ impl UploadLimits {
 /// parsing and rebuilding every document of every page. Stored documents are therefore sent in
 /// the shape they were written in: a change to [`Doc`](corridor_model::sync::Doc) that old
 /// documents do not read as needs a migration of `sync_doc`, not only new code.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RawChange {
     /// Change version.
     pub version: i64,
     /// Document kind (the tag of [`Doc`](corridor_model::sync::Doc)).
+    #[schema(pattern = "^(enterprise|case|event|conflict|meeting|roadmap)$")]
     pub kind: String,
-    /// The document's JSON, as written by the server.
+    /// The document's JSON, as written by the server: an enterprise, a case, a timeline event,
+    /// a conflict, a meeting or a roadmap item.
+    #[schema(value_type = Object)]
     pub doc: Box<serde_json::value::RawValue>,
 }
 

@@ -9,10 +9,19 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use axum::Router;
+use corridor_server::storage::Actor;
 use corridor_server::Storage;
 use serde_json::Value;
 use sqlx::Connection;
 use tower::ServiceExt;
+
+/// The administrator of these tests, for the audit entries of account changes.
+#[allow(dead_code)] // Not every test file changes accounts.
+pub const ADMIN: &Actor<'static> = &Actor {
+    username: "console:test",
+    device_id: "",
+    address: None,
+};
 
 /// Sends one request to `app` — a JSON body, a bearer token and the client's address when
 /// given — and returns the status and the answer's JSON (`Null` when it is not JSON).
