@@ -84,7 +84,8 @@ async fn enterprises_are_imported_after_a_preview_and_shown_with_their_cases() {
         "Prestations bloquées",
     )
     .await;
-    wait_text(&d, "case-title", 10, |t| t.contains("Prestations")).await;
+    // The first case of a new store: generous on a loaded machine (a CI run once took over 10 s).
+    wait_text(&d, "case-title", 30, |t| t.contains("Prestations")).await;
 
     // A file with two refused lines: each says why, the import cannot be confirmed.
     click(&d, "nav-enterprises").await;
@@ -180,6 +181,6 @@ async fn enterprises_are_imported_after_a_preview_and_shown_with_their_cases() {
         .click()
         .await
         .expect("open the case");
-    wait_text(&d, "case-title", 10, |t| t.contains("Prestations bloquées")).await;
+    wait_text(&d, "case-title", 30, |t| t.contains("Prestations bloquées")).await;
     d.quit().await.expect("quit");
 }
