@@ -20,51 +20,39 @@ fn string(pattern: &str, description: &str, example: &str) -> RefOr<Schema> {
         .into()
 }
 
-impl PartialSchema for Region {
-    fn schema() -> RefOr<Schema> {
-        string(
-            "^MA-(0[1-9]|1[0-2])$",
-            "One of the twelve regions, by its ISO 3166-2 code.",
-            "MA-06",
-        )
-    }
+/// The schema of a type that travels as a checked string, under its own name.
+macro_rules! string_schema {
+    ($ty:ident, $pattern:literal, $description:literal, $example:literal) => {
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                string($pattern, $description, $example)
+            }
+        }
+
+        impl ToSchema for $ty {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($ty))
+            }
+        }
+    };
 }
 
-impl ToSchema for Region {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Region")
-    }
-}
-
-impl PartialSchema for Ice {
-    fn schema() -> RefOr<Schema> {
-        string(
-            "^[0-9]{15}$",
-            "Identifiant Commun de l'Entreprise: 15 digits, the last two a check on the first 13 \
-             (the whole number is a multiple of 97).",
-            "001561191000066",
-        )
-    }
-}
-
-impl ToSchema for Ice {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Ice")
-    }
-}
-
-impl PartialSchema for CnssNumber {
-    fn schema() -> RefOr<Schema> {
-        string(
-            "^[0-9]{7}$",
-            "CNSS employer affiliation number: 7 digits.",
-            "1234567",
-        )
-    }
-}
-
-impl ToSchema for CnssNumber {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("CnssNumber")
-    }
-}
+string_schema!(
+    Region,
+    "^MA-(0[1-9]|1[0-2])$",
+    "One of the twelve regions, by its ISO 3166-2 code.",
+    "MA-06"
+);
+string_schema!(
+    Ice,
+    "^[0-9]{15}$",
+    "Identifiant Commun de l'Entreprise: 15 digits, the last two a check on the first 13 \
+     (the whole number is a multiple of 97).",
+    "001561191000066"
+);
+string_schema!(
+    CnssNumber,
+    "^[0-9]{7}$",
+    "CNSS employer affiliation number: 7 digits.",
+    "1234567"
+);
