@@ -241,17 +241,20 @@ pub(crate) async fn open_attachment(case: String, hash: String) -> Result<String
     call("open_attachment", &A { case, hash }).await
 }
 
-/// `save_attachment`: where the copy went, `None` when the user cancelled.
+/// `save_attachment`: where the copy went, `None` when the user cancelled. `title` names the
+/// system's dialog.
 pub(crate) async fn save_attachment(
     case: String,
     hash: String,
+    title: String,
 ) -> Result<Option<String>, ApiError> {
     #[derive(Serialize)]
     struct A {
         case: String,
         hash: String,
+        title: String,
     }
-    call("save_attachment", &A { case, hash }).await
+    call("save_attachment", &A { case, hash, title }).await
 }
 
 /// `resolve_conflict`.
@@ -321,17 +324,28 @@ pub(crate) async fn import_enterprises(csv: String) -> Result<usize, ApiError> {
     call("import_enterprises", &A { csv }).await
 }
 
-/// `export_cases`: where the file went, `None` when the user cancelled.
+/// `export_cases`: where the file went, `None` when the user cancelled. `title` names the
+/// system's dialog.
 pub(crate) async fn export_cases(
     query: CaseQuery,
     format: &str,
+    title: String,
 ) -> Result<Option<String>, ApiError> {
     #[derive(Serialize)]
     struct A<'a> {
         query: CaseQuery,
         format: &'a str,
+        title: String,
     }
-    call("export_cases", &A { query, format }).await
+    call(
+        "export_cases",
+        &A {
+            query,
+            format,
+            title,
+        },
+    )
+    .await
 }
 
 /// The text of a file the user picked (UTF-8).

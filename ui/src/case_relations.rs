@@ -70,7 +70,7 @@ pub(crate) fn Attachments(
     let save = move |hash: String| {
         error.set(None);
         spawn_local(async move {
-            match api::save_attachment(key.get_value(), hash).await {
+            match api::save_attachment(key.get_value(), hash, t("attachment-save-title")).await {
                 Ok(Some(path)) => status.set(Some(t_args("attachment-saved", &[("path", path)]))),
                 Ok(None) => {}
                 Err(e) => error.set(Some(error_text(&e))),

@@ -81,7 +81,7 @@ pub(crate) fn CasesPage() -> impl IntoView {
         let query = filters();
         export_status.set(None);
         spawn_local(async move {
-            match api::export_cases(query, format).await {
+            match api::export_cases(query, format, t("export-title")).await {
                 Ok(Some(path)) => {
                     export_status.set(Some(crate::i18n::t_args("export-done", &[("path", path)])));
                 }

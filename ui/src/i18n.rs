@@ -142,6 +142,10 @@ fn arg_label(name: &str, value: &str) -> String {
         "region" | "meeting_region" => "region",
         "institution" => "institution",
         "field" => return field_name(value),
+        // A case reference is one word: its hyphens become non-breaking ones (U+2011, which
+        // the search reads as the same separator), so that a message never wraps it across
+        // two lines — in Arabic the halves would even swap sides.
+        "reference" => return value.replace('-', "\u{2011}"),
         _ => return value.to_owned(),
     };
     try_t(&format!("{kind}-{value}")).unwrap_or_else(|| value.to_owned())

@@ -29,6 +29,8 @@ const APT_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "fonts-noto-core",
     "python3-venv",
+    // Drives the system's save dialog (GTK) in the desktop tests.
+    "xdotool",
 ];
 
 const TRUNK: &str = "0.21.14";

@@ -60,13 +60,15 @@ pub(crate) async fn import_enterprises(state: State<'_, AppState>, csv: String) 
 }
 
 /// Exports the cases the list shows (its filters, every page) as CSV or Excel, where the user
-/// chooses in the system's dialog. `None` when the user cancelled.
+/// chooses in the system's dialog (titled `title`, in the user's language). `None` when the
+/// user cancelled.
 #[tauri::command]
 pub(crate) async fn export_cases(
     app: AppHandle,
     state: State<'_, AppState>,
     query: CaseQuery,
     format: String,
+    title: String,
 ) -> Result<Option<String>> {
     let format: ExportFormat = format.parse().map_err(StoreError::from)?;
     let store = open_store(&state).await?;
@@ -76,7 +78,8 @@ pub(crate) async fn export_cases(
     let cases = store.find_cases(&filter).await?;
     let extension = format.extension();
     let name = format!("dossiers-corridor.{extension}");
-    let Some(path) = super::files::ask_save_path(&app, &name, Some(extension)).await? else {
+    let Some(path) = super::files::ask_save_path(&app, &title, &name, Some(extension)).await?
+    else {
         return Ok(None);
     };
     let written = path.clone();

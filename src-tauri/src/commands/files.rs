@@ -13,7 +13,7 @@ use corridor_model::desk::{Attachment, ATTACH_CASE_HEADER, ATTACH_NAME_HEADER};
 use corridor_store::DEFAULT_MAX_ATTACHMENT;
 use percent_encoding::percent_decode_str;
 use tauri::ipc::{InvokeBody, Request};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
@@ -144,33 +144,45 @@ pub(crate) async fn open_attachment(
     Ok(shown)
 }
 
-/// Asks where to save a copy (the system's dialog, the file's name offered), then writes the
-/// decrypted content there. `None` when the user cancelled.
+/// Asks where to save a copy (the system's dialog, titled `title` in the user's language, the
+/// file's name offered), then writes the decrypted content there. `None` when the user
+/// cancelled.
 #[tauri::command]
 pub(crate) async fn save_attachment(
     app: AppHandle,
     state: State<'_, AppState>,
     case: String,
     hash: String,
+    title: String,
 ) -> Result<Option<String>> {
     let store = open_store(&state).await?;
     let (attachment, content) = store.attachment_content(&case, &hash).await?;
-    let Some(path) = ask_save_path(&app, &safe_name(&attachment.name), None).await? else {
+    let Some(path) = ask_save_path(&app, &title, &safe_name(&attachment.name), None).await? else {
         return Ok(None);
     };
     write_private(&path, &content).map_err(|e| io_error(&e, &path))?;
     Ok(Some(path.display().to_string()))
 }
 
-/// Asks the user where to save a file (the system's dialog, `name` offered, optionally only
-/// files with this extension); `None` when the user cancelled.
+/// Asks the user where to save a file (the system's dialog titled `title`, `name` offered,
+/// optionally only files with this extension); `None` when the user cancelled.
 pub(crate) async fn ask_save_path(
     app: &AppHandle,
+    title: &str,
     name: &str,
     extension: Option<&str>,
 ) -> Result<Option<PathBuf>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut dialog = app.dialog().file().set_file_name(name);
+    let mut dialog = app.dialog().file().set_title(title).set_file_name(name);
+    // The user's documents folder (else their home) rather than wherever the app was started.
+    let path = app.path();
+    if let Some(dir) = [path.document_dir(), path.home_dir()]
+        .into_iter()
+        .flatten()
+        .find(|d| d.is_dir())
+    {
+        dialog = dialog.set_directory(dir);
+    }
     if let Some(ext) = extension {
         dialog = dialog.add_filter(ext, &[ext]);
     }

@@ -1,13 +1,16 @@
 //! A case's documents and relations in the app, against a real server and a CNSS (CLI)
 //! device: a case opened for an enterprise found by name (the ICE checked as typed), with a
-//! priority and an amount, its category changed later; files attached through the file input (an Arabic name travels intact), opened with
-//! the system's viewer, still there after a restart; tags added, normalised, refused when
-//! malformed and removed; a case linked to its parent, both shown one click apart; the CNSS
-//! device receives the same bytes, tags and parent.
+//! priority and an amount, its category changed later; files attached through the file input
+//! (an Arabic name travels intact), opened with the system's viewer, still there after a
+//! restart, saved as a copy through the system's save dialog; the case list exported through
+//! the same dialog (cancelled, then saved; titled in French and in Arabic); tags added,
+//! normalised, refused when malformed and removed; a case linked to its parent, both shown one
+//! click apart; the CNSS device receives the same bytes, tags and parent.
 //!
 //! The system's viewer is the one thing replaced: `xdg-open` (what the opener plugin runs on
 //! Linux) is a script on the app's PATH that copies the file it is given, because no desktop
-//! viewer can run here; the test compares that copy with the original.
+//! viewer can run here; the test compares that copy with the original. The save dialog is the
+//! real GTK one, answered by keystrokes through the X display (`xdotool`).
 
 use std::path::Path;
 
@@ -119,10 +122,8 @@ async fn attach(d: &WebDriver, path: &Path, count: usize) {
     }
 }
 
-/// Clicks "open" on the attachment named `name` and returns what the viewer received.
-async fn open_with_viewer(d: &WebDriver, name: &str, copy: &Path) -> Vec<u8> {
-    let _ = std::fs::remove_file(copy);
-    let mut clicked = false;
+/// Clicks the button of test id `button` on the attachment named `name`.
+async fn click_attachment(d: &WebDriver, name: &str, button: &str) {
     for li in d.find_all(tid("attachment")).await.expect("attachments") {
         let shown = li
             .find(tid("attachment-name"))
@@ -132,30 +133,42 @@ async fn open_with_viewer(d: &WebDriver, name: &str, copy: &Path) -> Vec<u8> {
             .await
             .expect("text");
         if shown == name {
-            li.find(tid("attachment-open"))
+            li.find(tid(button))
                 .await
-                .expect("open button")
+                .expect("attachment button")
                 .click()
                 .await
-                .expect("click open");
-            clicked = true;
+                .expect("click");
+            return;
         }
     }
-    assert!(clicked, "no attachment named {name}");
-    wait_text(d, "attachment-status", 10, |t| !t.is_empty()).await;
+    panic!("no attachment named {name}");
+}
+
+/// Waits up to 10 s for a non-empty file at `path` and returns its bytes.
+async fn file_written(path: &Path) -> Vec<u8> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        if let Ok(bytes) = std::fs::read(copy) {
+        if let Ok(bytes) = std::fs::read(path) {
             if !bytes.is_empty() {
                 return bytes;
             }
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the viewer never received {name}"
+            "nothing written at {}",
+            path.display()
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// Clicks "open" on the attachment named `name` and returns what the viewer received.
+async fn open_with_viewer(d: &WebDriver, name: &str, copy: &Path) -> Vec<u8> {
+    let _ = std::fs::remove_file(copy);
+    click_attachment(d, name, "attachment-open").await;
+    wait_text(d, "attachment-status", 10, |t| !t.is_empty()).await;
+    file_written(copy).await
 }
 
 #[tokio::test]
@@ -406,6 +419,56 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
         "Relevé : 124 jours déclarés en 2026\n"
     );
 
+    // A copy saved through the system's save dialog: the same bytes, readable by the user
+    // alone, and the path said on screen.
+    let saved = files.path().join("copies").join("certificat.pdf");
+    std::fs::create_dir(saved.parent().expect("parent")).expect("copies dir");
+    click_attachment(&d, ARABIC_NAME, "attachment-save").await;
+    answer_save_dialog("Enregistrer une copie", "save-dialog-fr", Some(&saved)).await;
+    assert_eq!(
+        file_written(&saved).await,
+        arabic_bytes,
+        "the copy is the original"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&saved)
+            .expect("copy")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the copy is the user's alone: {mode:o}");
+    }
+    wait_text(&d, "attachment-status", 10, |t| {
+        t.contains("certificat.pdf")
+    })
+    .await;
+
+    // The case list exported as CSV through the same dialog: cancelled first (nothing
+    // written, nothing said), then saved; the file holds both cases.
+    click(&d, "nav-cases").await;
+    wait(&d, "case-row").await;
+    click(&d, "export-csv").await;
+    answer_save_dialog("Exporter les dossiers", "export-dialog-fr", None).await;
+    let export = files.path().join("copies").join("dossiers.csv");
+    click(&d, "export-csv").await;
+    answer_save_dialog("Exporter les dossiers", "export-dialog-fr", Some(&export)).await;
+    let csv = String::from_utf8(file_written(&export).await).expect("utf-8 CSV");
+    assert!(
+        csv.contains("Prestations bloquées") && csv.contains("Échéancier de la dette"),
+        "both cases exported: {csv}"
+    );
+    wait_text(&d, "export-status", 10, |t| t.contains("dossiers.csv")).await;
+    let written: Vec<_> = std::fs::read_dir(saved.parent().expect("parent"))
+        .expect("copies")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        written.len(),
+        2,
+        "the cancelled export wrote nothing: {written:?}"
+    );
+
     // The new-case form in Arabic: the known enterprise offered, the ICE checked as typed.
     choose(&d, "language-select", "ar").await;
     click(&d, "nav-cases").await;
@@ -417,6 +480,11 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
     wait(&d, "new-case-suggestion").await;
     screenshot(&d, "new-case-ar").await;
     axe_check(&d, "new case (ar)").await;
+    // The save dialog speaks the user's language too (cancelled).
+    click(&d, "nav-cases").await;
+    wait(&d, "case-row").await;
+    click(&d, "export-csv").await;
+    answer_save_dialog("تصدير الملفات", "export-dialog-ar", None).await;
     choose(&d, "language-select", "fr").await;
     d.quit().await.expect("quit");
 }

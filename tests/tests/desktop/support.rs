@@ -411,3 +411,67 @@ pub async fn axe_check(d: &WebDriver, screen: &str) {
         "serious or critical accessibility violations on {screen}: {blocking:#?}"
     );
 }
+
+/// Answers the system's save dialog (GTK's file chooser, a window of its own that WebDriver
+/// cannot reach) as a user would, through the X display with `xdotool` (installed by
+/// `cargo xtask setup`): waits for the window whose title contains `title`, takes its picture
+/// as `target/screenshots/<shot>.png`, then either types `answer` (a full path) into its name
+/// field and presses Enter, or presses Escape to cancel when `answer` is `None`.
+pub async fn answer_save_dialog(title: &str, shot: &str, answer: Option<&Path>) {
+    let wait_for_window = |title: &str| {
+        // `timeout`: `search --sync` would wait forever for a dialog that never opens.
+        let out = Command::new("timeout")
+            .args([
+                "20",
+                "xdotool",
+                "search",
+                "--sync",
+                "--onlyvisible",
+                "--name",
+                title,
+            ])
+            .output()
+            .expect("xdotool (installed by `cargo xtask setup`)");
+        let found = String::from_utf8_lossy(&out.stdout);
+        let Some(window) = found.lines().last() else {
+            panic!("no save dialog titled {title:?} opened within 20 s");
+        };
+        window.to_owned()
+    };
+    let title = title.to_owned();
+    let window = tokio::task::spawn_blocking(move || wait_for_window(&title))
+        .await
+        .expect("xdotool search");
+    let xdo = |args: &[&str]| {
+        let status = Command::new("xdotool")
+            .args(args)
+            .status()
+            .expect("xdotool");
+        assert!(status.success(), "xdotool {args:?}: {status}");
+    };
+    // The dialog's first frame: GTK draws it after mapping the window. The keys below go to
+    // the focused window (XTEST, as a keyboard would: GTK ignores synthetic events sent to a
+    // window), so the dialog is given the focus first.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    xdo(&["windowfocus", &window]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let dir = corridor_e2e::workspace_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    let status = Command::new("import")
+        .args(["-window", "root"])
+        .arg(dir.join(format!("{shot}.png")))
+        .status()
+        .expect("ImageMagick's import");
+    assert!(status.success(), "import: {status}");
+    match answer {
+        Some(path) => {
+            let path = path.to_str().expect("a UTF-8 path");
+            // The name field has the focus and the offered name selected: replace it by the
+            // full path, which GTK's chooser accepts in that field.
+            xdo(&["key", "ctrl+a"]);
+            xdo(&["type", "--delay", "20", path]);
+            xdo(&["key", "Return"]);
+        }
+        None => xdo(&["key", "Escape"]),
+    }
+}

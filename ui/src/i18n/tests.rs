@@ -215,3 +215,12 @@ fn amounts_are_written_as_moroccan_dirhams() {
     assert_eq!(super::mad(5, "fr"), "0,05\u{A0}MAD");
     assert_eq!(super::mad(-100_000, "en"), "-1,000.00\u{A0}MAD");
 }
+
+#[test]
+fn a_case_reference_in_a_message_never_breaks_at_its_hyphens() {
+    let shown = super::arg_label("reference", "MA-06-2026-000012");
+    assert!(!shown.contains('-'), "{shown}");
+    assert_eq!(shown.replace('\u{2011}', "-"), "MA-06-2026-000012");
+    // Other values are passed through as they are.
+    assert_eq!(super::arg_label("value", "a-b"), "a-b");
+}
