@@ -142,9 +142,10 @@ fn arg_label(name: &str, value: &str) -> String {
         "region" | "meeting_region" => "region",
         "institution" => "institution",
         "field" => return field_name(value),
-        // A case reference is one word: its hyphens become non-breaking ones (U+2011, which
-        // the search reads as the same separator), so that a message never wraps it across
-        // two lines — in Arabic the halves would even swap sides.
+        // A case reference is one word: its hyphens become non-breaking ones (U+2011), so that
+        // a message never wraps it across two lines (a provisional one, `…-P0042-1A2B3C`,
+        // could break before its letters). Pasted back, it still finds the case: the search
+        // splits on any punctuation and the store reads U+2011 as a hyphen.
         "reference" => return value.replace('-', "\u{2011}"),
         _ => return value.to_owned(),
     };

@@ -48,7 +48,10 @@ pub(crate) async fn insert_event(
 }
 
 pub(crate) async fn load_case(conn: &mut SqliteConnection, key: &str) -> Result<Case> {
-    let key = key.trim();
+    // A reference copied from one of the interface's messages carries non-breaking hyphens
+    // (U+2011, which keep it on one line): it names the same case.
+    let key = key.trim().replace('\u{2011}', "-");
+    let key = key.as_str();
     let row = sqlx::query(&format!("{CASE_SELECT} WHERE c.id = ? OR c.reference = ?"))
         .bind(key.to_lowercase())
         .bind(key.to_uppercase())

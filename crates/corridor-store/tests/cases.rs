@@ -305,6 +305,16 @@ async fn search_ignores_accents_matches_prefixes_notes_and_arabic() {
 }
 
 #[tokio::test]
+async fn a_reference_copied_from_a_message_finds_its_case() {
+    let (_dir, store) = store().await;
+    let r = case(&store, "001561191000066", "IJ maternité bloquées", "").await;
+    // The interface writes references in its messages with non-breaking hyphens; pasted back
+    // (a link, the command line), in any case, they name the same case.
+    let pasted = format!(" {} ", r.replace('-', "\u{2011}").to_lowercase());
+    assert_eq!(store.case(&pasted).await.expect("found").reference, r);
+}
+
+#[tokio::test]
 async fn unknown_references_are_named_in_the_error() {
     let (_dir, store) = store().await;
     let err = store.case("COR-2026-06-9999").await.expect_err("unknown");

@@ -198,10 +198,18 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
         std::env::var("PATH").unwrap_or_default()
     );
 
+    // The app's home (where the save dialog opens: no documents folder is set there), so that
+    // a dialog answered wrongly writes where the test looks, not in the runner's home.
+    let home = tempfile::tempdir().expect("tempdir");
+    let home_path = home.path().to_str().expect("UTF-8 temp path").to_owned();
     let driver = Driver::start_with(
         data.path(),
         &server.url,
-        &[("CORRIDOR_SYNC_INTERVAL", "3600"), ("PATH", &path)],
+        &[
+            ("CORRIDOR_SYNC_INTERVAL", "3600"),
+            ("PATH", &path),
+            ("HOME", &home_path),
+        ],
     )
     .await;
     let d = driver.session().await;
@@ -424,7 +432,17 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
     let saved = files.path().join("copies").join("certificat.pdf");
     std::fs::create_dir(saved.parent().expect("parent")).expect("copies dir");
     click_attachment(&d, ARABIC_NAME, "attachment-save").await;
-    answer_save_dialog("Enregistrer une copie", "save-dialog-fr", Some(&saved)).await;
+    answer_save_dialog(
+        "Enregistrer une copie de la pièce jointe",
+        "save-dialog-fr",
+        Some(&saved),
+    )
+    .await;
+    // Said once the file is written whole.
+    wait_text(&d, "attachment-status", 10, |t| {
+        t.contains("certificat.pdf")
+    })
+    .await;
     assert_eq!(
         file_written(&saved).await,
         arabic_bytes,
@@ -439,17 +457,13 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
             .mode();
         assert_eq!(mode & 0o077, 0, "the copy is the user's alone: {mode:o}");
     }
-    wait_text(&d, "attachment-status", 10, |t| {
-        t.contains("certificat.pdf")
-    })
-    .await;
 
     // The case list exported as CSV through the same dialog: cancelled first (nothing
     // written, nothing said), then saved; the file holds both cases.
     click(&d, "nav-cases").await;
     wait(&d, "case-row").await;
     click(&d, "export-csv").await;
-    answer_save_dialog("Exporter les dossiers", "export-dialog-fr", None).await;
+    answer_save_dialog("Exporter les dossiers", "export-dialog-cancel-fr", None).await;
     let export = files.path().join("copies").join("dossiers.csv");
     click(&d, "export-csv").await;
     answer_save_dialog("Exporter les dossiers", "export-dialog-fr", Some(&export)).await;
@@ -461,12 +475,14 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
     wait_text(&d, "export-status", 10, |t| t.contains("dossiers.csv")).await;
     let written: Vec<_> = std::fs::read_dir(saved.parent().expect("parent"))
         .expect("copies")
+        .chain(std::fs::read_dir(home.path()).expect("home"))
         .map(|e| e.expect("entry").file_name())
+        .filter(|n| !n.to_string_lossy().starts_with('.'))
         .collect();
     assert_eq!(
         written.len(),
         2,
-        "the cancelled export wrote nothing: {written:?}"
+        "the cancelled export wrote nothing, in the dialog's folder or elsewhere: {written:?}"
     );
 
     // The new-case form in Arabic: the known enterprise offered, the ICE checked as typed.
@@ -480,11 +496,17 @@ async fn documents_tags_and_links_are_kept_and_reach_the_cnss() {
     wait(&d, "new-case-suggestion").await;
     screenshot(&d, "new-case-ar").await;
     axe_check(&d, "new case (ar)").await;
-    // The save dialog speaks the user's language too (cancelled).
+    // The save dialog's title is in the user's language too (its buttons follow the system's
+    // locale, as in every GTK application). Cancelled: nothing said, nothing written.
     click(&d, "nav-cases").await;
     wait(&d, "case-row").await;
     click(&d, "export-csv").await;
-    answer_save_dialog("تصدير الملفات", "export-dialog-ar", None).await;
+    answer_save_dialog("تصدير قائمة الملفات", "export-dialog-ar", None).await;
+    assert_eq!(
+        wait(&d, "export-status").await.text().await.expect("text"),
+        "",
+        "a cancelled export says nothing"
+    );
     choose(&d, "language-select", "fr").await;
     d.quit().await.expect("quit");
 }

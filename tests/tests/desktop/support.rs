@@ -1,5 +1,6 @@
 //! Driving the real desktop app: a tauri-driver per test, WebDriver helpers that wait on
-//! state (never on sleeps), and screenshots.
+//! state (a sleep only lets a frame be painted before a picture), screenshots, and the system's
+//! save dialog answered through the X display.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -58,6 +59,9 @@ impl Driver {
         .env("CORRIDOR_SYNC_INTERVAL", "2")
         .env("XDG_DATA_HOME", webview_home.path().join("data"))
         .env("XDG_CACHE_HOME", webview_home.path().join("cache"))
+        // A UTF-8 locale whatever the runner's: GTK names its windows (the save dialog, found
+        // by its Arabic title) only in one.
+        .env("LC_ALL", "C.UTF-8")
         .env_remove("CORRIDOR_PASSPHRASE")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
@@ -414,11 +418,18 @@ pub async fn axe_check(d: &WebDriver, screen: &str) {
 
 /// Answers the system's save dialog (GTK's file chooser, a window of its own that WebDriver
 /// cannot reach) as a user would, through the X display with `xdotool` (installed by
-/// `cargo xtask setup`): waits for the window whose title contains `title`, takes its picture
-/// as `target/screenshots/<shot>.png`, then either types `answer` (a full path) into its name
-/// field and presses Enter, or presses Escape to cancel when `answer` is `None`.
+/// `cargo xtask setup`): waits for the window titled exactly `title`, takes a picture of the
+/// screen as `target/screenshots/<shot>.png`, then either types `answer` (a full path) into its
+/// name field and presses Enter, or presses Escape to cancel when `answer` is `None`; returns
+/// once the dialog has closed.
+///
+/// xdotool matches the title against the window's `WM_NAME`, which GTK fills only in a UTF-8
+/// locale for a non-Latin title (the app runs with `LC_ALL=C.UTF-8`, see
+/// [`Driver::start_with`]).
 pub async fn answer_save_dialog(title: &str, shot: &str, answer: Option<&Path>) {
-    let wait_for_window = |title: &str| {
+    let pattern = format!("^{}$", regex_escape(title));
+    let search = pattern.clone();
+    let window = tokio::task::spawn_blocking(move || {
         // `timeout`: `search --sync` would wait forever for a dialog that never opens.
         let out = Command::new("timeout")
             .args([
@@ -428,33 +439,41 @@ pub async fn answer_save_dialog(title: &str, shot: &str, answer: Option<&Path>) 
                 "--sync",
                 "--onlyvisible",
                 "--name",
-                title,
             ])
+            .arg(&search)
             .output()
-            .expect("xdotool (installed by `cargo xtask setup`)");
-        let found = String::from_utf8_lossy(&out.stdout);
-        let Some(window) = found.lines().last() else {
-            panic!("no save dialog titled {title:?} opened within 20 s");
-        };
-        window.to_owned()
-    };
-    let title = title.to_owned();
-    let window = tokio::task::spawn_blocking(move || wait_for_window(&title))
-        .await
-        .expect("xdotool search");
+            .expect("run timeout (coreutils)");
+        match out.status.code() {
+            Some(0) => {}
+            Some(124) => panic!("no save dialog titled {search:?} opened within 20 s"),
+            _ => panic!(
+                "xdotool (installed by `cargo xtask setup`): {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .expect("a window id")
+            .to_owned()
+    })
+    .await
+    .expect("xdotool search");
     let xdo = |args: &[&str]| {
-        let status = Command::new("xdotool")
+        let status = Command::new("timeout")
+            .args(["10", "xdotool"])
             .args(args)
             .status()
             .expect("xdotool");
         assert!(status.success(), "xdotool {args:?}: {status}");
     };
-    // The dialog's first frame: GTK draws it after mapping the window. The keys below go to
-    // the focused window (XTEST, as a keyboard would: GTK ignores synthetic events sent to a
-    // window), so the dialog is given the focus first.
+    // Mapped is not yet drawn: GTK paints the dialog's first frame just after (a picture taken
+    // at once shows an empty window). The keys below go to the focused window (XTEST, as a
+    // keyboard would: GTK ignores synthetic events sent to a window), so the dialog is given
+    // the focus first.
     tokio::time::sleep(Duration::from_millis(800)).await;
-    xdo(&["windowfocus", &window]);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    xdo(&["windowfocus", "--sync", &window]);
     let dir = corridor_e2e::workspace_root().join("target/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots dir");
     let status = Command::new("import")
@@ -474,4 +493,33 @@ pub async fn answer_save_dialog(title: &str, shot: &str, answer: Option<&Path>) 
         }
         None => xdo(&["key", "Escape"]),
     }
+    // Closed: no visible window of that title is left (else the next dialog of the same title
+    // could be mistaken for this one).
+    let gone = eventually(Duration::from_secs(10), || {
+        let pattern = pattern.clone();
+        async move {
+            let out = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", &pattern])
+                .output()
+                .ok()?;
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .is_empty()
+                .then_some(())
+        }
+    })
+    .await;
+    assert!(gone.is_some(), "the save dialog {title:?} did not close");
+}
+
+/// `text` as a literal in an extended regular expression (xdotool's `--name`).
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -218,9 +218,9 @@ fn amounts_are_written_as_moroccan_dirhams() {
 
 #[test]
 fn a_case_reference_in_a_message_never_breaks_at_its_hyphens() {
-    let shown = super::arg_label("reference", "MA-06-2026-000012");
+    let shown = super::arg_label("reference", "COR-2026-06-P0042-1A2B3C");
     assert!(!shown.contains('-'), "{shown}");
-    assert_eq!(shown.replace('\u{2011}', "-"), "MA-06-2026-000012");
+    assert_eq!(shown.replace('\u{2011}', "-"), "COR-2026-06-P0042-1A2B3C");
     // Other values are passed through as they are.
     assert_eq!(super::arg_label("value", "a-b"), "a-b");
 }
