@@ -78,8 +78,37 @@ pub fn read_enterprise_csv(mut input: impl Read) -> Result<Vec<CsvLine>> {
     }
     let mut out = Vec::new();
     let mut seen = std::collections::HashMap::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
+    // A record's own line, where it starts: a quoted field may span lines and blank lines are
+    // skipped, so counting records would drift — and so does the reader's own line count,
+    // which leaves out the blank lines. The line is counted from the record's byte offset
+    // (which points at the blank lines before it, if any). A record the reader could not place
+    // takes the line after the last one.
+    let bytes = text.as_bytes();
+    let newlines = |from: usize, to: usize| {
+        bytes
+            .get(from..to)
+            .map_or(0, |b| b.iter().filter(|c| **c == b'\n').count())
+    };
+    let (mut counted_to, mut line_at_counted, mut last) = (0, 1, 1);
+    for record in reader.records() {
+        let position = match &record {
+            Ok(r) => r.position(),
+            Err(e) => e.position(),
+        };
+        let line = match position.and_then(|p| usize::try_from(p.byte()).ok()) {
+            Some(at) if at >= counted_to => {
+                line_at_counted += newlines(counted_to, at);
+                counted_to = at;
+                let blank = bytes[at.min(bytes.len())..]
+                    .iter()
+                    .take_while(|c| matches!(c, b'\n' | b'\r'))
+                    .filter(|c| **c == b'\n')
+                    .count();
+                line_at_counted + blank
+            }
+            _ => last + 1,
+        };
+        last = line;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -389,5 +418,35 @@ mod tests {
             assert!(msg.starts_with(&format!("Ligne {line} ")), "{msg}");
             assert!(msg.contains(needle), "{msg}");
         }
+    }
+
+    #[test]
+    fn line_numbers_follow_the_file_across_quoted_line_breaks_and_blank_lines() {
+        // The second enterprise's address spans three lines; a blank line follows; the bad
+        // ICE is on line 7 of the file.
+        let csv = "name,ice,region,address\n\
+                   A,001561191000066,MA-06,Casablanca\n\
+                   B,002136093000040,MA-09,\"Lot 12\nQuartier industriel\nAgadir\"\n\
+                   \n\
+                   C,001561191000067,MA-06,Rabat\n";
+        let err = parse_enterprise_csv(csv.as_bytes()).expect_err("bad ICE");
+        let msg = err.to_string();
+        assert!(msg.starts_with("Ligne 7 "), "{msg}");
+        // And the good lines keep their own numbers.
+        let good = csv.replace("001561191000067", "001561191000066");
+        let lines: Vec<usize> = read_enterprise_csv(good.as_bytes())
+            .expect("readable")
+            .iter()
+            .map(|l| l.line)
+            .collect();
+        assert_eq!(lines, vec![2, 3, 7]);
+        // The same with Windows line ends (what a spreadsheet saves).
+        let crlf = good.replace('\n', "\r\n");
+        let lines: Vec<usize> = read_enterprise_csv(crlf.as_bytes())
+            .expect("readable")
+            .iter()
+            .map(|l| l.line)
+            .collect();
+        assert_eq!(lines, vec![2, 3, 7]);
     }
 }
