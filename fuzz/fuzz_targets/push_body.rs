@@ -9,7 +9,8 @@ use corridor_model::mutation::{Mutation, Op};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(body) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(data) else {
+    // What the server's JSON extractor hands over: an object, its values as their text.
+    let Ok(body) = serde_json::from_slice::<corridor_server::sync_http::PushBody>(data) else {
         return;
     };
     let now = chrono::DateTime::from_timestamp(1_780_000_000, 0).expect("instant");

@@ -17,6 +17,7 @@ use corridor_model::sync::{
 use corridor_model::timeline::{CaseEvent, EventKind};
 use corridor_model::{workflow, CaseStatus, Region};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::error::AppError;
 use crate::http::{json_body, json_object, AppState, Caller};
@@ -26,13 +27,12 @@ use crate::sync::audiences;
 /// Default size of a pull page.
 pub const DEFAULT_PULL_PAGE: usize = 1_000;
 
-/// A push as received ([`PushRequest`] on the wire): each mutation is read on its own, so
-/// that one this server cannot read is refused alone instead of the whole batch.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PushWire {
-    mutations: Vec<serde_json::Value>,
-}
+/// A push body as received: a JSON object whose values are kept as their text
+/// (`{"mutations": [...]}` on the wire, [`PushRequest`]). Each mutation is read on its own, so
+/// that one this server cannot read is refused alone instead of the whole batch, and straight
+/// from its text: no tree of the whole body is built first (that cost a push of 500 notes
+/// about a sixth of its throughput).
+pub type PushBody = BTreeMap<String, Box<RawValue>>;
 
 /// What identifies a mutation, read even when its operation cannot be.
 #[derive(Debug, Deserialize)]
@@ -44,20 +44,24 @@ struct Envelope {
     name: Option<serde_json::Value>,
 }
 
-/// One pushed mutation. An operation this server cannot read (a newer client's, malformed
-/// arguments) becomes [`Op::Unreadable`], which the engine refuses with the reason; a
-/// mutation without even its ids refuses the request (it cannot be answered alone).
+fn bad_body(e: impl std::fmt::Display) -> AppError {
+    AppError::bad_request(format!("Requête invalide : {e}"))
+}
+
+/// One pushed mutation, from its JSON text. An operation this server cannot read (a newer
+/// client's, malformed arguments) becomes [`Op::Unreadable`], which the engine refuses with
+/// the reason; a mutation without even its ids refuses the request (it cannot be answered
+/// alone).
 fn read_mutation(
-    value: &serde_json::Value,
+    text: &str,
     author: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<Mutation, AppError> {
-    let err = match Mutation::deserialize(value) {
+    let err = match serde_json::from_str::<Mutation>(text) {
         Ok(m) => return Ok(m),
         Err(e) => e,
     };
-    let envelope = Envelope::deserialize(value)
-        .map_err(|_| AppError::bad_request(format!("Requête invalide : {err}")))?;
+    let envelope: Envelope = serde_json::from_str(text).map_err(|_| bad_body(&err))?;
     let clip = |s: String, n: usize| s.chars().take(n).collect::<String>();
     let name = match envelope.name {
         Some(serde_json::Value::String(n)) => clip(n, 60),
@@ -77,28 +81,34 @@ fn read_mutation(
     })
 }
 
-/// A push body as the server reads it: an object `{"mutations": [...]}` of at most
-/// [`MAX_PUSH_BATCH`] mutations, each read whole or, when its operation cannot be read, as
-/// [`Op::Unreadable`] (refused alone later); a mutation without its ids refuses the request.
-/// Pure, so that the decoders of outside input can be fuzzed apart from the server.
+/// A push body as the server reads it: an object `{"mutations": [...]}` (no other field) of
+/// at most [`MAX_PUSH_BATCH`] mutations, each read whole or, when its operation cannot be
+/// read, as [`Op::Unreadable`] (refused alone later); a mutation without its ids refuses the
+/// request. Pure, so that the decoders of outside input can be fuzzed apart from the server.
 pub fn decode_push(
-    body: serde_json::Map<String, serde_json::Value>,
+    mut body: PushBody,
     author: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<PushRequest, AppError> {
-    let wire: PushWire = serde_json::from_value(serde_json::Value::Object(body))
-        .map_err(|e| AppError::bad_request(format!("Requête invalide : {e}")))?;
-    if wire.mutations.len() > MAX_PUSH_BATCH {
+    let mutations = body
+        .remove("mutations")
+        .ok_or_else(|| bad_body("missing field `mutations`"))?;
+    if let Some(other) = body.keys().next() {
+        return Err(bad_body(format!(
+            "unknown field `{other}`, expected `mutations`"
+        )));
+    }
+    let mutations: Vec<&RawValue> = serde_json::from_str(mutations.get()).map_err(bad_body)?;
+    if mutations.len() > MAX_PUSH_BATCH {
         return Err(AppError::bad_request(format!(
             "Trop de modifications dans un envoi ({}) : {MAX_PUSH_BATCH} au plus.",
-            wire.mutations.len()
+            mutations.len()
         )));
     }
     Ok(PushRequest {
-        mutations: wire
-            .mutations
+        mutations: mutations
             .into_iter()
-            .map(|v| read_mutation(&v, author, now))
+            .map(|raw| read_mutation(raw.get(), author, now))
             .collect::<Result<_, _>>()?,
     })
 }
@@ -117,7 +127,7 @@ pub fn decode_push(
 pub(crate) async fn push(
     State(s): State<AppState>,
     Caller(session): Caller,
-    body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
+    body: Result<Json<PushBody>, JsonRejection>,
 ) -> Result<Json<PushResponse>, AppError> {
     let req = decode_push(json_body(body)?, &session.user.username, Utc::now())?;
     if req
@@ -379,7 +389,60 @@ pub(crate) async fn stats(
 
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::{decode_push, median, PushBody};
+    use corridor_model::mutation::Op;
+
+    fn decode(json: &str) -> Result<usize, String> {
+        let body: PushBody = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let now = chrono::DateTime::from_timestamp(1_780_000_000, 0).expect("instant");
+        decode_push(body, "k.alaoui", now)
+            .map(|r| {
+                r.mutations
+                    .iter()
+                    .filter(|m| matches!(m.op, Op::Unreadable { .. }))
+                    .count()
+            })
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn a_push_body_is_one_object_with_its_mutations_only() {
+        let ids = r#""mutation_id":"01a23c81-5d07-74a2-b0cc-25ec6d70857e","device_id":"01a23c81-6678-723d-90ae-e9f916c92393","device_seq":1"#;
+        // Read, with an operation this server cannot read kept apart (refused alone later).
+        assert_eq!(decode(r#"{"mutations":[]}"#), Ok(0));
+        assert_eq!(
+            decode(&format!(
+                r#"{{"mutations":[{{{ids},"name":"future_op","args":{{}}}}]}}"#
+            )),
+            Ok(1)
+        );
+        // Refused whole: another field, no mutations, not a list, a mutation without its ids
+        // or naming one twice (never read as its last value), too many, not an object.
+        for (body, said) in [
+            (
+                format!(r#"{{"mutations":[{{{ids},"device_seq":2,"name":"x"}}]}}"#),
+                "duplicate field `device_seq`",
+            ),
+            (
+                r#"{"mutations":[],"extra":1}"#.to_owned(),
+                "unknown field `extra`",
+            ),
+            (r#"{}"#.to_owned(), "missing field `mutations`"),
+            (r#"{"mutations":{"a":1}}"#.to_owned(), "invalid type"),
+            (
+                r#"{"mutations":[{"name":"x"}]}"#.to_owned(),
+                "Requête invalide",
+            ),
+            (
+                format!(r#"{{"mutations":[{}]}}"#, vec!["{}"; 501].join(",")),
+                "501",
+            ),
+        ] {
+            let err = decode(&body).expect_err(&body);
+            assert!(err.contains(said), "{body}: {err}");
+        }
+        assert!(serde_json::from_str::<PushBody>(r#"[{"mutations":[]}]"#).is_err());
+    }
 
     #[test]
     fn medians_of_odd_and_even_counts() {
