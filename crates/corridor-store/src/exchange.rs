@@ -432,21 +432,16 @@ mod tests {
         let err = parse_enterprise_csv(csv.as_bytes()).expect_err("bad ICE");
         let msg = err.to_string();
         assert!(msg.starts_with("Ligne 7 "), "{msg}");
-        // And the good lines keep their own numbers.
+        // And the good lines keep their own numbers, with Windows line ends too (what a
+        // spreadsheet saves).
         let good = csv.replace("001561191000067", "001561191000066");
-        let lines: Vec<usize> = read_enterprise_csv(good.as_bytes())
-            .expect("readable")
-            .iter()
-            .map(|l| l.line)
-            .collect();
-        assert_eq!(lines, vec![2, 3, 7]);
-        // The same with Windows line ends (what a spreadsheet saves).
-        let crlf = good.replace('\n', "\r\n");
-        let lines: Vec<usize> = read_enterprise_csv(crlf.as_bytes())
-            .expect("readable")
-            .iter()
-            .map(|l| l.line)
-            .collect();
-        assert_eq!(lines, vec![2, 3, 7]);
+        for text in [good.clone(), good.replace('\n', "\r\n")] {
+            let lines: Vec<usize> = read_enterprise_csv(text.as_bytes())
+                .expect("readable")
+                .iter()
+                .map(|l| l.line)
+                .collect();
+            assert_eq!(lines, vec![2, 3, 7], "{text:?}");
+        }
     }
 }
