@@ -78,10 +78,18 @@ impl DatabaseKey {
         DatabaseKey(k)
     }
 
-    /// The value of `PRAGMA key` for a raw key: `"x'<64 hex>'"`, quoted so that SQLCipher
-    /// takes it as a raw key (no PBKDF2) and the key never appears in an error message.
-    pub(crate) fn pragma_value(&self) -> Zeroizing<String> {
-        Zeroizing::new(format!("\"x'{}'\"", hex::encode(self.0.as_ref())))
+    /// The key as SQLCipher's raw-key text `x'<64 hex>'`, written in place in a fixed buffer
+    /// on the heap (no string that grows, no filled buffer moved, so no copy left behind) that
+    /// is wiped when the last holder drops it.
+    pub(crate) fn key_text(&self) -> std::sync::Arc<crate::cipher::KeyText> {
+        let mut shared = std::sync::Arc::new(Zeroizing::new([0u8; crate::cipher::KEY_TEXT_LEN]));
+        let text = std::sync::Arc::get_mut(&mut shared).expect("just made, not shared yet");
+        let last = text.len() - 1;
+        text[..2].copy_from_slice(b"x'");
+        hex::encode_to_slice(self.0.as_ref(), &mut text[2..last])
+            .expect("32 bytes take 64 hex digits");
+        text[last] = b'\'';
+        shared
     }
 }
 

@@ -16,6 +16,7 @@
 
 mod attachments;
 mod cases;
+mod cipher;
 mod deadlines;
 mod desk;
 mod docs;

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use corridor_model::timeline::Institution;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{ConnectOptions, Row, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection, Row, SqlitePool};
 use uuid::Uuid;
 
 use crate::keys::{self, DatabaseKey, Passphrase, Protection};
@@ -124,34 +124,38 @@ impl Store {
         // state at process exit while a connection's thread may still be ending and using it (a
         // crash on exit, seen in the tests); initialised here first, without that exit handler.
         openssl_sys::init();
-        let mut options = SqliteConnectOptions::new();
-        if let Some(key) = key {
-            // `key` must be the first statement on every connection: sqlx sends it first
-            // (it reserves the slot), and statement logging is off so it is never logged.
-            options = options.pragma("key", key.pragma_value().as_str().to_owned());
-        }
-        let options = options
+        // No key in the connect options (sqlx would keep and format copies of it that nothing
+        // wipes): each connection is keyed by `cipher::prepare` from a buffer wiped with the
+        // store, and the pragmas that read the file follow the key there. `foreign_keys` is a
+        // setting of the connection alone and reads nothing, so it may come first.
+        let options = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(create)
-            .pragma("cache_size", "-65536")
-            // Rollback journal, not WAL: every commit is complete in the database file, and
-            // closing a connection never rewrites it. (sqlx 0.8 may close the last pooled
-            // connection after `Pool::close` returns; with WAL that late close checkpoints and
-            // changes files a caller believed at rest.)
-            .journal_mode(SqliteJournalMode::Delete)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .disable_statement_logging();
+        let key_text = key.map(DatabaseKey::key_text);
+        let refused = |e: sqlx::Error| match e {
+            sqlx::Error::Database(ref db) if db.code().as_deref() == Some("26") => {
+                StoreError::CorruptDatabase(path.clone())
+            }
+            other => StoreError::from(other),
+        };
+        // One connection first, to say at once that the key does not open the file (the pool
+        // retries a failing connection until its timeout and then reports only the timeout).
+        let mut first = options.connect().await.map_err(refused)?;
+        let prepared = crate::cipher::prepare(&mut first, key_text.as_deref()).await;
+        let _ = first.close().await;
+        prepared.map_err(refused)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .after_connect(move |conn, _| {
+                let key_text = key_text.clone();
+                Box::pin(async move { crate::cipher::prepare(conn, key_text.as_deref()).await })
+            })
             .connect_with(options)
             .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(ref db) if db.code().as_deref() == Some("26") => {
-                    StoreError::CorruptDatabase(path.clone())
-                }
-                other => StoreError::from(other),
-            })?;
+            .map_err(refused)?;
         Ok(Store {
             pool,
             dir: dir.to_owned(),
@@ -271,3 +275,56 @@ pub(crate) async fn load_device(conn: &mut sqlx::SqliteConnection) -> Result<Dev
 }
 
 pub(crate) use crate::rows::{bad_row, parse};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Acquire;
+
+    fn pass() -> Passphrase {
+        Passphrase::new("correct horse battery".to_owned())
+    }
+
+    #[tokio::test]
+    async fn the_key_is_not_in_the_connect_options_and_every_connection_is_keyed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::create(dir.path(), Some(pass()))
+            .await
+            .expect("create");
+        let key = keys::unlock(dir.path(), Some(&pass())).expect("unlock");
+        let text = key.key_text();
+        let hex = std::str::from_utf8(&text[2..text.len() - 1]).expect("hex");
+        let options = format!("{:?}", store.pool.connect_options()).to_lowercase();
+        assert!(!options.contains(hex), "the key is in the pool's options");
+
+        // The pool's every connection (held all at once, so each is a connection of its own)
+        // reads the encrypted file and has the settings that follow the key.
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(store.pool.acquire().await.expect("connection"));
+        }
+        for conn in &mut held {
+            let conn = conn.acquire().await.expect("connection");
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("journal mode");
+            assert_eq!(mode, "delete");
+            let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("cache size");
+            assert_eq!(cache, -65536);
+            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("foreign keys");
+            assert_eq!(fk, 1);
+            let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+                .fetch_one(&mut *conn)
+                .await
+                .expect("schema readable");
+            assert!(tables > 0);
+        }
+    }
+}
