@@ -48,12 +48,15 @@ async fn apply_key(
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle();
     let len = c_int::try_from(key.len()).expect("67 fits in a C int");
-    // SAFETY: `db` is this connection's open `sqlite3` handle, and the lock taken above keeps
+    // SAFETY: `db` is this connection's open `sqlite3` handle, opened by sqlx with
+    // `SQLITE_OPEN_NOMUTEX` (any thread may call, one at a time); the lock taken above keeps
     // sqlx's worker thread off it for the duration of the call, so no other call uses it
     // concurrently. `key` points to `len` initialised bytes that outlive the call; SQLCipher
-    // copies them into its own (wiped on close) codec context and keeps no pointer to ours.
-    // The `sqlite3` type is the one of the `libsqlite3-sys` that sqlx links (pinned to the same
-    // version in the workspace), so the handle and the function agree.
+    // copies them into its own codec context (and wipes its copy once the key is derived) and
+    // keeps no pointer to ours. The handle's `sqlite3` type is the one of the `libsqlite3-sys`
+    // that declares `sqlite3_key` (the compiler checks it: one version in the lock file).
+    // The text `x'<64 hex>'` of 67 bytes is taken as a raw key, without PBKDF2, exactly as the
+    // `key` pragma passed it before (so stores made then still open).
     let rc = unsafe { libsqlite3_sys::sqlite3_key(db.as_ptr(), key.as_ptr().cast(), len) };
     if rc == libsqlite3_sys::SQLITE_OK {
         Ok(())

@@ -68,14 +68,29 @@ pub enum Protection {
     Passphrase,
 }
 
-/// The 32-byte SQLCipher key.
-pub(crate) struct DatabaseKey(Zeroizing<[u8; 32]>);
+/// The 32-byte SQLCipher key, on the heap and filled in place (never moved as an array, so
+/// no copy left on a stack), wiped when dropped.
+pub(crate) struct DatabaseKey(Box<Zeroizing<[u8; 32]>>);
 
 impl DatabaseKey {
+    fn zeroed() -> Self {
+        DatabaseKey(Box::new(Zeroizing::new([0u8; 32])))
+    }
+
     fn generate() -> Self {
-        let mut k = Zeroizing::new([0u8; 32]);
-        rand::rngs::OsRng.fill_bytes(k.as_mut());
-        DatabaseKey(k)
+        let mut k = Self::zeroed();
+        rand::rngs::OsRng.fill_bytes(k.0.as_mut_slice());
+        k
+    }
+
+    /// The key held in `bytes`, when they are 32.
+    fn from_slice(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != 32 {
+            return None;
+        }
+        let mut k = Self::zeroed();
+        k.0.copy_from_slice(bytes);
+        Some(k)
     }
 
     /// The key as SQLCipher's raw-key text `x'<64 hex>'`, written in place in a fixed buffer
@@ -86,7 +101,7 @@ impl DatabaseKey {
         let text = std::sync::Arc::get_mut(&mut shared).expect("just made, not shared yet");
         let last = text.len() - 1;
         text[..2].copy_from_slice(b"x'");
-        hex::encode_to_slice(self.0.as_ref(), &mut text[2..last])
+        hex::encode_to_slice(self.0.as_slice(), &mut text[2..last])
             .expect("32 bytes take 64 hex digits");
         text[last] = b'\'';
         shared
@@ -249,7 +264,7 @@ fn seal(store_id: Uuid, key: &DatabaseKey, passphrase: &Passphrase) -> Result<Re
         .encrypt(
             XNonce::from_slice(&nonce),
             Payload {
-                msg: key.0.as_ref(),
+                msg: key.0.as_slice(),
                 aad: &aad(store_id),
             },
         )
@@ -285,7 +300,7 @@ pub(crate) fn create(dir: &Path, passphrase: Option<&Passphrase>) -> Result<NewK
         None => {
             let account = format!("store-{store_id}");
             let entry = keyring::Entry::new(KEYRING_SERVICE, &account).map_err(keyring_error)?;
-            entry.set_secret(key.0.as_ref()).map_err(keyring_error)?;
+            entry.set_secret(key.0.as_slice()).map_err(keyring_error)?;
             Record::Keyring {
                 service: KEYRING_SERVICE.to_owned(),
                 account,
@@ -331,11 +346,7 @@ pub(crate) fn unlock(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Data
         Record::Keyring { service, account } => {
             let entry = keyring::Entry::new(&service, &account).map_err(keyring_error)?;
             let secret = Zeroizing::new(entry.get_secret().map_err(keyring_error)?);
-            let bytes: [u8; 32] = secret
-                .as_slice()
-                .try_into()
-                .map_err(|_| StoreError::KeyMissing)?;
-            Ok(DatabaseKey(Zeroizing::new(bytes)))
+            DatabaseKey::from_slice(&secret).ok_or(StoreError::KeyMissing)
         }
         Record::Passphrase {
             kdf,
@@ -369,8 +380,7 @@ pub(crate) fn unlock(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Data
                     )
                     .map_err(|_| StoreError::WrongPassphrase)?,
             );
-            let bytes: [u8; 32] = opened.as_slice().try_into().map_err(|_| corrupt())?;
-            Ok(DatabaseKey(Zeroizing::new(bytes)))
+            DatabaseKey::from_slice(&opened).ok_or_else(corrupt)
         }
     }
 }
