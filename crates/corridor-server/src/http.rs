@@ -135,9 +135,14 @@ pub(crate) async fn health(State(s): State<AppState>) -> (StatusCode, Json<Healt
     (code, Json(body))
 }
 
+/// The 400 answer to a request body that cannot be read, saying why.
+pub(crate) fn invalid_body(why: impl std::fmt::Display) -> AppError {
+    AppError::bad_request(format!("Requête invalide : {why}"))
+}
+
 pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     body.map(|Json(t)| t)
-        .map_err(|e| AppError::bad_request(format!("Requête invalide : {}", e.body_text())))
+        .map_err(|e| invalid_body(e.body_text()))
 }
 
 /// A JSON body that must be an object (serde would also read a struct from an array of its
@@ -146,8 +151,7 @@ pub(crate) fn json_object<T: serde::de::DeserializeOwned>(
     body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
 ) -> Result<T, AppError> {
     let object = json_body(body)?;
-    serde_json::from_value(serde_json::Value::Object(object))
-        .map_err(|e| AppError::bad_request(format!("Requête invalide : {e}")))
+    serde_json::from_value(serde_json::Value::Object(object)).map_err(invalid_body)
 }
 
 /// The query string, or a `{code, message}` 400 saying what is wrong with it (axum's own

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::AppError;
-use crate::http::{json_body, json_object, AppState, Caller};
+use crate::http::{invalid_body, json_body, json_object, AppState, Caller};
 use crate::storage::{RawChange, StorageError};
 use crate::sync::audiences;
 
@@ -44,10 +44,6 @@ struct Envelope {
     name: Option<serde_json::Value>,
 }
 
-fn bad_body(e: impl std::fmt::Display) -> AppError {
-    AppError::bad_request(format!("Requête invalide : {e}"))
-}
-
 /// One pushed mutation, from its JSON text. An operation this server cannot read (a newer
 /// client's, malformed arguments) becomes [`Op::Unreadable`], which the engine refuses with
 /// the reason; a mutation without even its ids refuses the request (it cannot be answered
@@ -61,7 +57,7 @@ fn read_mutation(
         Ok(m) => return Ok(m),
         Err(e) => e,
     };
-    let envelope: Envelope = serde_json::from_str(text).map_err(|_| bad_body(&err))?;
+    let envelope: Envelope = serde_json::from_str(text).map_err(|_| invalid_body(&err))?;
     let clip = |s: String, n: usize| s.chars().take(n).collect::<String>();
     let name = match envelope.name {
         Some(serde_json::Value::String(n)) => clip(n, 60),
@@ -92,13 +88,13 @@ pub fn decode_push(
 ) -> Result<PushRequest, AppError> {
     let mutations = body
         .remove("mutations")
-        .ok_or_else(|| bad_body("missing field `mutations`"))?;
+        .ok_or_else(|| invalid_body("missing field `mutations`"))?;
     if let Some(other) = body.keys().next() {
-        return Err(bad_body(format!(
+        return Err(invalid_body(format!(
             "unknown field `{other}`, expected `mutations`"
         )));
     }
-    let mutations: Vec<&RawValue> = serde_json::from_str(mutations.get()).map_err(bad_body)?;
+    let mutations: Vec<&RawValue> = serde_json::from_str(mutations.get()).map_err(invalid_body)?;
     if mutations.len() > MAX_PUSH_BATCH {
         return Err(AppError::bad_request(format!(
             "Trop de modifications dans un envoi ({}) : {MAX_PUSH_BATCH} au plus.",
