@@ -63,6 +63,7 @@ pub fn run() {
                 sync_gate: tokio::sync::Mutex::new(()),
             });
             background::start(app.handle());
+            commands::store::unlock_at_start(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -6,10 +6,13 @@
 //!    starts the app) to the home screen shown, the store unlocked by `CORRIDOR_PASSPHRASE`
 //!    (an upper bound: the driver's own start-up is inside);
 //! 2. a filter change in the case list to the rows painted (the change event, the query, the
-//!    new rows in the DOM, then the next animation frame), p50 / p95 over 30 changes;
-//! 3. a keystroke in the global search to its results painted, p50 / p95 over 30 queries;
+//!    new rows in the DOM, then the next animation frame), p50 / p95 over 60 changes;
+//! 3. a keystroke in the global search to its results painted, p50 / p95 over 60 queries;
 //! 4. the memory of all the app's processes (PSS of the shell and its WebKit processes) idle
 //!    on the home screen.
+//!
+//! `CORRIDOR_BENCH_CSS` appends style rules to the page before the measures of 2 and 3 (to
+//! try a style change without rebuilding the app).
 //!
 //! `CORRIDOR_APP_BINARY` measures another build (`target/release/corridor-desktop` after
 //! `trunk build --release` and `cargo build --release -p corridor-desktop`). Figures are printed
@@ -30,6 +33,8 @@ use thirtyfour::prelude::*;
 use support::{tid, wait, Driver};
 
 const CORPUS_PASS: &str = "benchmark passphrase";
+/// Filter changes and search keystrokes measured each (a p95 of 60 rests on its 3 slowest).
+const SAMPLES: usize = 60;
 
 fn corpus() -> Option<PathBuf> {
     let root = corridor_e2e::workspace_root().join("target/bench-corpus");
@@ -112,6 +117,38 @@ async fn command_ms(d: &WebDriver, command: &str, args: &str) -> f64 {
         .expect("command")
         .convert::<f64>()
         .expect("ms")
+}
+
+/// Where the launch went, in the page's own clock: from the app's process start to the page's
+/// start (the shell, the window, WebKit's processes), then each file and command the page
+/// fetched (resource timing: name, start and end, in ms after the process start), then the
+/// home screen.
+async fn launch_steps(d: &WebDriver, app_start: Option<f64>, shown_at: f64) -> String {
+    let page = d
+        .execute(
+            "return JSON.stringify({ origin: performance.timeOrigin, \
+               res: performance.getEntriesByType('resource')\
+                 .map(e => [e.name, e.startTime, e.responseEnd]) });",
+            Vec::new(),
+        )
+        .await
+        .expect("resource timing")
+        .convert::<String>()
+        .expect("json");
+    let page: serde_json::Value = serde_json::from_str(&page).expect("timing json");
+    let origin = page["origin"].as_f64().unwrap_or_default();
+    let zero = app_start.unwrap_or(origin);
+    let mut steps = vec![format!("page start {:.0}", origin - zero)];
+    for entry in page["res"].as_array().into_iter().flatten() {
+        let name = entry[0].as_str().unwrap_or("?");
+        let name = name.rsplit('/').next().unwrap_or(name);
+        let name: String = name.chars().take(24).collect();
+        let start = entry[1].as_f64().unwrap_or_default() + origin - zero;
+        let end = entry[2].as_f64().unwrap_or_default() + origin - zero;
+        steps.push(format!("{name} {start:.0}–{end:.0}"));
+    }
+    steps.push(format!("home screen {:.0}", shown_at - zero));
+    steps.join(" · ")
 }
 
 /// PSS (kB) of the process `pid` and of its descendants.
@@ -263,13 +300,25 @@ async fn main() {
     let launch = started.elapsed();
     // From the app's process start (the kernel's record, to 10 ms) to the home screen: the
     // app's own launch, without the drivers' start-up.
-    let app_launch = app_pid()
-        .and_then(started_at_epoch_ms)
-        .map(|t0| (shown_at - t0) / 1000.0);
+    let app_start = app_pid().and_then(started_at_epoch_ms);
+    let app_launch = app_start.map(|t0| (shown_at - t0) / 1000.0);
+    let launch_steps = launch_steps(&d, app_start, shown_at).await;
 
     // 4. Idle memory, on the home screen.
     tokio::time::sleep(Duration::from_secs(10)).await;
     let memory = app_pid().map(pss_tree);
+
+    // A style change tried without rebuilding the app (`CORRIDOR_BENCH_CSS`: rules appended
+    // to the page before the measures below).
+    if let Ok(css) = std::env::var("CORRIDOR_BENCH_CSS") {
+        d.execute(
+            "const s = document.createElement('style'); s.textContent = arguments[0]; \
+             document.head.appendChild(s);",
+            vec![serde_json::Value::String(css)],
+        )
+        .await
+        .expect("inject the style");
+    }
 
     // 2. Filter changes at this scale.
     wait(&d, "nav-cases").await.click().await.expect("cases");
@@ -285,7 +334,7 @@ async fn main() {
         "awaiting_cnss",
         "qualified",
     ];
-    for i in 0..30 {
+    for i in 0..SAMPLES {
         let value = statuses[i % statuses.len()];
         let ms = until_painted(
             &d,
@@ -326,7 +375,7 @@ async fn main() {
         .await
         .expect("type");
     wait(&d, "search-results").await;
-    for i in 0..30 {
+    for i in 0..SAMPLES {
         let q = queries[i % queries.len()];
         let ms = until_painted(
             &d,
@@ -365,6 +414,7 @@ async fn main() {
          | figure | value |\n|---|---|\n\
          | launch to the home screen (session start, app start, unlock) | {:.2} s |\n\
          | of which the app's own, from its process start | {} |\n\
+         | its steps, ms after the process start | {launch_steps} |\n\
          | the store's unlock alone (Argon2id key derivation and opening), measured apart | {:.2} s |\n\
          | filter change to rows painted (p50 / p95, {} samples) | {f50:.1} / {f95:.1} ms |\n\
          | search keystroke to results painted (p50 / p95, {} samples) | {s50:.1} / {s95:.1} ms |\n\

@@ -24,6 +24,9 @@ mod settings;
 mod timeline;
 mod unlock;
 
+#[cfg(test)]
+mod font_tests;
+
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);

@@ -3,7 +3,7 @@
 use corridor_model::api::{StoreState, StoreStatus, UnlockRequest};
 use corridor_store::{keyring_available, Passphrase, Protection, Store};
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use super::Result;
 use crate::AppState;
@@ -39,18 +39,42 @@ pub(crate) async fn unlock(
     state: State<'_, AppState>,
     req: UnlockRequest,
 ) -> Result<()> {
+    let pass = req
+        .passphrase
+        .map(Passphrase::new)
+        .or_else(|| state.env_passphrase.clone());
+    open(&app, &state, pass).await
+}
+
+/// Opens the store into the shared slot (creating it on first use) unless it is open already,
+/// then starts a sync.
+async fn open(app: &AppHandle, state: &AppState, pass: Option<Passphrase>) -> Result<()> {
     let mut slot = state.store.write().await;
     if slot.is_none() {
-        let pass = req
-            .passphrase
-            .map(Passphrase::new)
-            .or_else(|| state.env_passphrase.clone());
         *slot = Some(Store::open_or_create(&state.dir, pass).await?);
         state.sync.lock().expect("sync state").revoked = false;
         drop(slot);
+        let app = app.clone();
         tauri::async_runtime::spawn(async move { crate::background::run_once(&app).await });
     }
     Ok(())
+}
+
+/// At start, a store that opens without anyone typing (its key in the OS keyring, or
+/// `CORRIDOR_PASSPHRASE`) is opened at once, while the window and WebKit's processes start,
+/// rather than after the interface has loaded and asked for it (BENCHMARKS.md, session 14).
+/// The interface finds it open (`store_status` waits while it opens). If it does not open,
+/// nothing is kept: the unlock screen tries again and says why.
+pub(crate) fn unlock_at_start(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let automatic = state.env_passphrase.is_some()
+            || matches!(Store::protection(&state.dir), Ok(Some(Protection::Keyring)));
+        if automatic {
+            let _ = open(&app, &state, state.env_passphrase.clone()).await;
+        }
+    });
 }
 
 /// Locks the store: waits for a running sync, closes the database (its key leaves memory with

@@ -183,3 +183,47 @@ async fn a_revoked_device_is_wiped_and_says_so() {
     );
     d.quit().await.expect("quit");
 }
+
+/// A store whose passphrase the environment gives (`CORRIDOR_PASSPHRASE`: kiosks, scripted
+/// runs) opens by itself as the app starts (the shell opens it while the window loads); a
+/// wrong one opens nothing, and the unlock screen says so and takes the right one typed.
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
+async fn a_passphrase_given_by_the_environment_opens_the_store_at_start() {
+    use corridor_store::{Passphrase, Store};
+    let data = tempfile::tempdir().expect("tempdir");
+    Store::open_or_create(data.path(), Some(Passphrase::new(PASS.to_owned())))
+        .await
+        .expect("a profile sealed by its passphrase")
+        .close()
+        .await;
+
+    let driver = Driver::start_with(
+        data.path(),
+        "http://127.0.0.1:9",
+        &[("CORRIDOR_PASSPHRASE", PASS)],
+    )
+    .await;
+    let d = driver.session().await;
+    wait(&d, "home-page").await;
+    click(&d, "nav-cases").await;
+    wait(&d, "cases-empty").await;
+    d.quit().await.expect("quit");
+    drop(driver);
+
+    let driver = Driver::start_with(
+        data.path(),
+        "http://127.0.0.1:9",
+        &[("CORRIDOR_PASSPHRASE", "pas la bonne phrase")],
+    )
+    .await;
+    let d = driver.session().await;
+    wait_text(&d, "unlock-error", 15, |t| {
+        t.contains("Phrase de passe incorrecte")
+    })
+    .await;
+    type_into(&d, "unlock-passphrase", PASS).await;
+    click(&d, "unlock-submit").await;
+    wait(&d, "home-page").await;
+    d.quit().await.expect("quit");
+}
