@@ -32,6 +32,9 @@ pub(crate) struct Desk {
     pub(crate) data: RwSignal<u64>,
     /// Whether the store is open.
     pub(crate) unlocked: RwSignal<bool>,
+    /// Whether the store was locked (by the user or after inactivity) since the app started:
+    /// the unlock screen then waits to be asked, even for a store that opens without typing.
+    pub(crate) relocked: RwSignal<bool>,
     /// Number of the last notice shown as a desktop notification (`None` until the first
     /// read: notices older than this run of the interface are not shown again).
     pub(crate) notified: StoredValue<Option<u64>>,
@@ -106,6 +109,7 @@ fn Shell() -> impl IntoView {
         sync: RwSignal::new(None),
         data: RwSignal::new(0),
         unlocked: RwSignal::new(false),
+        relocked: RwSignal::new(false),
         notified: StoredValue::new(None),
     };
     provide_context(desk);
@@ -147,6 +151,7 @@ fn Shell() -> impl IntoView {
                 spawn_local(async move {
                     if api::lock().await.is_ok() {
                         auto_locked.set(true);
+                        desk.relocked.set(true);
                         desk.unlocked.set(false);
                     }
                 });

@@ -1,5 +1,6 @@
 //! The unlock screen: creates the local store on first use, opens it otherwise. With the key in
-//! the OS keyring (or a passphrase configured for the session) it unlocks by itself.
+//! the OS keyring (or a passphrase configured for the session) it unlocks by itself when the
+//! app starts; after a lock it waits for "Déverrouiller" (an empty field then means that key).
 
 use corridor_model::api::{StoreState, StoreStatus, UnlockRequest};
 use leptos::prelude::*;
@@ -29,11 +30,16 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
         });
     };
 
+    // After a lock (the user's, or the automatic one) nothing opens by itself: a lock that
+    // took the key back at once would lock nothing.
+    let relocked = expect_context::<crate::app::Desk>()
+        .relocked
+        .get_untracked();
     spawn_local(async move {
         match api::store_status().await {
             Ok(s) if s.state == StoreState::Unlocked => on_unlocked.run(()),
             Ok(s) => {
-                let automatic = s.automatic;
+                let automatic = s.automatic && !relocked;
                 status.set(Some(s));
                 if automatic {
                     attempt(UnlockRequest { passphrase: None });
@@ -50,8 +56,11 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
             error.set(Some(t("passphrase-mismatch")));
             return;
         }
+        // A store that opens without typing: an empty field asks for its own key.
+        let typed = passphrase.get();
+        let keyless = typed.is_empty() && status.get().is_some_and(|s| s.automatic);
         attempt(UnlockRequest {
-            passphrase: Some(passphrase.get()),
+            passphrase: (!keyless).then_some(typed),
         });
     };
 
@@ -62,7 +71,9 @@ pub(crate) fn UnlockScreen(on_unlocked: Callback<()>) -> impl IntoView {
                 {move || if is_new() { t("unlock-create-hint") } else { t("unlock-hint") }}
             </p>
             <Show when=move || status.get().is_some_and(|s| s.automatic)>
-                <p class="hint" data-testid="unlock-automatic">{move || t("unlock-automatic")}</p>
+                <p class="hint" data-testid="unlock-automatic">
+                    {move || if relocked { t("unlock-automatic-locked") } else { t("unlock-automatic") }}
+                </p>
             </Show>
             <form on:submit=submit>
                 <label for="passphrase">{move || t("passphrase")}</label>

@@ -185,7 +185,8 @@ async fn a_revoked_device_is_wiped_and_says_so() {
 }
 
 /// A store whose passphrase the environment gives (`CORRIDOR_PASSPHRASE`: kiosks, scripted
-/// runs) opens by itself as the app starts (the shell opens it while the window loads); a
+/// runs) opens by itself as the app starts (the shell opens it while the window loads), but
+/// not after a lock: the store stays closed until "Déverrouiller" (the field left empty). A
 /// wrong one opens nothing, and the unlock screen says so and takes the right one typed.
 #[tokio::test]
 #[ignore = "needs the built app, tauri-driver and a display: run by `cargo xtask test`"]
@@ -208,6 +209,29 @@ async fn a_passphrase_given_by_the_environment_opens_the_store_at_start() {
     wait(&d, "home-page").await;
     click(&d, "nav-cases").await;
     wait(&d, "cases-empty").await;
+
+    // Locked: the screen says how to open again, and the store really is closed.
+    click(&d, "lock-button").await;
+    wait_text(&d, "unlock-automatic", 10, |t| t.contains("garde sa clé")).await;
+    let state = d
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             window.__TAURI__.core.invoke('store_status').then(s => done(s.state), e => done(String(e)));",
+            Vec::new(),
+        )
+        .await
+        .expect("store status")
+        .convert::<String>()
+        .expect("state");
+    assert_eq!(state, "passphrase", "the lock left the store closed");
+    assert!(d.find(tid("nav-home")).await.is_err(), "the desk is hidden");
+    screenshot(&d, "unlock-relocked-fr").await;
+    choose(&d, "language-select", "ar").await;
+    wait_text(&d, "unlock-automatic", 10, |t| t.contains("مفتاحه")).await;
+    screenshot(&d, "unlock-relocked-ar").await;
+    click(&d, "unlock-submit").await;
+    // Back where the user was.
+    wait(&d, "cases-page").await;
     d.quit().await.expect("quit");
     drop(driver);
 

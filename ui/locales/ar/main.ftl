@@ -27,6 +27,7 @@ unlock-title = فتح الخزنة المحلية
 unlock-create-hint = ملفاتك مشفرة على هذا الجهاز. اختر عبارة مرور من 8 أحرف على الأقل: ستُطلب منك عند كل فتح.
 unlock-hint = أدخل عبارة مرور هذا الجهاز للوصول إلى ملفاتك.
 unlock-automatic = فتح تلقائي…
+unlock-automatic-locked = هذا الجهاز يحفظ مفتاحه: اترك الحقل فارغًا واختر «فتح».
 passphrase = عبارة المرور
 passphrase-confirm = أكّد عبارة المرور
 passphrase-mismatch = عبارتا المرور غير متطابقتين.

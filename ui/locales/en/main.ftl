@@ -27,6 +27,7 @@ unlock-title = Unlock the local vault
 unlock-create-hint = Your cases are encrypted on this computer. Choose a passphrase of at least 8 characters: it will be asked at every opening.
 unlock-hint = Type this computer's passphrase to reach your cases.
 unlock-automatic = Opening automatically…
+unlock-automatic-locked = This computer keeps its key: leave the field empty and choose “Unlock”.
 passphrase = Passphrase
 passphrase-confirm = Confirm the passphrase
 passphrase-mismatch = The two passphrases differ.

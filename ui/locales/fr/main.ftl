@@ -27,6 +27,7 @@ unlock-title = Déverrouiller le coffre local
 unlock-create-hint = Vos dossiers sont chiffrés sur ce poste. Choisissez une phrase de passe d'au moins 8 caractères : elle vous sera demandée à chaque ouverture.
 unlock-hint = Saisissez la phrase de passe de ce poste pour accéder à vos dossiers.
 unlock-automatic = Ouverture automatique…
+unlock-automatic-locked = Ce poste garde sa clé : laissez le champ vide et choisissez « Déverrouiller ».
 passphrase = Phrase de passe
 passphrase-confirm = Confirmez la phrase de passe
 passphrase-mismatch = Les deux phrases de passe ne correspondent pas.
