@@ -46,6 +46,17 @@ impl Desk {
         self.data.update(|n| *n += 1);
     }
 
+    /// Locks the store (the key leaves the shell's memory) and shows the unlock screen, which
+    /// then waits to be asked. Returns whether the store was locked.
+    pub(crate) async fn lock(&self) -> bool {
+        let locked = api::lock().await.is_ok();
+        if locked {
+            self.relocked.set(true);
+            self.unlocked.set(false);
+        }
+        locked
+    }
+
     /// Re-reads the sync state now.
     pub(crate) fn refresh_sync(&self) {
         let me = *self;
@@ -149,10 +160,8 @@ fn Shell() -> impl IntoView {
             ) * 1000.0;
             if js_sys::Date::now() - last_activity.get_value() >= limit_ms {
                 spawn_local(async move {
-                    if api::lock().await.is_ok() {
+                    if desk.lock().await {
                         auto_locked.set(true);
-                        desk.relocked.set(true);
-                        desk.unlocked.set(false);
                     }
                 });
             }

@@ -1,8 +1,7 @@
 //! Every character the interface writes (its code, its style sheet, its translations) is drawn
 //! by a font it ships: a `@font-face` of `style.css` whose file has the glyph and whose
-//! `unicode-range`, if any, takes the character. A symbol missing from them would be looked
-//! up in the system's fonts for each occurrence (slow in a table) and drawn differently, or
-//! not at all, from one machine to the next.
+//! `unicode-range`, if any, takes the character. A symbol missing from them would be taken from
+//! the system's fonts: drawn differently, or not at all, from one machine to the next.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -49,10 +49,7 @@ pub(crate) fn TopBar() -> impl IntoView {
     };
     let lock = move |_| {
         spawn_local(async move {
-            if api::lock().await.is_ok() {
-                desk.relocked.set(true);
-                desk.unlocked.set(false);
-            }
+            desk.lock().await;
         });
     };
     view! {

@@ -14,20 +14,28 @@ pub(crate) async fn store_status(state: State<'_, AppState>) -> Result<StoreStat
     let keyring = tokio::task::spawn_blocking(keyring_available)
         .await
         .unwrap_or(false);
-    let store_state = if state.store.read().await.is_some() {
-        StoreState::Unlocked
+    let (store_state, automatic) = if state.store.read().await.is_some() {
+        (StoreState::Unlocked, opens_by_itself(&state, None))
     } else {
-        match Store::protection(&state.dir)? {
+        let protection = Store::protection(&state.dir)?;
+        let store_state = match protection {
             None => StoreState::New,
             Some(Protection::Keyring) => StoreState::Keyring,
             Some(Protection::Passphrase) => StoreState::Passphrase,
-        }
+        };
+        (store_state, opens_by_itself(&state, protection))
     };
     Ok(StoreStatus {
         state: store_state,
         keyring_available: keyring,
-        automatic: matches!(store_state, StoreState::Keyring) || state.env_passphrase.is_some(),
+        automatic,
     })
+}
+
+/// Whether the store opens without anyone typing: its key is in the OS keyring, or the
+/// environment gives its passphrase (`CORRIDOR_PASSPHRASE`).
+fn opens_by_itself(state: &AppState, protection: Option<Protection>) -> bool {
+    protection == Some(Protection::Keyring) || state.env_passphrase.is_some()
 }
 
 /// Unlocks the store, creating it on first use. `passphrase: None` means the OS keyring, or
@@ -69,9 +77,8 @@ pub(crate) fn unlock_at_start(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let automatic = state.env_passphrase.is_some()
-            || matches!(Store::protection(&state.dir), Ok(Some(Protection::Keyring)));
-        if automatic {
+        let protection = Store::protection(&state.dir).ok().flatten();
+        if opens_by_itself(&state, protection) {
             let _ = open(&app, &state, state.env_passphrase.clone()).await;
         }
     });
