@@ -151,8 +151,16 @@ async fn launch_steps(d: &WebDriver, app_start: Option<f64>, shown_at: f64) -> S
     steps.join(" · ")
 }
 
-/// PSS (kB) of the process `pid` and of its descendants.
-fn pss_tree(pid: u32) -> (u64, Vec<(String, u64)>) {
+/// One process of the app, idle: its name, its PSS (kB) and the mappings that hold most of it
+/// (file name or `[anon]`, `[heap]`…, kB), largest first.
+struct ProcessMemory {
+    name: String,
+    pss_kb: u64,
+    largest: Vec<(String, u64)>,
+}
+
+/// PSS of the process `pid` and of its descendants, by mapping (`/proc/<pid>/smaps`).
+fn pss_tree(pid: u32) -> (u64, Vec<ProcessMemory>) {
     let mut all: Vec<(u32, u32, String)> = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -187,26 +195,48 @@ fn pss_tree(pid: u32) -> (u64, Vec<(String, u64)>) {
         i += 1;
     }
     let mut total = 0;
-    let mut parts = Vec::new();
+    let mut processes = Vec::new();
     for p in tree {
-        let Ok(text) = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")) else {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{p}/smaps")) else {
             continue;
         };
-        let kb: u64 = text
-            .lines()
-            .find(|l| l.starts_with("Pss:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let mut by_mapping: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut current = String::new();
+        for line in text.lines() {
+            if let Some(kb) = line.strip_prefix("Pss:") {
+                let kb: u64 = kb
+                    .split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                *by_mapping.entry(current.clone()).or_default() += kb;
+            } else if line.split_whitespace().next().is_some_and(|range| {
+                range.contains('-') && range.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            }) {
+                // A mapping's first line: range, perms, offset, dev, inode, then its path.
+                current = line.split_whitespace().nth(5).map_or_else(
+                    || "[anon]".to_owned(),
+                    |path| path.rsplit('/').next().unwrap_or(path).to_owned(),
+                );
+            }
+        }
+        let pss_kb = by_mapping.values().sum();
+        let mut largest: Vec<(String, u64)> = by_mapping.into_iter().collect();
+        largest.sort_by_key(|m| std::cmp::Reverse(m.1));
+        largest.truncate(6);
         let name = all
             .iter()
             .find(|(q, _, _)| *q == p)
             .map(|(_, _, n)| n.clone())
             .unwrap_or_default();
-        total += kb;
-        parts.push((name, kb));
+        total += pss_kb;
+        processes.push(ProcessMemory {
+            name,
+            pss_kb,
+            largest,
+        });
     }
-    (total, parts)
+    (total, processes)
 }
 
 /// When the process `pid` started, in epoch milliseconds: its age (the system's uptime less
@@ -428,16 +458,29 @@ async fn main() {
         filter.len(),
         search.len(),
     );
-    if let Some((total, parts)) = memory {
-        let detail = parts
+    if let Some((total, processes)) = memory {
+        let mb = |kb: u64| kb as f64 / 1024.0;
+        let detail = processes
             .iter()
-            .map(|(n, kb)| format!("{n} {} MB", kb / 1024))
+            .map(|p| format!("{} {:.0} MB", p.name, mb(p.pss_kb)))
             .collect::<Vec<_>>()
             .join(", ");
         report.push_str(&format!(
-            "| idle memory, all the app's processes (PSS) | {} MB ({detail}) |\n",
-            total / 1024
+            "| idle memory, all the app's processes (PSS) | {:.0} MB ({detail}) |\n",
+            mb(total)
         ));
+        for p in &processes {
+            let largest = p
+                .largest
+                .iter()
+                .map(|(m, kb)| format!("{m} {:.1}", mb(*kb)))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            report.push_str(&format!(
+                "| of which {}, its largest mappings (MB) | {largest} |\n",
+                p.name
+            ));
+        }
     }
     println!("{report}");
     let out = corridor_e2e::workspace_root().join("target/bench-desk.md");
