@@ -170,6 +170,24 @@ async fn an_officer_works_a_case_with_the_cnss_online_and_offline() {
     );
     screenshot(&d, "case-detail-fr").await;
     axe_check(&d, "case (fr)").await;
+    // The reference (bold in the header) is drawn by the monospace face shipped with the app,
+    // not by whatever monospace font the machine has: that face was fetched and loaded.
+    let faces = d
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             document.fonts.ready.then(() => done([...document.fonts]\
+               .filter(f => f.family.replace(/\"/g, '') === 'Corridor Mono')\
+               .map(f => `${f.weight} ${f.status}`)));",
+            Vec::new(),
+        )
+        .await
+        .expect("font faces")
+        .convert::<Vec<String>>()
+        .expect("strings");
+    assert!(
+        faces.iter().any(|f| f == "700 loaded"),
+        "Corridor Mono faces: {faces:?}"
+    );
 
     // The CNSS device receives the case and the shared note, never the CGEM-internal one.
     let mut cnss = Device::login(&server.url, "m.bennani").await;

@@ -341,6 +341,21 @@ async fn capture(d: &WebDriver, path: &std::path::Path) {
         .perform()
         .await
         .expect("move the pointer away");
+    // WebDriver's pointer is synthetic: GTK leaves a tooltip shown where the display's own
+    // pointer is until that one moves. Move it too, off the window (the screen's far corner,
+    // where it hovers no scroll bar either; xdotool, installed by `cargo xtask setup`).
+    let screen = d
+        .execute("return [screen.width, screen.height];", Vec::new())
+        .await
+        .expect("screen size")
+        .convert::<Vec<u32>>()
+        .expect("two numbers");
+    let moved = std::process::Command::new("xdotool")
+        .arg("mousemove")
+        .args(screen.iter().map(|n| n.saturating_sub(1).to_string()))
+        .status()
+        .expect("xdotool (installed by `cargo xtask setup`)");
+    assert!(moved.success(), "xdotool: {moved}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     let size = d
         .execute(
