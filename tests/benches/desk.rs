@@ -263,12 +263,20 @@ fn started_at_epoch_ms(pid: u32) -> Option<f64> {
     Some((now - (uptime - ticks / 100.0)) * 1000.0)
 }
 
+/// The app's process: the newest one of that name (an earlier run's app may still be ending,
+/// and reading its start once made a 0.5 s launch a 20 s one).
 fn app_pid() -> Option<u32> {
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let p = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
-        (comm.trim() == "corridor-deskto" || comm.trim() == "corridor-desktop").then_some(p)
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let p = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
+            let ours = comm.trim() == "corridor-deskto" || comm.trim() == "corridor-desktop";
+            ours.then(|| Some((started_at_epoch_ms(p)?, p)))?
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, p)| p)
 }
 
 #[tokio::main]
