@@ -272,8 +272,10 @@ fn app_pid() -> Option<u32> {
         .filter_map(|e| {
             let p = e.file_name().to_string_lossy().parse::<u32>().ok()?;
             let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
-            let ours = comm.trim() == "corridor-deskto" || comm.trim() == "corridor-desktop";
-            ours.then(|| Some((started_at_epoch_ms(p)?, p)))?
+            if comm.trim() != "corridor-deskto" && comm.trim() != "corridor-desktop" {
+                return None;
+            }
+            Some((started_at_epoch_ms(p)?, p))
         })
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, p)| p)
